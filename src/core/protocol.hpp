@@ -1,0 +1,152 @@
+// protocol.hpp: the signaling wire protocol, version 1 (JSON text frames on WebSocket /ws).
+// Shared by the native server and the wasm client; docs/PROTOCOL.md is the prose version.
+// Needs: core/text.hpp (UTF-8 and id rules), nlohmann/json (client-side parsing only).
+// Never throws: wasm builds run without exception support, and hostile input is normal here.
+//  [X] server side: parse client frames (join, signal, leave, ping) into typed structs, with a
+//      stable error slug and a human sentence for every refusal; a single-pass strict JSON
+//      scanner that keeps `data` as the sender's exact bytes (no DOM, no re-serialization)
+//  [X] server side: build joined, peer-joined, peer-left, peer-rejoined, signal, pong, error
+//  [X] client side: build join, signal, leave, ping; parse every server frame
+//  [X] unknown fields are ignored (later versions may add fields), unknown types are refused
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace peddlenet::protocol {
+
+inline constexpr int version = 1;
+
+// Display names: 1..32 code points of valid UTF-8 without control characters; long enough for
+// "First Last", short enough to fit a phone's peer list row.
+inline constexpr std::size_t max_name_chars = 32;
+
+// Nesting levels accepted in a frame (the frame object itself is level 1). SDP and ICE payloads
+// are 2-3 levels deep; a hard cap keeps the recursive scanner's stack bounded against hostile
+// input such as 100k opening brackets.
+inline constexpr std::size_t max_json_depth = 32;
+
+// Stable error slugs; the text spelling is the wire format (see slug()).
+enum class ErrorCode : std::uint8_t {
+    bad_json = 0,       // not one JSON object
+    bad_utf8 = 1,       // a text frame that is not valid UTF-8
+    bad_type = 2,       // `type` names no message of this version, or a binary frame
+    bad_field = 3,      // a field is missing, of the wrong JSON type, or breaks its rule
+    too_large = 4,      // frame over the server's size limit
+    not_joined = 5,     // signal or leave before join
+    already_joined = 6, // a second join on one socket (leave first)
+    no_such_peer = 7,   // signal to a peer that is not in the sender's room
+    peer_away = 8,      // signal to a peer whose socket dropped and may come back (grace period)
+    room_full = 9,      // the room holds the maximum number of peers
+    too_many_rooms = 10, // the server holds the maximum number of rooms
+    rate_limited = 11,  // more messages per second than the per-connection limit
+    server_full = 12,   // more connections than the server allows
+    replaced = 13,      // this socket was replaced by a newer one joining with the same peer id
+    shutting_down = 14, // the server is stopping
+};
+inline constexpr std::size_t error_code_count = 15;
+
+// Wire spelling, e.g. "bad-json".
+std::string_view slug(ErrorCode code);
+// Inverse of slug(); nullopt for slugs this version does not know.
+std::optional<ErrorCode> error_code_from_slug(std::string_view s);
+
+// Why a frame was refused: the slug plus a sentence meant for a human (and for logs).
+struct Problem {
+    ErrorCode code = ErrorCode::bad_json;
+    std::string message;
+};
+
+// Result of parsing: either a value or the problem that prevented it.
+template <class T> struct Parsed {
+    std::optional<T> value;
+    Problem problem; // meaningful only when !value
+    bool ok() const { return value.has_value(); }
+};
+
+// ---- client -> server ------------------------------------------------------------------------
+
+struct Join {
+    std::string room; // 1..64 of [A-Za-z0-9_-]
+    std::string peer; // 1..64 of [A-Za-z0-9_-]; the same id joining again is a refresh
+    std::string name; // see max_name_chars
+};
+struct Signal {
+    std::string to;   // peer id in the sender's room
+    std::string data; // a JSON object, exactly the bytes the sender wrote
+};
+struct Leave {};
+struct Ping {};
+using ClientMessage = std::variant<Join, Signal, Leave, Ping>;
+
+// Parses one client frame. Never throws; every refusal carries a slug and a sentence.
+Parsed<ClientMessage> parse_client(std::string_view text);
+
+// Field rules, shared by parse_client and the app's forms. nullopt when acceptable.
+std::optional<Problem> check_id(std::string_view field, std::string_view value);
+std::optional<Problem> check_name(std::string_view name);
+
+std::string build_join(std::string_view room, std::string_view peer, std::string_view name);
+// `data_json` must be the text of a JSON object (e.g. nlohmann::json::dump()).
+std::string build_signal(std::string_view to, std::string_view data_json);
+std::string build_leave();
+std::string build_ping();
+
+// ---- server -> client ------------------------------------------------------------------------
+
+struct PeerInfo {
+    std::string peer;
+    std::string name;
+    bool operator==(const PeerInfo&) const = default;
+};
+struct Joined {
+    std::string room;
+    std::string peer;
+    std::vector<PeerInfo> peers; // the others already in the room
+};
+struct PeerJoined {
+    std::string peer;
+    std::string name;
+};
+struct PeerLeft {
+    std::string peer;
+};
+struct PeerRejoined {
+    std::string peer;
+    std::string name;
+};
+struct SignalFrom {
+    std::string from;
+    std::string data; // JSON object text
+};
+struct Pong {};
+struct ServerError {
+    std::string code; // kept as text: a newer server may send slugs this client does not know
+    std::string message;
+};
+using ServerMessage =
+    std::variant<Joined, PeerJoined, PeerLeft, PeerRejoined, SignalFrom, Pong, ServerError>;
+
+// Parses one server frame (client side). Never throws.
+Parsed<ServerMessage> parse_server(std::string_view text);
+
+// Builders trust their arguments: ids and names were validated when they entered the server.
+std::string build_joined(std::string_view room, std::string_view peer,
+                         std::span<const PeerInfo> others);
+std::string build_peer_joined(std::string_view peer, std::string_view name);
+std::string build_peer_left(std::string_view peer);
+std::string build_peer_rejoined(std::string_view peer, std::string_view name);
+std::string build_signal_from(std::string_view from, std::string_view data_json);
+std::string build_pong();
+std::string build_error(ErrorCode code, std::string_view message);
+
+// Appends `s` as a JSON string literal (quotes included). `s` must be valid UTF-8.
+void append_json_string(std::string& out, std::string_view s);
+
+} // namespace peddlenet::protocol

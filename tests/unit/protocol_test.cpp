@@ -1,0 +1,276 @@
+// Wire protocol v1 (core/protocol.hpp): client frames case by case, hostile input, builders,
+// server frames as the client parses them, and the strict scanner against nlohmann's parser.
+#include "core/protocol.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <random>
+
+using namespace peddlenet::protocol;
+using nlohmann::json;
+
+namespace {
+
+ErrorCode code_of(std::string_view text) {
+    const auto r = parse_client(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.problem.message.empty());
+    return r.problem.code;
+}
+
+template <class T> T as(std::string_view text) {
+    auto r = parse_client(text);
+    INFO(text << " -> " << r.problem.message);
+    REQUIRE(r.ok());
+    REQUIRE(std::holds_alternative<T>(*r.value));
+    return std::get<T>(*r.value);
+}
+
+template <class T> T server_as(std::string_view text) {
+    auto r = parse_server(text);
+    INFO(text << " -> " << r.problem.message);
+    REQUIRE(r.ok());
+    REQUIRE(std::holds_alternative<T>(*r.value));
+    return std::get<T>(*r.value);
+}
+
+} // namespace
+
+TEST_CASE("error slugs round-trip and are stable", "[protocol]") {
+    CHECK(slug(ErrorCode::bad_json) == "bad-json");
+    CHECK(slug(ErrorCode::too_large) == "too-large");
+    CHECK(slug(ErrorCode::no_such_peer) == "no-such-peer");
+    CHECK(slug(ErrorCode::server_full) == "server-full");
+    for (std::size_t i = 0; i < error_code_count; ++i) {
+        const auto code = static_cast<ErrorCode>(i);
+        CHECK(error_code_from_slug(slug(code)) == code);
+    }
+    CHECK_FALSE(error_code_from_slug("no-such-thing").has_value());
+}
+
+TEST_CASE("join parses with all fields valid", "[protocol]") {
+    const auto j = as<Join>(R"({"type":"join","room":"main-stage","peer":"p_1","name":"Zoë 🎉"})");
+    CHECK(j.room == "main-stage");
+    CHECK(j.peer == "p_1");
+    CHECK(j.name == "Zoë 🎉");
+    // field order, whitespace and unknown fields do not matter
+    const auto k = as<Join>(" {\n\"name\" : \"A\", \"future\":[1,{\"x\":null}], \"peer\":\"b\","
+                            "\t\"room\":\"r\", \"type\":\"join\"}\r\n");
+    CHECK(k.name == "A");
+    // escapes in names decode, including surrogate pairs
+    CHECK(as<Join>(R"({"type":"join","room":"r","peer":"p","name":"\"Q\" \u00e9\ud83c\udf89"})")
+              .name == "\"Q\" \xC3\xA9\xF0\x9F\x8E\x89");
+}
+
+TEST_CASE("join field rules", "[protocol]") {
+    CHECK(code_of(R"({"type":"join","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":7,"peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":null,"name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":["n"]})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"a b","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p/../x","name":"n"})") ==
+          ErrorCode::bad_field);
+    const std::string id64(64, 'x'), id65(65, 'x');
+    CHECK(as<Join>(R"({"type":"join","room":")" + id64 + R"(","peer":"p","name":"n"})").room ==
+          id64);
+    CHECK(code_of(R"({"type":"join","room":")" + id65 + R"(","peer":"p","name":"n"})") ==
+          ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":""})") == ErrorCode::bad_field);
+    std::string name32;
+    for (int i = 0; i < 32; ++i) name32 += "é";
+    CHECK(as<Join>(R"({"type":"join","room":"r","peer":"p","name":")" + name32 + "\"}").name ==
+          name32);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":")" + name32 + "x\"}") ==
+          ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"a\u0000b"})") ==
+          ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"tab\there"})") ==
+          ErrorCode::bad_field);
+    // an escaped id is decoded before the id rule applies
+    CHECK(code_of(R"({"type":"join","room":"r\u0020","peer":"p","name":"n"})") ==
+          ErrorCode::bad_field);
+    CHECK(as<Join>(R"({"type":"join","room":"\u0072","peer":"p","name":"n"})").room == "r");
+}
+
+TEST_CASE("signal keeps data byte for byte", "[protocol]") {
+    const std::string data = R"({"sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n","n":-1.5e3,"a":[true,false,null],"u":"\u00e9"})";
+    const auto s = as<Signal>(R"({"type":"signal","to":"peer-2","data":)" + data + "}");
+    CHECK(s.to == "peer-2");
+    CHECK(s.data == data);
+    CHECK(as<Signal>(R"({"data":{},"to":"x","type":"signal"})").data == "{}");
+}
+
+TEST_CASE("signal field rules", "[protocol]") {
+    CHECK(code_of(R"({"type":"signal","data":{}})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":"x"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":"x","data":"str"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":"x","data":[1]})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":"x","data":null})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":5,"data":{}})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"signal","to":"bad id","data":{}})") == ErrorCode::bad_field);
+    // the sender cannot choose its own `from`: it is ignored like any unknown field
+    CHECK(as<Signal>(R"({"type":"signal","to":"x","from":"admin","data":{}})").to == "x");
+}
+
+TEST_CASE("leave and ping", "[protocol]") {
+    as<Leave>(R"({"type":"leave"})");
+    as<Ping>(R"({"type":"ping","t":123})");
+}
+
+TEST_CASE("type errors", "[protocol]") {
+    CHECK(code_of(R"({})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"room":"r"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":1})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"JOIN"})") == ErrorCode::bad_type);
+    CHECK(code_of(R"({"type":"hello"})") == ErrorCode::bad_type);
+    // the echo of an unknown type is short and printable
+    const auto r = parse_client(R"({"type":")" + std::string(5000, 'z') + "\\n\"}");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.problem.code == ErrorCode::bad_type);
+    CHECK(r.problem.message.size() < 100);
+}
+
+TEST_CASE("invalid JSON is refused with its byte offset", "[protocol]") {
+    for (const char* bad : {"", " ", "nul", "[]", "\"join\"", "42", "{", "{\"type\"", "{\"type\":}",
+                            "{\"type\":\"ping\",}", "{\"type\":\"ping\"} x", "{'type':'ping'}",
+                            "{\"type\":\"ping\",\"a\":01}", "{\"type\":\"ping\",\"a\":1.}",
+                            "{\"type\":\"ping\",\"a\":-}", "{\"type\":\"ping\",\"a\":tru}",
+                            "{\"type\":\"ping\",\"a\":\"\\x\"}", "{\"type\":\"ping\",\"a\":\"\\u12\"}",
+                            "{\"type\":\"ping\",\"a\":\"\\ud800\"}",
+                            "{\"type\":\"ping\",\"a\":\"\\udc00\"}",
+                            "{\"type\":\"ping\",\"a\":\"tab\tin string\"}",
+                            "{\"type\":\"ping\",\"a\":[1,2}", "{\"type\":\"ping\"}{}"}) {
+        INFO(bad);
+        CHECK(code_of(bad) == ErrorCode::bad_json);
+    }
+    const auto r = parse_client("{\"type\":\"ping\",\"a\":@}");
+    CHECK(r.problem.message.find("byte 19") != std::string::npos);
+}
+
+TEST_CASE("duplicate known fields are refused", "[protocol]") {
+    CHECK(code_of(R"({"type":"ping","type":"join"})") == ErrorCode::bad_json);
+    CHECK(code_of(R"({"type":"signal","to":"a","to":"b","data":{}})") == ErrorCode::bad_json);
+}
+
+TEST_CASE("invalid UTF-8 gets its own slug", "[protocol]") {
+    CHECK(code_of("{\"type\":\"join\",\"room\":\"r\",\"peer\":\"p\",\"name\":\"\xC0\xAF\"}") ==
+          ErrorCode::bad_utf8);
+    CHECK(code_of("{\"type\":\"ping\",\"x\":\"\xED\xA0\x80\"}") == ErrorCode::bad_utf8);
+    CHECK(code_of("{\"type\":\"ping\",\"x\":\"\xF0\x9F\x8E\"}") == ErrorCode::bad_utf8);
+    // outside a string, non-ASCII is simply bad JSON
+    CHECK(code_of("{\"type\":\"ping\",\"x\":\xC3\xA9}") == ErrorCode::bad_json);
+}
+
+TEST_CASE("nesting is capped, without recursion blowing the stack", "[protocol]") {
+    auto nested = [](std::size_t depth) {
+        // the frame object is level 1, data level 2, each extra array one more
+        return R"({"type":"signal","to":"x","data":{"a":)" + std::string(depth - 2, '[') +
+               std::string(depth - 2, ']') + "}}";
+    };
+    as<Signal>(nested(max_json_depth));
+    CHECK(code_of(nested(max_json_depth + 1)) == ErrorCode::bad_json);
+    CHECK(code_of(R"({"type":"signal","to":"x","data":)" + std::string(200000, '[')) ==
+          ErrorCode::bad_json);
+}
+
+TEST_CASE("the scanner agrees with nlohmann on valid and mutated frames", "[protocol]") {
+    const std::vector<std::string> seeds = {
+        R"({"type":"join","room":"r","peer":"p","name":"N \u00e9\ud83c\udf89"})",
+        R"({"type":"signal","to":"x","data":{"sdp":"v=0\r\n","c":[1,-0.5,2e10,true,null,{}],"e":""}})",
+        R"({"type":"ping","z":[[],{},"",0,-1,1.25E-3]})",
+    };
+    std::mt19937 rng(12345);
+    const std::string alphabet = "{}[]\":,\\/ubfnrt0123456789.eE+-xaé\xFF\x01 \t";
+    std::size_t compared = 0;
+    for (const auto& seed : seeds) {
+        for (int round = 0; round < 3000; ++round) {
+            std::string s = seed;
+            const int edits = 1 + static_cast<int>(rng() % 3);
+            for (int e = 0; e < edits && !s.empty(); ++e) {
+                const std::size_t at = rng() % s.size();
+                const char c = alphabet[rng() % alphabet.size()];
+                switch (rng() % 3) {
+                case 0: s[at] = c; break;
+                case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+                default: s.erase(at, 1);
+                }
+            }
+            const auto r = parse_client(s);
+            const bool scanner_says_json =
+                r.ok() || (r.problem.code != ErrorCode::bad_json &&
+                           r.problem.code != ErrorCode::bad_utf8);
+            bool object = false;
+            try {
+                object = json::parse(s).is_object();
+            } catch (const json::exception& e) {
+                // JSON's grammar allows 2e999; nlohmann alone refuses it as out of range
+                if (std::string(e.what()).find("number overflow") != std::string::npos) continue;
+            }
+            // duplicate keys are the one deliberate difference: nlohmann keeps the last one
+            if (r.problem.message.find("duplicate") != std::string::npos) continue;
+            INFO(s);
+            CHECK(scanner_says_json == object);
+            ++compared;
+        }
+    }
+    CHECK(compared > 8000);
+}
+
+TEST_CASE("client builders produce frames the server parses", "[protocol]") {
+    const auto j = as<Join>(build_join("room", "peer", "Ann \"the\" \\ 🎉"));
+    CHECK(j.name == "Ann \"the\" \\ 🎉");
+    const auto s = as<Signal>(build_signal("to", R"({"candidate":"x"})"));
+    CHECK(s.data == R"({"candidate":"x"})");
+    as<Leave>(build_leave());
+    as<Ping>(build_ping());
+}
+
+TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") {
+    const std::vector<PeerInfo> others = {{"a", "Ann"}, {"b", "Bob \"B\"\n"}};
+    const auto joined = server_as<Joined>(build_joined("r", "me", others));
+    CHECK(joined.room == "r");
+    CHECK(joined.peer == "me");
+    CHECK(joined.peers == others);
+    CHECK(server_as<Joined>(build_joined("r", "me", {})).peers.empty());
+
+    const auto pj = server_as<PeerJoined>(build_peer_joined("a", "Ann"));
+    CHECK((pj.peer == "a" && pj.name == "Ann"));
+    CHECK(server_as<PeerLeft>(build_peer_left("a")).peer == "a");
+    const auto pr = server_as<PeerRejoined>(build_peer_rejoined("a", "Ann"));
+    CHECK((pr.peer == "a" && pr.name == "Ann"));
+    const auto sf = server_as<SignalFrom>(build_signal_from("a", R"({"x":[1,2]})"));
+    CHECK(sf.from == "a");
+    CHECK(json::parse(sf.data) == json::parse(R"({"x":[1,2]})"));
+    server_as<Pong>(build_pong());
+    const auto e = server_as<ServerError>(build_error(ErrorCode::room_full, "room \"r\" is full"));
+    CHECK(e.code == "room-full");
+    CHECK(e.message == "room \"r\" is full");
+
+    // exact wire shapes pinned by the issue
+    CHECK(build_peer_left("a") == R"({"type":"peer-left","peer":"a"})");
+    CHECK(build_signal_from("a", "{}") == R"({"type":"signal","from":"a","data":{}})");
+    CHECK(build_pong() == R"({"type":"pong"})");
+}
+
+TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
+    CHECK_FALSE(parse_server("nope").ok());
+    CHECK_FALSE(parse_server("[]").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p"})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p","peers":[{"peer":1}]})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"signal","from":"a","data":3})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"peer-left"})").ok());
+    CHECK(parse_server(R"({"type":"mystery"})").problem.code == ErrorCode::bad_type);
+    // unknown error slugs from a newer server are kept as text
+    CHECK(server_as<ServerError>(R"({"type":"error","code":"new-thing"})").code == "new-thing");
+}
+
+TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
+    std::string out;
+    append_json_string(out, std::string("a\"b\\c\n\x01\x1f", 8));
+    CHECK(out == R"("a\"b\\c\n\u0001\u001f")");
+    CHECK(json::parse(out).get<std::string>() == std::string("a\"b\\c\n\x01\x1f", 8));
+}
