@@ -1,0 +1,222 @@
+// app.cpp: see app.hpp.
+#include "app/app.hpp"
+
+#include "app/theme.hpp"
+#include "app/widgets.hpp"
+#include "core/room_name.hpp"
+#include "core/text.hpp"
+#include "platform/automation.hpp"
+#include "platform/canvas.hpp"
+#include "platform/input.hpp"
+#include "platform/main_loop.hpp"
+
+#include <GLES3/gl3.h>
+#include <emscripten/emscripten.h>
+#include <imgui.h>
+#include <imgui_impl_opengl3.h>
+#include <sys/random.h>
+
+#include <algorithm>
+
+namespace peddlenet::app {
+namespace {
+
+// Display names: 1..32 characters, the signaling protocol's limit.
+constexpr std::size_t max_name_chars = 32;
+constexpr std::size_t max_name_bytes = max_name_chars * 4;
+
+// Random numbers from the browser's crypto.getRandomValues (Emscripten's getentropy).
+std::uint32_t secure_random() {
+    std::uint32_t value = 0;
+    getentropy(&value, sizeof value);
+    return value;
+}
+
+// Empty when `name` is acceptable, else the reason, written for the person typing.
+std::string check_name(const std::string& name) {
+    const auto chars = utf8_length(name);
+    if (!chars) return "Names must be valid UTF-8 text.";
+    if (*chars == 0) return "Pick a display name first.";
+    if (*chars > max_name_chars) return "Names can be at most 32 characters.";
+    return {};
+}
+
+} // namespace
+
+bool App::start() {
+    if (!platform::create_webgl2_context()) return false;
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr; // no file system on the web; nothing worth persisting yet
+    io.LogFilename = nullptr;
+    io.ConfigInputTrickleEventQueue = true; // a tap's press and release land in separate frames
+    load_fonts();
+    apply_theme();
+    ImGui_ImplOpenGL3_Init("#version 300 es");
+    platform::install_input();
+    platform::on_context_change([this](bool lost) {
+        context_lost_ = lost;
+        // A restored context has none of the old GL objects: rebuild the renderer's.
+        if (!lost) {
+            ImGui_ImplOpenGL3_Shutdown();
+            ImGui_ImplOpenGL3_Init("#version 300 es");
+        }
+    });
+    register_automation();
+    platform::install_automation();
+    platform::run_main_loop([this](double now_ms) { frame(now_ms); });
+    return true;
+}
+
+void App::frame(double now_ms) {
+    if (context_lost_) return; // nothing can be drawn; the shell shows the message
+    const platform::CanvasMetrics m = platform::update_canvas_metrics();
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(m.css_width, m.css_height);
+    io.DisplayFramebufferScale = ImVec2(m.pixel_ratio, m.pixel_ratio);
+    // After an idle gap the first delta would be seconds long; ImGui only needs it small and positive.
+    io.DeltaTime = last_frame_ms_ > 0 ? std::clamp(static_cast<float>((now_ms - last_frame_ms_) / 1000.0), 0.001f, 0.1f)
+                                      : 1.0f / 60.0f;
+    last_frame_ms_ = now_ms;
+    // ImGui scrolls 5 font heights per wheel step; touch scrolling converts finger travel with it.
+    platform::begin_input_frame(now_ms, 5.0f * base_font_px);
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+
+    const ImGuiViewport* viewport = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(viewport->WorkPos);
+    ImGui::SetNextWindowSize(viewport->WorkSize);
+    ImGui::Begin("PeddleNet", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    switch (screen_) {
+    case Screen::home: draw_home(); break;
+    case Screen::join: draw_join(); break;
+    case Screen::room: draw_room(); break;
+    }
+    ImGui::End();
+
+    ImGui::Render();
+    glViewport(0, 0, m.buffer_width, m.buffer_height);
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    platform::end_input_frame();
+
+    if (platform::input_needs_frames()) platform::wake();
+    if (!announced_ready_) {
+        announced_ready_ = true;
+        EM_ASM({ if (window.peddlenetShell) window.peddlenetShell.started(); });
+        platform::signal_automation_ready();
+    }
+}
+
+void App::draw_home() {
+    // A centred column of comfortable width on tablets and desktops, full width on phones.
+    const float column = std::min(ImGui::GetContentRegionAvail().x, em(26.0f));
+    ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
+    ImGui::BeginGroup();
+    ImGui::PushItemWidth(column);
+    ImGui::Dummy(em(0, 2.0f));
+    ImGui::PushFont(nullptr, base_font_px * 2.0f);
+    ImGui::TextUnformatted("PeddleNet");
+    ImGui::PopFont();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
+    ImGui::TextUnformatted("Chat with everyone around you, phone to phone. No accounts, no internet needed.");
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
+    ImGui::Dummy(em(0, 1.0f));
+
+    ImGui::TextUnformatted("Your name");
+    if (text_field("##name", "e.g. Sam", name_, max_name_bytes)) notice_.clear();
+    ImGui::Dummy(em(0, 0.5f));
+
+    if (primary_button("Create room", column)) {
+        notice_ = check_name(name_);
+        if (notice_.empty()) enter_room(make_room_name(secure_random));
+    }
+    if (secondary_button("Join room", column)) {
+        notice_ = check_name(name_);
+        if (notice_.empty()) screen_ = Screen::join;
+    }
+    if (!notice_.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
+        literal_text(notice_, false);
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
+    ImGui::PopItemWidth();
+    ImGui::EndGroup();
+}
+
+void App::draw_join() {
+    const float column = std::min(ImGui::GetContentRegionAvail().x, em(26.0f));
+    ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
+    ImGui::BeginGroup();
+    ImGui::Dummy(em(0, 2.0f));
+    ImGui::TextUnformatted("Room name");
+    ImGui::PushItemWidth(column);
+    const bool submitted = text_field("##room", "e.g. amber-otter-42", room_input_, max_id_length,
+                                      ImGuiInputTextFlags_EnterReturnsTrue |
+                                          ImGuiInputTextFlags_CharsNoBlank);
+    ImGui::PopItemWidth();
+    if (primary_button("Join", column) || submitted) {
+        if (is_valid_id(room_input_)) {
+            enter_room(room_input_);
+        } else {
+            notice_ = "Room names use letters, digits, - and _ (up to 64).";
+        }
+    }
+    if (secondary_button("Back", column)) {
+        notice_.clear();
+        screen_ = Screen::home;
+    }
+    if (!notice_.empty()) literal_text(notice_);
+    ImGui::EndGroup();
+}
+
+void App::draw_room() {
+    ImGui::TextUnformatted("Room");
+    ImGui::SameLine();
+    literal_text(room_, false);
+    ImGui::TextDisabled("Connecting to peers...");
+    if (secondary_button("Leave room")) {
+        room_.clear();
+        screen_ = Screen::home;
+    }
+}
+
+void App::enter_room(const std::string& room) {
+    room_ = room;
+    notice_.clear();
+    screen_ = Screen::room;
+}
+
+void App::register_automation() {
+    using platform::AutomationResult;
+    platform::register_automation_method("state", [this](const nlohmann::json&, auto settle) {
+        settle(AutomationResult::success({
+            {"peerId", nullptr},
+            {"name", name_},
+            {"room", room_.empty() ? nlohmann::json(nullptr) : nlohmann::json(room_)},
+            {"signaling", "offline"},
+            {"peers", nlohmann::json::array()},
+            {"messages", nlohmann::json::array()},
+            {"frames", platform::frames_drawn()},
+        }));
+    });
+    platform::register_automation_method("setName", [this](const nlohmann::json& args, auto settle) {
+        const std::string name = args.size() == 1 && args[0].is_string() ? args[0].get<std::string>() : "";
+        std::string problem = check_name(name);
+        if (!problem.empty()) return settle(AutomationResult::failure(problem));
+        name_ = name;
+        settle(AutomationResult::success());
+    });
+}
+
+} // namespace peddlenet::app

@@ -1,0 +1,34 @@
+// widgets.hpp: small ImGui helpers the screens share, so phone rules are applied once.
+// Needs: an ImGui frame in progress.
+//  [X] sizes in em (multiples of the current font size), never raw pixels
+//  [X] text fields that raise the phone keyboard (they report their rect to the input layer)
+//  [X] user text shown literally: never as a format string, never as a label id
+#pragma once
+
+#include <imgui.h>
+
+#include <string>
+#include <string_view>
+
+namespace peddlenet::app {
+
+// `x` and `y` in em: multiples of the current font size.
+ImVec2 em(float x, float y);
+float em(float x);
+
+// A single-line text field, as wide as the current item width. Returns true when the text changed. `id` is a fixed label id
+// (e.g. "##name"), never user text. `max_bytes` caps the UTF-8 length the field accepts.
+bool text_field(const char* id, const char* hint, std::string& value, std::size_t max_bytes,
+                ImGuiInputTextFlags flags = 0);
+
+// The main call to action: accent colour, dark text, full width unless `width` is given.
+bool primary_button(const char* label, float width = -FLT_MIN);
+bool secondary_button(const char* label, float width = -FLT_MIN);
+
+// User-provided text (names, messages): drawn literally, wrapped at the available width.
+void literal_text(std::string_view text, bool wrap = true);
+
+// Horizontally centred static text (titles).
+void centered_text(const char* text);
+
+} // namespace peddlenet::app

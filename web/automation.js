@@ -1,0 +1,58 @@
+// automation.js: window.peddlenet, the automation API (src/platform/automation.cpp; documented
+// in the README). Each method calls C++ by name with JSON arguments.
+
+var LibraryPeddleAutomation = {
+  $PeddleAutomation: {
+    nextCallId: 1,
+    pending: {}, // call id -> {resolve, reject}
+    readyResolve: null,
+
+    call: function (method, args, isAsync) {
+      var id = PeddleAutomation.nextCallId++;
+      var reply = JSON.parse(UTF8ToString(
+        ccall('pn_automation_call', 'number', ['string', 'string', 'number'],
+              [method, JSON.stringify(args), id])));
+      if (reply.pending) {
+        return new Promise(function (resolve, reject) {
+          PeddleAutomation.pending[id] = { resolve: resolve, reject: reject };
+        });
+      }
+      if (isAsync) return reply.ok ? Promise.resolve(reply.value) : Promise.reject(new Error(reply.error));
+      if (!reply.ok) throw new Error(reply.error);
+      return reply.value;
+    },
+  },
+
+  pn_automation_install__deps: ['$PeddleAutomation', 'pn_automation_call'],
+  pn_automation_install: function () {
+    var call = PeddleAutomation.call;
+    var api = {
+      ready: new Promise(function (resolve) { PeddleAutomation.readyResolve = resolve; }),
+      state: function () { return call('state', [], false); },
+      setName: function (name) { return call('setName', [String(name)], false); },
+      join: function (room) { return call('join', [String(room)], true); },
+      leave: function () { return call('leave', [], false); },
+      send: function (text) { return call('send', [String(text)], false); },
+    };
+    window.peddlenet = api;
+  },
+
+  pn_automation_ready__deps: ['$PeddleAutomation'],
+  pn_automation_ready: function () {
+    if (PeddleAutomation.readyResolve) {
+      PeddleAutomation.readyResolve();
+      PeddleAutomation.readyResolve = null;
+    }
+  },
+
+  pn_automation_settle__deps: ['$PeddleAutomation'],
+  pn_automation_settle: function (id, resultPtr) {
+    var entry = PeddleAutomation.pending[id];
+    if (!entry) return;
+    delete PeddleAutomation.pending[id];
+    var reply = JSON.parse(UTF8ToString(resultPtr));
+    if (reply.ok) entry.resolve(reply.value); else entry.reject(new Error(reply.error));
+  },
+};
+
+mergeInto(LibraryManager.library, LibraryPeddleAutomation);

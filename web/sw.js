@@ -1,0 +1,41 @@
+// sw.js: PeddleNet's service worker: the app shell is precached under a cache named after the
+// build's content hash, served cache-first, so the app starts with no network at all.
+// scripts/assemble_web.py fills in BUILD_ID and PRECACHE.
+//  [X] explicit precache list (html, js, wasm, fonts package, icons, manifest)
+//  [X] old caches deleted on activate; dynamic endpoints never cached
+//  [X] a new build waits; the page offers "Update ready" and sends 'skip-waiting' when tapped
+'use strict';
+
+const BUILD_ID = '{{BUILD_ID}}';
+const CACHE = 'peddlenet-' + BUILD_ID;
+const PRECACHE = {{PRECACHE_JSON}};
+const NEVER_CACHED = ['/ws', '/healthz', '/metrics'];
+
+self.addEventListener('install', (event) => {
+  // cache: 'reload' bypasses the HTTP cache, so a new build never precaches stale files.
+  event.waitUntil(caches.open(CACHE).then((cache) =>
+    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' })))));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names
+      .filter((name) => name.startsWith('peddlenet-') && name !== CACHE)
+      .map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (NEVER_CACHED.some((path) => url.pathname.endsWith(path))) return;
+  // Every navigation inside the scope is the app (invite links carry the room in the fragment).
+  const key = request.mode === 'navigate' ? new URL('./', self.registration.scope).href : request;
+  event.respondWith(caches.open(CACHE).then((cache) =>
+    cache.match(key, { ignoreSearch: true }).then((hit) => hit || fetch(request))));
+});
