@@ -3,6 +3,7 @@
 
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
+#include "core/protocol.hpp"
 #include "core/room_name.hpp"
 #include "core/text.hpp"
 #include "platform/automation.hpp"
@@ -21,9 +22,8 @@
 namespace peddlenet::app {
 namespace {
 
-// Display names: 1..32 characters, the signaling protocol's limit.
-constexpr std::size_t max_name_chars = 32;
-constexpr std::size_t max_name_bytes = max_name_chars * 4;
+// The name field's byte cap: the protocol's character limit in the widest UTF-8 characters.
+constexpr std::size_t max_name_bytes = protocol::max_name_chars * 4;
 
 // Random numbers from the browser's crypto.getRandomValues (Emscripten's getentropy).
 std::uint32_t secure_random() {
@@ -32,12 +32,17 @@ std::uint32_t secure_random() {
     return value;
 }
 
-// Empty when `name` is acceptable, else the reason, written for the person typing.
+// Empty when `name` is acceptable (the protocol's rule), else the reason, written for the
+// person typing.
 std::string check_name(const std::string& name) {
-    const auto chars = utf8_length(name);
-    if (!chars) return "Names must be valid UTF-8 text.";
-    if (*chars == 0) return "Pick a display name first.";
-    if (*chars > max_name_chars) return "Names can be at most 32 characters.";
+    if (name.empty()) return "Pick a display name first.";
+    if (const auto problem = protocol::check_name(name)) {
+        const auto chars = utf8_length(name);
+        if (chars && *chars > protocol::max_name_chars) {
+            return "Names can be at most " + std::to_string(protocol::max_name_chars) + " characters.";
+        }
+        return "That name can't be used: " + problem->message + ".";
+    }
     return {};
 }
 

@@ -1,0 +1,107 @@
+// harness.js: shared plumbing for the end-to-end tests: the real server binary on 127.0.0.1,
+// Debian's Chromium through playwright-core, app pages that are ready to drive, screenshots.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '../..');
+const SERVER = process.env.PEDDLENET_SERVER || path.join(ROOT, 'build/native/src/server/peddlenet-server');
+const WEB_ROOT = process.env.PEDDLENET_WEB_ROOT || path.join(ROOT, 'build/wasm/web');
+const ARTIFACTS = path.join(ROOT, 'test-results');
+
+// The flags the workplace recipes measured; loopback ICE needs allow-loopback plus camera permission.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
+  '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts the real server on a free port and waits until /healthz answers.
+async function startServer(extraArgs = [], { port } = {}) {
+  port = port || await freePort();
+  const child = spawn(SERVER, ['--root', WEB_ROOT, '--port', String(port), '--host', '127.0.0.1', ...extraArgs],
+                      { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output}`);
+    try {
+      const res = await fetch(url + 'healthz');
+      if (res.ok) break;
+    } catch (_) { /* not listening yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`server did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url, port, child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+// Opens the app at `url` in a fresh phone-sized context and waits for window.peddlenet.ready.
+// Console errors and page errors are collected in page.problems for the test to assert on.
+async function openApp(browser, url, { viewport = { width: 390, height: 844 }, scale = 1, context } = {}) {
+  const ctx = context || await browser.newContext({ viewport, deviceScaleFactor: scale });
+  const origin = new URL(url).origin;
+  await ctx.grantPermissions(['camera'], { origin }).catch(() => {});
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    // SwiftShader performance notes are the software renderer talking, not the app.
+    if (m.type() === 'error' && !/GL Driver Message/.test(m.text())) page.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => window.peddlenet !== undefined, null, { timeout: 30000 });
+  await page.evaluate(() => window.peddlenet.ready);
+  page.readyMs = Date.now() - started;
+  return page;
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+// Polls `predicate` in the page (a function of state()) until it holds or `timeoutMs` passes.
+async function waitForState(page, predicate, timeoutMs = 10000, arg) {
+  await page.waitForFunction(
+    ([fn, a]) => new Function('s', 'arg', `return (${fn})(s, arg);`)(window.peddlenet.state(), a),
+    [predicate.toString(), arg], { timeout: timeoutMs, polling: 50 });
+  return page.evaluate(() => window.peddlenet.state());
+}
+
+module.exports = { ROOT, WEB_ROOT, ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, freePort };
