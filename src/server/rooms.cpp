@@ -1,0 +1,161 @@
+// rooms.cpp: see rooms.hpp.
+#include "server/rooms.hpp"
+
+#include <algorithm>
+
+namespace peddlenet::server {
+
+using protocol::ErrorCode;
+using protocol::Problem;
+
+namespace {
+
+Problem problem(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+
+std::size_t find_peer(const Room& room, std::string_view peer) {
+    for (std::size_t i = 0; i < room.members.size(); ++i)
+        if (room.members[i].peer == peer) return i;
+    return room.members.size();
+}
+
+std::size_t find_outlet(const Room& room, const Outlet* outlet) {
+    for (std::size_t i = 0; i < room.members.size(); ++i)
+        if (room.members[i].outlet == outlet) return i;
+    return room.members.size();
+}
+
+} // namespace
+
+Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join) {
+    if (who.room_)
+        return problem(ErrorCode::already_joined,
+                       "this socket already joined room \"" + who.room_->id + "\"; leave first");
+    auto it = rooms_.find(join.room);
+    if (it == rooms_.end()) {
+        if (rooms_.size() >= limits_.max_rooms)
+            return problem(ErrorCode::too_many_rooms, "the server holds its maximum of " +
+                                                          std::to_string(limits_.max_rooms) +
+                                                          " rooms");
+        it = rooms_.emplace(join.room, Room{join.room, {}}).first;
+    }
+    Room& room = it->second;
+    const std::size_t index = find_peer(room, join.peer);
+    const bool rejoin = index < room.members.size();
+    if (!rejoin && room.members.size() >= limits_.max_peers_per_room)
+        return problem(ErrorCode::room_full, "room \"" + room.id + "\" is full (" +
+                                                 std::to_string(limits_.max_peers_per_room) +
+                                                 " peers)");
+
+    Outlet* old = nullptr;
+    if (rejoin) {
+        Member& m = room.members[index];
+        old = m.outlet; // a live socket when the refresh beat the old socket's close
+        m.outlet = &who;
+        m.name = join.name;
+    } else {
+        room.members.push_back(Member{join.peer, join.name, &who, {}});
+        ++peers_;
+    }
+    who.room_ = &room;
+
+    std::vector<protocol::PeerInfo> others;
+    others.reserve(room.members.size());
+    for (const Member& m : room.members)
+        if (m.peer != join.peer) others.push_back({m.peer, m.name});
+    who.deliver(protocol::build_joined(room.id, join.peer, others));
+    broadcast(room, &who,
+              rejoin ? protocol::build_peer_rejoined(join.peer, join.name)
+                     : protocol::build_peer_joined(join.peer, join.name));
+    if (old) {
+        old->room_ = nullptr;
+        old->replaced();
+    }
+    update_gauges();
+    return std::nullopt;
+}
+
+Rooms::Result Rooms::signal(Outlet& from, const protocol::Signal& signal) {
+    Room* room = from.room_;
+    if (!room) return problem(ErrorCode::not_joined, "join a room before sending signals");
+    const std::size_t to = find_peer(*room, signal.to);
+    if (to == room->members.size())
+        return problem(ErrorCode::no_such_peer,
+                       "no peer \"" + signal.to + "\" in room \"" + room->id + "\"");
+    Outlet* target = room->members[to].outlet;
+    if (!target)
+        return problem(ErrorCode::peer_away,
+                       "peer \"" + signal.to + "\" is reconnecting; signal dropped");
+    const std::size_t self = find_outlet(*room, &from);
+    target->deliver(protocol::build_signal_from(room->members[self].peer, signal.data));
+    ++metrics_.messages_relayed;
+    return std::nullopt;
+}
+
+Rooms::Result Rooms::leave(Outlet& who) {
+    Room* room = who.room_;
+    if (!room) return problem(ErrorCode::not_joined, "not in a room");
+    remove_member(*room, find_outlet(*room, &who));
+    who.room_ = nullptr;
+    update_gauges();
+    return std::nullopt;
+}
+
+void Rooms::disconnect(Outlet& who, Clock::time_point now) {
+    Room* room = who.room_;
+    if (!room) return;
+    who.room_ = nullptr;
+    const std::size_t index = find_outlet(*room, &who);
+    if (limits_.grace.count() <= 0) {
+        remove_member(*room, index);
+    } else {
+        Member& m = room->members[index];
+        m.outlet = nullptr;
+        m.gone_until = now + limits_.grace;
+        grace_.push_back({m.gone_until, room->id, m.peer});
+    }
+    update_gauges();
+}
+
+void Rooms::expire(Clock::time_point now) {
+    while (!grace_.empty() && grace_.front().until <= now) {
+        const Grace g = std::move(grace_.front());
+        grace_.pop_front();
+        const auto it = rooms_.find(g.room);
+        if (it == rooms_.end()) continue;
+        const std::size_t index = find_peer(it->second, g.peer);
+        if (index == it->second.members.size()) continue;
+        const Member& m = it->second.members[index];
+        // A rejoin (live again) or a later disconnect (newer deadline) supersedes this entry.
+        if (m.outlet || m.gone_until != g.until) continue;
+        remove_member(it->second, index);
+    }
+    update_gauges();
+}
+
+std::optional<Rooms::Clock::time_point> Rooms::next_expiry() const {
+    if (grace_.empty()) return std::nullopt;
+    return grace_.front().until;
+}
+
+void Rooms::remove_member(Room& room, std::size_t index) {
+    const std::string peer = std::move(room.members[index].peer);
+    room.members.erase(room.members.begin() + static_cast<std::ptrdiff_t>(index));
+    --peers_;
+    if (room.members.empty()) {
+        rooms_.erase(rooms_.find(room.id)); // `room` dangles from here on
+        return;
+    }
+    broadcast(room, nullptr, protocol::build_peer_left(peer));
+}
+
+void Rooms::broadcast(Room& room, const Outlet* except, const std::string& frame) {
+    for (const Member& m : room.members)
+        if (m.outlet && m.outlet != except) m.outlet->deliver(frame);
+}
+
+void Rooms::update_gauges() {
+    metrics_.rooms = rooms_.size();
+    metrics_.peers = peers_;
+}
+
+} // namespace peddlenet::server
