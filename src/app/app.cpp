@@ -214,7 +214,7 @@ void App::register_automation() {
             {"messages", nlohmann::json::array()},
             {"frames", platform::frames_drawn()},
         }));
-    });
+    }, /*read_only=*/true);
     platform::register_automation_method("setName", [this](const nlohmann::json& args, auto settle) {
         const std::string name = args.size() == 1 && args[0].is_string() ? args[0].get<std::string>() : "";
         std::string problem = check_name(name);

@@ -18,8 +18,13 @@ void pn_automation_settle(int call_id, const char* result_json);
 namespace peddlenet::platform {
 namespace {
 
-std::map<std::string, AutomationMethod>& methods() {
-    static std::map<std::string, AutomationMethod> table;
+struct Method {
+    AutomationMethod run;
+    bool read_only;
+};
+
+std::map<std::string, Method>& methods() {
+    static std::map<std::string, Method> table;
     return table;
 }
 
@@ -30,8 +35,8 @@ nlohmann::json to_json(const AutomationResult& r) {
 
 } // namespace
 
-void register_automation_method(const std::string& name, AutomationMethod method) {
-    methods()[name] = std::move(method);
+void register_automation_method(const std::string& name, AutomationMethod method, bool read_only) {
+    methods()[name] = Method{std::move(method), read_only};
 }
 
 void install_automation() {
@@ -67,7 +72,7 @@ EMSCRIPTEN_KEEPALIVE const char* pn_automation_call(const char* method, const ch
     // Shared so that a method may settle later; `settled_now` tells a synchronous answer apart.
     auto sync_result = std::make_shared<std::unique_ptr<AutomationResult>>();
     auto in_call = std::make_shared<bool>(true);
-    it->second(args, [sync_result, in_call, call_id](AutomationResult r) {
+    it->second.run(args, [sync_result, in_call, call_id](AutomationResult r) {
         if (*in_call) {
             *sync_result = std::make_unique<AutomationResult>(std::move(r));
         } else {
@@ -78,7 +83,7 @@ EMSCRIPTEN_KEEPALIVE const char* pn_automation_call(const char* method, const ch
         }
     });
     *in_call = false;
-    wake(); // automation changes state like input does
+    if (!it->second.read_only) wake(); // a change of state is drawn like input is
     reply = *sync_result ? to_json(**sync_result).dump(-1, ' ', false,
                                                        nlohmann::json::error_handler_t::replace)
                          : R"({"pending":true})";

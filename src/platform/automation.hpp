@@ -27,7 +27,10 @@ struct AutomationResult {
 using AutomationSettle = std::function<void(AutomationResult)>;
 using AutomationMethod = std::function<void(const nlohmann::json& args, AutomationSettle settle)>;
 
-void register_automation_method(const std::string& name, AutomationMethod method);
+// `read_only`: the method only reads, so calling it does not wake the render loop (tests poll
+// state() while measuring that an idle app draws nothing).
+void register_automation_method(const std::string& name, AutomationMethod method,
+                                bool read_only = false);
 
 // Defines window.peddlenet (methods become callable at once, `ready` stays pending).
 void install_automation();

@@ -1,0 +1,151 @@
+// rtc.cpp: see rtc.hpp. The JS half is web/rtc.js; events come back through pn_rtc_event.
+#include "platform/rtc.hpp"
+
+#include "core/room_engine.hpp"
+#include "platform/main_loop.hpp"
+
+#include <emscripten/emscripten.h>
+
+extern "C" {
+// Implemented in web/rtc.js.
+int pn_rtc_set_ice_servers(const char* json);
+int pn_rtc_create();
+void pn_rtc_close(int handle);
+void pn_rtc_set_local_description(int handle);
+void pn_rtc_set_remote_description(int handle, int is_answer, const char* sdp);
+void pn_rtc_add_ice_candidate(int handle, const char* json);
+void pn_rtc_restart_ice(int handle);
+int pn_rtc_send(int handle, const char* data, int length);
+int pn_rtc_signaling_state(int handle);
+}
+
+namespace peddlenet::platform {
+namespace {
+
+// Event kinds, numbered as PeddleRtc.EV in web/rtc.js.
+enum RtcEventKind {
+    negotiation_needed = 0,
+    local_description = 1,
+    remote_description_set = 2,
+    ice_candidate = 3,
+    channel_open = 4,
+    channel_message = 5,
+    channel_closed = 6,
+    connection_state = 7,
+    error = 8,
+};
+
+// The one live transport: JS events carry only a handle (one app, one room engine).
+BrowserRtc* active_transport = nullptr;
+
+} // namespace
+
+BrowserRtc::BrowserRtc() {
+    active_transport = this;
+}
+
+BrowserRtc::~BrowserRtc() {
+    for (const auto& [peer, handle] : handles_) pn_rtc_close(handle);
+    if (active_transport == this) active_transport = nullptr;
+}
+
+bool BrowserRtc::set_ice_servers(const std::string& ice_servers_json) {
+    return pn_rtc_set_ice_servers(ice_servers_json.c_str()) != 0;
+}
+
+int BrowserRtc::handle_of(const std::string& peer) const {
+    const auto it = handles_.find(peer);
+    return it == handles_.end() ? 0 : it->second;
+}
+
+void BrowserRtc::create_connection(const std::string& peer) {
+    close_connection(peer);
+    const int handle = pn_rtc_create();
+    if (handle == 0) {
+        if (engine_) engine_->on_rtc_error(peer, RtcOperation::create_connection, "RTCPeerConnection refused");
+        return;
+    }
+    handles_[peer] = handle;
+    peers_[handle] = peer;
+}
+
+void BrowserRtc::close_connection(const std::string& peer) {
+    const int handle = handle_of(peer);
+    if (handle == 0) return;
+    pn_rtc_close(handle);
+    handles_.erase(peer);
+    peers_.erase(handle);
+}
+
+void BrowserRtc::set_local_description(const std::string& peer) {
+    if (const int h = handle_of(peer)) pn_rtc_set_local_description(h);
+}
+
+void BrowserRtc::set_remote_description(const std::string& peer, const SessionDescription& d) {
+    if (const int h = handle_of(peer)) {
+        pn_rtc_set_remote_description(h, d.type == SdpType::answer ? 1 : 0, d.sdp.c_str());
+    }
+}
+
+void BrowserRtc::add_ice_candidate(const std::string& peer, const nlohmann::json& candidate) {
+    if (const int h = handle_of(peer)) pn_rtc_add_ice_candidate(h, candidate.dump().c_str());
+}
+
+void BrowserRtc::restart_ice(const std::string& peer) {
+    if (const int h = handle_of(peer)) pn_rtc_restart_ice(h);
+}
+
+bool BrowserRtc::send(const std::string& peer, std::string_view text) {
+    const int h = handle_of(peer);
+    return h != 0 && pn_rtc_send(h, text.data(), static_cast<int>(text.size())) != 0;
+}
+
+SignalingState BrowserRtc::signaling_state(const std::string& peer) const {
+    const int h = handle_of(peer);
+    return h == 0 ? SignalingState::stable : static_cast<SignalingState>(pn_rtc_signaling_state(h));
+}
+
+void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view text) {
+    const auto it = peers_.find(handle);
+    if (it == peers_.end() || engine_ == nullptr) return; // closed meanwhile
+    const std::string peer = it->second; // the engine may close this link while handling
+    RoomEngine& e = *engine_;
+    switch (kind) {
+    case negotiation_needed: e.on_negotiation_needed(peer); break;
+    case local_description:
+        e.on_local_description(peer, {number == 1 ? SdpType::answer : SdpType::offer, std::string(text)});
+        break;
+    case remote_description_set: e.on_remote_description_set(peer); break;
+    case ice_candidate: {
+        nlohmann::json candidate = nlohmann::json::parse(text, nullptr, false);
+        if (!candidate.is_discarded()) e.on_ice_candidate(peer, candidate);
+        break;
+    }
+    case channel_open: e.on_channel_open(peer); break;
+    case channel_message: e.on_channel_message(peer, text); break;
+    case channel_closed: e.on_channel_closed(peer); break;
+    case connection_state:
+        if (number >= 0 && number <= static_cast<int>(PeerConnectionState::closed)) {
+            e.on_connection_state(peer, static_cast<PeerConnectionState>(number));
+        }
+        break;
+    case error:
+        if (number >= 0 && number <= static_cast<int>(RtcOperation::data_channel)) {
+            e.on_rtc_error(peer, static_cast<RtcOperation>(number), text);
+        }
+        break;
+    default: break;
+    }
+}
+
+} // namespace peddlenet::platform
+
+// `text` is owned by rtc.js and valid during this call only.
+extern "C" EMSCRIPTEN_KEEPALIVE void pn_rtc_event(int handle, int kind, int number, const char* text,
+                                                  int length) {
+    using peddlenet::platform::active_transport;
+    if (active_transport) {
+        active_transport->dispatch(handle, kind, number, std::string_view(text, static_cast<std::size_t>(length)));
+    }
+    peddlenet::platform::wake();
+}

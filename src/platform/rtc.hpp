@@ -1,0 +1,52 @@
+// rtc.hpp: RtcTransport over the browser's RTCPeerConnection and RTCDataChannel (web/rtc.js).
+// Needs: core/rtc_transport.hpp, core/room_engine.hpp (where the events go).
+//  [X] one connection per peer id; events of a closed connection never reach the engine
+//  [X] every rejected promise and channel error reaches the engine as on_rtc_error
+//  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN)
+#pragma once
+
+#include "core/rtc_transport.hpp"
+
+#include <map>
+#include <string>
+
+namespace peddlenet {
+class RoomEngine;
+}
+
+namespace peddlenet::platform {
+
+class BrowserRtc final : public RtcTransport {
+public:
+    BrowserRtc();
+    ~BrowserRtc() override; // closes every connection
+    // Registered with JS by handle: neither copyable nor movable.
+    BrowserRtc(const BrowserRtc&) = delete;
+    BrowserRtc& operator=(const BrowserRtc&) = delete;
+
+    // Where events go. The engine is built with this transport, hence the late binding.
+    void attach(RoomEngine* engine) { engine_ = engine; }
+    // `ice_servers_json`: e.g. [{"urls":"stun:stun.example.org"}]. False if it is not a JSON array.
+    static bool set_ice_servers(const std::string& ice_servers_json);
+
+    void create_connection(const std::string& peer) override;
+    void close_connection(const std::string& peer) override;
+    void set_local_description(const std::string& peer) override;
+    void set_remote_description(const std::string& peer, const SessionDescription& d) override;
+    void add_ice_candidate(const std::string& peer, const nlohmann::json& candidate) override;
+    void restart_ice(const std::string& peer) override;
+    bool send(const std::string& peer, std::string_view text) override;
+    SignalingState signaling_state(const std::string& peer) const override;
+
+    // Called by the pn_rtc_event export for events of `handle`.
+    void dispatch(int handle, int kind, int number, std::string_view text);
+
+private:
+    int handle_of(const std::string& peer) const;
+
+    RoomEngine* engine_ = nullptr;
+    std::map<std::string, int> handles_; // peer id -> JS handle
+    std::map<int, std::string> peers_;   // JS handle -> peer id
+};
+
+} // namespace peddlenet::platform

@@ -1,0 +1,157 @@
+// rtc.js: the browser's RTCPeerConnection + RTCDataChannel for C++ (src/platform/rtc.cpp).
+// C++ holds integer handles; this file keeps the objects in one table. Every event checks that
+// its connection still exists before calling into C++, and every rejected promise and channel
+// error goes back to C++ as an error event, not only to the console.
+//  [X] one connection per handle, with one negotiated, ordered data channel (id 0)
+//  [X] implicit setLocalDescription (perfect negotiation), setRemoteDescription, addIceCandidate
+//  [X] ICE servers as a setting (JSON list of RTCIceServer), default none
+//  [X] text messages both ways with exact bytes (no NUL truncation)
+
+var LibraryPeddleRtc = {
+  $PeddleRtc: {
+    connections: {}, // handle -> { pc, channel }
+    nextHandle: 1,
+    iceServers: [],
+    // Event kinds, numbered as RtcEventKind in rtc.cpp.
+    EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
+          channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8 },
+    // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
+    signalingStates: ['stable', 'have-local-offer', 'have-remote-offer', 'have-local-pranswer',
+                      'have-remote-pranswer', 'closed'],
+    connectionStates: ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'],
+
+    // Calls C++ unless the connection was closed meanwhile (promises settle later than close).
+    // The text is copied to the heap (not the small wasm stack: history sync frames are large),
+    // passed with its length, and freed here once C++ has returned.
+    emit: function (handle, kind, number, text) {
+      if (!PeddleRtc.connections[handle]) return;
+      text = text || '';
+      var size = lengthBytesUTF8(text) + 1;
+      var ptr = _malloc(size);
+      stringToUTF8(text, ptr, size);
+      try {
+        _pn_rtc_event(handle, kind, number, ptr, size - 1);
+      } finally {
+        _free(ptr);
+      }
+    },
+    describe: function (err) { return (err && (err.name + ': ' + err.message)) || String(err); },
+  },
+
+  pn_rtc_set_ice_servers__deps: ['$PeddleRtc'],
+  pn_rtc_set_ice_servers: function (jsonPtr) {
+    try {
+      var servers = JSON.parse(UTF8ToString(jsonPtr));
+      PeddleRtc.iceServers = Array.isArray(servers) ? servers : [];
+      return 1;
+    } catch (e) {
+      return 0;
+    }
+  },
+
+  // Returns a handle, or 0 when the browser refused (the error text goes to C++ as well).
+  pn_rtc_create__deps: ['$PeddleRtc', 'pn_rtc_event', 'malloc', 'free'],
+  pn_rtc_create: function () {
+    var R = PeddleRtc, EV = R.EV;
+    var handle = R.nextHandle++;
+    var pc, channel;
+    try {
+      pc = new RTCPeerConnection({ iceServers: R.iceServers });
+      channel = pc.createDataChannel('chat', { negotiated: true, id: 0, ordered: true });
+    } catch (e) {
+      if (pc) pc.close();
+      console.error('PeddleNet: RTCPeerConnection refused:', R.describe(e));
+      return 0;
+    }
+    R.connections[handle] = { pc: pc, channel: channel };
+    pc.onnegotiationneeded = function () { R.emit(handle, EV.negotiationNeeded, 0); };
+    pc.onicecandidate = function (e) {
+      if (e.candidate) R.emit(handle, EV.iceCandidate, 0, JSON.stringify(e.candidate.toJSON()));
+    };
+    pc.onconnectionstatechange = function () {
+      R.emit(handle, EV.connectionState, R.connectionStates.indexOf(pc.connectionState));
+    };
+    channel.onopen = function () { R.emit(handle, EV.channelOpen, 0); };
+    channel.onclose = function () { R.emit(handle, EV.channelClosed, 0); };
+    channel.onerror = function (e) {
+      R.emit(handle, EV.error, 4, (e && e.error && R.describe(e.error)) || 'data channel error');
+    };
+    channel.onmessage = function (e) {
+      if (typeof e.data === 'string') R.emit(handle, EV.channelMessage, 0, e.data);
+    };
+    return handle;
+  },
+
+  pn_rtc_close__deps: ['$PeddleRtc'],
+  pn_rtc_close: function (handle) {
+    var c = PeddleRtc.connections[handle];
+    if (!c) return;
+    delete PeddleRtc.connections[handle]; // from now on no event of it reaches C++
+    c.channel.close();
+    c.pc.close();
+  },
+
+  pn_rtc_set_local_description__deps: ['$PeddleRtc'],
+  pn_rtc_set_local_description: function (handle) {
+    var R = PeddleRtc, c = R.connections[handle];
+    if (!c) return;
+    c.pc.setLocalDescription().then(function () {
+      var d = c.pc.localDescription;
+      R.emit(handle, R.EV.localDescription, d.type === 'answer' ? 1 : 0, d.sdp);
+    }, function (err) { R.emit(handle, R.EV.error, 1, R.describe(err)); });
+  },
+
+  pn_rtc_set_remote_description__deps: ['$PeddleRtc'],
+  pn_rtc_set_remote_description: function (handle, isAnswer, sdpPtr) {
+    var R = PeddleRtc, c = R.connections[handle];
+    if (!c) return;
+    var description = { type: isAnswer ? 'answer' : 'offer', sdp: UTF8ToString(sdpPtr) };
+    c.pc.setRemoteDescription(description).then(function () {
+      R.emit(handle, R.EV.remoteDescriptionSet, 0);
+    }, function (err) { R.emit(handle, R.EV.error, 2, R.describe(err)); });
+  },
+
+  pn_rtc_add_ice_candidate__deps: ['$PeddleRtc'],
+  pn_rtc_add_ice_candidate: function (handle, jsonPtr) {
+    var R = PeddleRtc, c = R.connections[handle];
+    if (!c) return;
+    var candidate;
+    try {
+      candidate = JSON.parse(UTF8ToString(jsonPtr));
+    } catch (e) {
+      R.emit(handle, R.EV.error, 3, 'candidate is not JSON');
+      return;
+    }
+    c.pc.addIceCandidate(candidate).catch(function (err) { R.emit(handle, R.EV.error, 3, R.describe(err)); });
+  },
+
+  pn_rtc_restart_ice__deps: ['$PeddleRtc'],
+  pn_rtc_restart_ice: function (handle) {
+    var c = PeddleRtc.connections[handle];
+    if (c) c.pc.restartIce();
+  },
+
+  // Sends `length` bytes of UTF-8 at `ptr` as one text message. 1 when sent, 0 when not open.
+  pn_rtc_send__deps: ['$PeddleRtc'],
+  pn_rtc_send: function (handle, ptr, length) {
+    var c = PeddleRtc.connections[handle];
+    if (!c || c.channel.readyState !== 'open') return 0;
+    // A fresh view: memory growth detaches old ones.
+    var text = new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, ptr, length));
+    try {
+      c.channel.send(text);
+      return 1;
+    } catch (e) {
+      return 0; // closing in between, or the send buffer is full
+    }
+  },
+
+  pn_rtc_signaling_state__deps: ['$PeddleRtc'],
+  pn_rtc_signaling_state: function (handle) {
+    var c = PeddleRtc.connections[handle];
+    return c ? PeddleRtc.signalingStates.indexOf(c.pc.signalingState) : 0;
+  },
+};
+
+autoAddDeps(LibraryPeddleRtc, '$PeddleRtc');
+mergeInto(LibraryManager.library, LibraryPeddleRtc);

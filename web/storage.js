@@ -1,0 +1,93 @@
+// storage.js: localStorage (small settings, synchronous) and IndexedDB (room history,
+// asynchronous) for C++ (src/platform/storage.cpp).
+//  [X] localStorage get/set/remove; a browser that refuses storage (private mode quota) reads as empty
+//  [X] IndexedDB "peddlenet" / store "history": put and get of one text value per key
+//  [X] every IndexedDB outcome, failures included, completes the C++ request exactly once
+
+var LibraryPeddleStorage = {
+  $PeddleStorage: {
+    db: null, // Promise of the IDBDatabase
+    open: function () {
+      if (!PeddleStorage.db) {
+        PeddleStorage.db = new Promise(function (resolve, reject) {
+          var request = indexedDB.open('peddlenet', 1);
+          request.onupgradeneeded = function () { request.result.createObjectStore('history'); };
+          request.onsuccess = function () { resolve(request.result); };
+          request.onerror = function () { reject(request.error); };
+          request.onblocked = function () { reject(new Error('database blocked by another tab')); };
+        });
+        PeddleStorage.db.catch(function () { PeddleStorage.db = null; }); // retry next time
+      }
+      return PeddleStorage.db;
+    },
+    // Completes C++ request `id`: ok 1/0, and the value (or the error text) as a heap copy
+    // with its length (a room's history is too big for the wasm stack), freed after the call.
+    done: function (id, ok, text) {
+      text = text || '';
+      var size = lengthBytesUTF8(text) + 1;
+      var ptr = _malloc(size);
+      stringToUTF8(text, ptr, size);
+      try {
+        _pn_storage_done(id, ok, ptr, size - 1);
+      } finally {
+        _free(ptr);
+      }
+    },
+    describe: function (err) { return (err && (err.name + ': ' + err.message)) || String(err); },
+  },
+
+  // Returns a malloc'd UTF-8 copy (C++ frees it) or 0 when the key is absent.
+  pn_local_get__deps: ['malloc'],
+  pn_local_get: function (keyPtr) {
+    var value = null;
+    try { value = localStorage.getItem(UTF8ToString(keyPtr)); } catch (e) { /* storage refused */ }
+    if (value === null) return 0;
+    var size = lengthBytesUTF8(value) + 1;
+    var ptr = _malloc(size); // should be freed later in C++
+    stringToUTF8(value, ptr, size);
+    return ptr;
+  },
+
+  pn_local_set: function (keyPtr, valuePtr) {
+    try {
+      localStorage.setItem(UTF8ToString(keyPtr), UTF8ToString(valuePtr));
+      return 1;
+    } catch (e) {
+      return 0;
+    }
+  },
+
+  pn_local_remove: function (keyPtr) {
+    try { localStorage.removeItem(UTF8ToString(keyPtr)); } catch (e) { /* storage refused */ }
+  },
+
+  pn_idb_put__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
+  pn_idb_put: function (id, keyPtr, valuePtr, length) {
+    var S = PeddleStorage;
+    var key = UTF8ToString(keyPtr);
+    var value = new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, valuePtr, length));
+    S.open().then(function (db) {
+      var tx = db.transaction('history', 'readwrite');
+      tx.objectStore('history').put(value, key);
+      tx.oncomplete = function () { S.done(id, 1, ''); };
+      tx.onerror = tx.onabort = function () { S.done(id, 0, S.describe(tx.error)); };
+    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+  },
+
+  pn_idb_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
+  pn_idb_get: function (id, keyPtr) {
+    var S = PeddleStorage;
+    var key = UTF8ToString(keyPtr);
+    S.open().then(function (db) {
+      var request = db.transaction('history', 'readonly').objectStore('history').get(key);
+      request.onsuccess = function () {
+        var v = request.result;
+        S.done(id, typeof v === 'string' ? 1 : 0, typeof v === 'string' ? v : '');
+      };
+      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
+    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+  },
+};
+
+autoAddDeps(LibraryPeddleStorage, '$PeddleStorage');
+mergeInto(LibraryManager.library, LibraryPeddleStorage);
