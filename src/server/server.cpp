@@ -31,6 +31,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <stdexcept>
@@ -62,8 +63,10 @@ constexpr std::uint32_t http_header_limit = 8 * 1024;
 constexpr auto close_timeout = std::chrono::seconds(2);
 // Graceful stop: longest wait for clients to answer close frames after SIGTERM.
 constexpr auto stop_timeout = std::chrono::seconds(3);
-// Idle-ping, close-timeout and idle-timeout checks run this often.
-constexpr auto sweep_interval = std::chrono::seconds(1);
+// Idle-ping, close-timeout and idle-timeout checks run at most this far apart (and at least
+// four times per idle timeout, so the ping always precedes the close).
+constexpr auto max_sweep_interval = std::chrono::milliseconds(1000);
+constexpr auto min_sweep_interval = std::chrono::milliseconds(10);
 // Pause before accepting again when out of file descriptors (the backlog keeps the client).
 constexpr auto accept_retry = std::chrono::milliseconds(100);
 // File descriptors kept back for static files, HTTP requests and the process itself when the
@@ -945,7 +948,9 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 }
 
 void Server::Impl::do_sweep() {
-    sweep_timer_.expires_after(sweep_interval);
+    sweep_timer_.expires_after(
+        std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(limits_.idle_timeout / 4),
+                   min_sweep_interval, max_sweep_interval));
     sweep_timer_.async_wait([this](beast::error_code ec) {
         if (ec) return;
         now_ = Clock::now();
