@@ -1,0 +1,233 @@
+// chat_log.cpp: see chat_log.hpp.
+#include "core/chat_log.hpp"
+
+#include "core/text.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+namespace peddlenet {
+namespace {
+
+using nlohmann::json;
+
+// Acked-by lists read from storage are cut here: a room never holds more peers than this, and a
+// corrupt document must not make one message carry an unbounded list.
+constexpr std::size_t max_stored_acks = 256;
+
+bool has_control_char(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7F;
+    });
+}
+
+// Reads a non-negative JSON integer no larger than max_json_integer (floats, negatives, strings
+// and everything else are refused).
+std::optional<std::uint64_t> read_uint(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+    if (it->is_number_unsigned()) {
+        const auto v = it->get<std::uint64_t>();
+        if (v <= max_json_integer) return v;
+        return std::nullopt;
+    }
+    const auto v = it->get<std::int64_t>();
+    if (v < 0) return std::nullopt;
+    return static_cast<std::uint64_t>(v);
+}
+
+const std::string* read_string(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return nullptr;
+    return it->get_ptr<const std::string*>();
+}
+
+} // namespace
+
+bool chat_order_less(const ChatMessage& a, const ChatMessage& b) {
+    return std::tie(a.lamport, a.from, a.id) < std::tie(b.lamport, b.from, b.id);
+}
+
+Checked check_chat_text(std::string_view raw) {
+    Checked c{repair_utf8(raw), {}};
+    if (c.value.empty()) {
+        c.error = "The message is empty.";
+    } else if (c.value.size() > max_text_bytes) {
+        c.error = "The message is too long: " + std::to_string(c.value.size()) +
+                  " bytes of UTF-8, the limit is " + std::to_string(max_text_bytes) + ".";
+    }
+    return c;
+}
+
+Checked check_chat_name(std::string_view raw) {
+    Checked c{repair_utf8(raw), {}};
+    const std::size_t chars = utf8_length(c.value).value_or(0);
+    if (chars == 0) {
+        c.error = "The name is empty.";
+    } else if (chars > max_chat_name_chars) {
+        c.error = "The name is too long: " + std::to_string(chars) + " characters, the limit is " +
+                  std::to_string(max_chat_name_chars) + ".";
+    } else if (has_control_char(c.value)) {
+        c.error = "The name contains control characters.";
+    }
+    return c;
+}
+
+json chat_message_to_json(const ChatMessage& m) {
+    return json{{"id", m.id},     {"from", m.from},     {"name", m.name},
+                {"text", m.text}, {"ts", m.ts_ms},      {"lamport", m.lamport}};
+}
+
+std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* why) {
+    const auto refuse = [why](const char* reason) -> std::optional<ChatMessage> {
+        if (why) *why = reason;
+        return std::nullopt;
+    };
+    if (!j.is_object()) return refuse("message is not an object");
+    const std::string* id = read_string(j, "id");
+    const std::string* from = read_string(j, "from");
+    const std::string* name = read_string(j, "name");
+    const std::string* text = read_string(j, "text");
+    if (!id || !is_valid_id(*id)) return refuse("bad id");
+    if (!from || !is_valid_id(*from)) return refuse("bad from");
+    if (!name) return refuse("bad name");
+    if (!text) return refuse("bad text");
+    Checked checked_name = check_chat_name(*name);
+    if (!checked_name.ok()) return refuse("bad name");
+    Checked checked_text = check_chat_text(*text);
+    if (!checked_text.ok()) return refuse("bad text");
+    const auto ts = read_uint(j, "ts");
+    if (!ts) return refuse("bad ts");
+    const auto lamport = read_uint(j, "lamport");
+    if (!lamport || *lamport == 0) return refuse("bad lamport");
+
+    ChatMessage m;
+    m.id = *id;
+    m.from = *from;
+    m.name = std::move(checked_name.value);
+    m.text = std::move(checked_text.value);
+    m.ts_ms = static_cast<std::int64_t>(*ts);
+    m.lamport = *lamport;
+    return m;
+}
+
+ChatLog::ChatLog(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+ChatLog::AddResult ChatLog::add(ChatMessage m) {
+    if (ids_.count(m.id)) return AddResult::duplicate;
+    lamport_ = std::max(lamport_, m.lamport);
+    if (messages_.size() >= capacity_ && chat_order_less(m, messages_.front()))
+        return AddResult::too_old;
+    const auto at = std::upper_bound(messages_.begin(), messages_.end(), m, chat_order_less);
+    ids_.insert(m.id);
+    messages_.insert(at, std::move(m));
+    if (messages_.size() > capacity_) {
+        ids_.erase(messages_.front().id);
+        messages_.erase(messages_.begin());
+    }
+    return AddResult::added;
+}
+
+bool ChatLog::contains(std::string_view id) const { return ids_.count(std::string(id)) != 0; }
+
+const ChatMessage* ChatLog::find(std::string_view id) const {
+    if (!contains(id)) return nullptr;
+    // Newest first: acks and lookups concern recent messages.
+    for (auto it = messages_.rbegin(); it != messages_.rend(); ++it)
+        if (it->id == id) return &*it;
+    return nullptr;
+}
+
+ChatMessage* ChatLog::find_mutable(std::string_view id) {
+    return const_cast<ChatMessage*>(std::as_const(*this).find(id));
+}
+
+std::vector<const ChatMessage*> ChatLog::newest(std::size_t n) const {
+    std::vector<const ChatMessage*> out;
+    const std::size_t first = messages_.size() > n ? messages_.size() - n : 0;
+    out.reserve(messages_.size() - first);
+    for (std::size_t i = first; i < messages_.size(); ++i) out.push_back(&messages_[i]);
+    return out;
+}
+
+std::uint64_t ChatLog::next_lamport() {
+    if (lamport_ < max_json_integer) ++lamport_;
+    return lamport_;
+}
+
+bool ChatLog::mark_sent(std::string_view id) {
+    ChatMessage* m = find_mutable(id);
+    if (!m || m->sent) return false;
+    m->sent = true;
+    return true;
+}
+
+bool ChatLog::mark_acked(std::string_view id, std::string_view peer) {
+    ChatMessage* m = find_mutable(id);
+    if (!m) return false;
+    const auto at = std::lower_bound(m->acked_by.begin(), m->acked_by.end(), peer);
+    if (at != m->acked_by.end() && *at == peer) return false;
+    m->acked_by.insert(at, std::string(peer));
+    m->sent = true; // an ack proves it went out, even if that happened before a reload
+    return true;
+}
+
+json ChatLog::to_storage_json() const {
+    json list = json::array();
+    for (const ChatMessage& m : messages_) {
+        json j = chat_message_to_json(m);
+        j["sent"] = m.sent;
+        j["acked"] = m.acked_by;
+        list.push_back(std::move(j));
+    }
+    return json{{"v", 1}, {"lamport", lamport_}, {"messages", std::move(list)}};
+}
+
+ChatLog::MergeResult ChatLog::merge_storage_json(const json& doc) {
+    MergeResult r;
+    if (!doc.is_object()) {
+        r.error = "stored history is not a JSON object";
+        return r;
+    }
+    const auto v = read_uint(doc, "v");
+    if (!v || *v != 1) {
+        r.error = "stored history has an unknown version";
+        return r;
+    }
+    const auto list = doc.find("messages");
+    if (list == doc.end() || !list->is_array()) {
+        r.error = "stored history has no message list";
+        return r;
+    }
+    if (const auto clock = read_uint(doc, "lamport")) lamport_ = std::max(lamport_, *clock);
+    for (const json& item : *list) {
+        std::optional<ChatMessage> m = chat_message_from_json(item);
+        if (!m) {
+            ++r.skipped;
+            continue;
+        }
+        const std::string id = m->id;
+        if (add(std::move(*m)) == AddResult::added) ++r.added;
+        const auto sent = item.find("sent");
+        if (sent != item.end() && sent->is_boolean() && sent->get<bool>()) mark_sent(id);
+        const auto acked = item.find("acked");
+        if (acked == item.end() || !acked->is_array()) continue;
+        std::size_t n = 0;
+        for (const json& peer : *acked) {
+            if (n++ == max_stored_acks) break;
+            if (peer.is_string() && is_valid_id(peer.get_ref<const std::string&>()))
+                mark_acked(id, peer.get_ref<const std::string&>());
+        }
+    }
+    return r;
+}
+
+void ChatLog::clear() {
+    messages_.clear();
+    ids_.clear();
+    lamport_ = 0;
+}
+
+} // namespace peddlenet

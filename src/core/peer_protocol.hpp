@@ -1,0 +1,73 @@
+// peer_protocol.hpp: the JSON messages peers exchange on their data channel (never via the server).
+// Needs: core/chat_log.hpp (message model and validation), core/text.hpp, nlohmann/json.
+// Never throws: frames are parsed with json::parse(text, nullptr, false) and every field is
+// type-checked; invalid UTF-8 is repaired to U+FFFD before parsing.
+//  [X] hello: sent by each side when the channel opens; lists the ids it holds (newest 500) so
+//      the other side sends exactly what is missing (reconciliation) and learns what was delivered
+//  [X] msg: a live chat message, authored by the sending peer
+//  [X] sync: a message relayed during reconciliation, any author (see RoomEngine for what is accepted)
+//  [X] ack: "I hold these message ids" -> delivered N of M at the author
+//  [X] ping / pong: round-trip time per link
+//
+// Frames, one JSON object per data channel message:
+//   {"type":"hello","v":1,"have":["<id>", ...]}                      at most 500 ids
+//   {"type":"msg","message":{"id","from","name","text","ts","lamport"}}
+//   {"type":"sync","message":{...same shape...}}
+//   {"type":"ack","ids":["<id>", ...]}                               1..500 ids
+//   {"type":"ping","n":<uint>}   {"type":"pong","n":<uint echoed>}
+// The message object is chat_message_to_json's shape. Unknown fields are ignored, unknown types
+// and every rule break drop the whole frame.
+#pragma once
+
+#include "core/chat_log.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace peddlenet {
+
+// Version announced in hello; a later version may read it to stay compatible with this one.
+inline constexpr int peer_protocol_version = 1;
+// Largest frame accepted, in bytes: a chat frame is at most ~30 KiB (4 KiB of text escaped
+// as \u00XX) and a hello ~34 KiB (500 ids of 64 chars); 64 KiB stays under every browser's
+// SCTP message limit.
+inline constexpr std::size_t max_peer_frame_bytes = 64 * 1024;
+// Reconciliation window: how many of the newest messages a hello covers and a sync may carry.
+inline constexpr std::size_t max_sync_messages = 500;
+// Ids per ack frame.
+inline constexpr std::size_t max_ack_ids = 500;
+
+struct HelloFrame {
+    std::vector<std::string> have; // valid ids, at most max_sync_messages
+};
+struct ChatFrame {
+    ChatMessage message; // validated; sent/acked_by are never read from the wire
+    bool relayed = false; // false: "msg" (live), true: "sync" (reconciliation)
+};
+struct AckFrame {
+    std::vector<std::string> ids; // valid ids, 1..max_ack_ids
+};
+struct PingFrame {
+    std::uint64_t n = 0;
+};
+struct PongFrame {
+    std::uint64_t n = 0;
+};
+using PeerFrame = std::variant<HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame>;
+
+// Parses one data channel message; nullopt (and a reason in `why`) when it breaks any rule.
+std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why = nullptr);
+
+// Builders; their output always parses back with parse_peer_frame.
+std::string build_hello_frame(const std::vector<std::string>& have);
+std::string build_chat_frame(const ChatMessage& m, bool relayed);
+std::string build_ack_frame(const std::vector<std::string>& ids);
+std::string build_ping_frame(std::uint64_t n);
+std::string build_pong_frame(std::uint64_t n);
+
+} // namespace peddlenet
