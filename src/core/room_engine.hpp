@@ -1,0 +1,270 @@
+// room_engine.hpp: one peer's view of a chat room: full-mesh WebRTC links, perfect negotiation,
+// the chat log, delivery state and reconciliation. Platform-free and deterministic: time and
+// randomness are injected, nothing runs on its own (no threads, no sleeping, no exceptions).
+// Needs: core/rtc_transport.hpp (the browser binding or a fake), core/negotiation.hpp,
+// core/peer_protocol.hpp, core/chat_log.hpp, core/identity.hpp, core/random.hpp.
+//  [X] full mesh from the server's events: joined -> a link to each listed peer; peer-joined ->
+//      new link; peer-rejoined -> the old connection is dead: close it, start a fresh one;
+//      peer-left -> close and forget
+//  [X] link state per peer (connecting / open / closed) and round-trip time (ping every 2 s)
+//  [X] chat: send() composes, stores and sends on every open channel; messages sent while no
+//      channel is open stay "queued" and go out by reconciliation when a channel opens
+//  [X] reconciliation on every channel open: hello lists the newest 500 ids, each side answers
+//      with the messages (of its own newest 500) that the other lacks
+//  [X] delivery per own message: queued / sent / delivered to N of M (acks and hello lists)
+//  [X] hostile input: every frame and signal is validated; see "Trust rules" below
+//  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
+//      reopen reconciles; a lost channel shows as "sent" until the peer is back
+//
+// Trust rules for data channel input (what a hostile peer P can and cannot do):
+//  - "msg" must be authored by P itself (message.from == P); otherwise dropped as forged.
+//  - "sync" (relayed history) may carry any author except ourselves; it is accepted only after
+//    our hello on this channel, at most max_sync_messages per channel opening. Authorship of
+//    relayed messages cannot be proven without signatures: a member can forge history in another
+//    member's name, never in ours, and never overwrite a message we already hold (first id wins).
+//  - a message whose Lamport value jumps more than max_lamport_jump above our clock is dropped,
+//    so one peer cannot push the room's clock to its limit.
+//  - acks and hello lists only mark messages as delivered *to P* (the link's own id).
+//  - one hello per channel opening is answered; later ones are dropped (no amplification).
+//  - frames over max_peer_frame_bytes, non-JSON, wrong types, unknown types: dropped.
+//  Dropped input is counted in stats(); it never changes the log or the links.
+//
+// Threading and re-entrancy: call everything from one thread (the browser's main loop). Callbacks
+// run synchronously inside engine calls: they may read the engine, but must not call its mutating
+// methods (queue the work for the next frame instead).
+#pragma once
+
+#include "core/chat_log.hpp"
+#include "core/negotiation.hpp"
+#include "core/peer_protocol.hpp"
+#include "core/random.hpp"
+#include "core/rtc_transport.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace peddlenet {
+
+// Links per room: a browser handles a few dozen RTCPeerConnections; a full mesh beyond this
+// costs more than it helps, and a hostile server list must not create thousands.
+inline constexpr std::size_t max_room_links = 64;
+// Largest accepted Lamport jump above our own clock (2^24): far more than any honest room
+// produces, while pushing the clock to 2^53 would take a hostile peer 2^29 messages.
+inline constexpr std::uint64_t max_lamport_jump = std::uint64_t{1} << 24;
+
+enum class LinkState : std::uint8_t {
+    connecting = 0, // connection created, data channel not open yet
+    open = 1,       // data channel open and the connection not disconnected/failed
+    closed = 2,     // channel closed, or the connection disconnected/failed/closed
+};
+std::string_view to_string(LinkState v); // "connecting" | "open" | "closed"
+std::ostream& operator<<(std::ostream& os, LinkState v);
+
+// One other member of the room, as the peer list shows it.
+struct LinkInfo {
+    std::string peer;             // peer id
+    std::string name;             // display name from the signaling server
+    LinkState state = LinkState::connecting;
+    std::optional<double> rtt_ms; // last round trip on the data channel; none until measured
+};
+
+// A member listed by the server's `joined` message.
+struct RoomMember {
+    std::string peer;
+    std::string name;
+};
+
+enum class DeliveryState : std::uint8_t {
+    received = 0,  // someone else's message
+    queued = 1,    // own, not yet on any data channel
+    sent = 2,      // own, handed to at least one channel, no ack yet
+    delivered = 3, // own, acknowledged by `acked` peers
+};
+std::string_view to_string(DeliveryState v); // "received" | "queued" | "sent" | "delivered"
+
+struct Delivery {
+    DeliveryState state = DeliveryState::received;
+    std::size_t acked = 0; // N: peers that hold it (own messages)
+    std::size_t of = 0;    // M: current members plus any acked peer that has since left
+};
+
+// Result of send(): the new message id, or a sentence for the UI / API error.
+struct SendResult {
+    std::string id;
+    std::string error;
+    bool ok() const { return error.empty(); }
+};
+
+// Outputs of the engine. send_signal is required; the others are optional notifications.
+struct RoomCallbacks {
+    // Send `data` (signal data, see negotiation.hpp) to peer `to` via the signaling server as
+    // {"type":"signal","to":to,"data":data}. Dropping it while offline is fine: the mesh is
+    // rebuilt after the next `joined`.
+    std::function<void(const std::string& to, const nlohmann::json& data)> send_signal;
+    // The chat log changed (message added, delivery state changed, history restored): redraw,
+    // and save history_json() to storage (debounce as you like).
+    std::function<void()> history_changed;
+    // A link was created, removed or changed state or RTT.
+    std::function<void()> peers_changed;
+    // A browser error worth showing or logging (not the swallowed ones of perfect negotiation).
+    std::function<void(const std::string& peer, const std::string& what)> error;
+};
+
+// Injected time; the engine never reads a clock itself.
+struct RoomClock {
+    // Monotonic milliseconds (performance.now()): pings and RTT.
+    std::function<double()> monotonic_ms;
+    // Wall clock, ms since 1970 (Date.now()): the timestamp of composed messages.
+    std::function<std::int64_t()> wall_ms;
+};
+
+struct RoomParams {
+    // ping_interval_ms: double, default = 2000. How often each open link measures RTT; the peer
+    // list refreshes at this rate and a ping costs ~30 bytes.
+    double ping_interval_ms = 2000.0;
+    // pong_timeout_ms: double, default = 10000. An unanswered ping older than this clears the
+    // shown RTT (the link is probably dead; the browser reports it soon after).
+    double pong_timeout_ms = 10000.0;
+    // history_capacity: size_t, default = max_history_messages. Messages kept for the room.
+    std::size_t history_capacity = max_history_messages;
+};
+
+// Counters of what the engine dropped, for tests, logs and the automation API.
+struct RoomStats {
+    std::uint64_t frames_dropped = 0;   // malformed, oversized or unknown data channel frames
+    std::uint64_t forged_dropped = 0;   // msg not authored by its link, or sync claiming to be ours
+    std::uint64_t sync_dropped = 0;     // sync beyond the budget, or before our hello
+    std::uint64_t clock_dropped = 0;    // Lamport jump too large
+    std::uint64_t duplicates = 0;       // messages already held
+    std::uint64_t signals_dropped = 0;  // malformed signal data, or from a peer without a link
+    std::uint64_t signals_ignored = 0;  // colliding offers (and their candidates) we ignored
+    std::uint64_t errors_swallowed = 0; // rtc errors of ignored offers
+    std::uint64_t errors_reported = 0;  // rtc errors passed to callbacks.error
+};
+
+class RoomEngine {
+public:
+    // `self_id` must satisfy is_valid_id (make_peer_id); `name` check_chat_name (else "Anonymous").
+    RoomEngine(RtcTransport& rtc, RoomCallbacks callbacks, RoomClock clock, RandomSource random,
+               std::string self_id, std::string name, RoomParams params = {});
+    // Closes every connection it still holds.
+    ~RoomEngine();
+    RoomEngine(const RoomEngine&) = delete;
+    RoomEngine& operator=(const RoomEngine&) = delete;
+
+    // ---- identity ----------------------------------------------------------------------------
+    const std::string& self_id() const { return self_; }
+    const std::string& name() const { return name_; }
+    // Sets the display name used for future messages; returns an error sentence, or "" when set.
+    // (Tell the server too: it announces names to the others on the next join.)
+    std::string set_name(std::string_view name);
+
+    // ---- room lifecycle (local side; the app sends join/leave to the server itself) ----------
+    // Enters `room` at once (closing any previous room's links, emptying the log): messages can
+    // be composed and queue until links open. Call restore_history() with the stored history
+    // next, then send the server's join. Returns false (changing nothing) unless `room`
+    // satisfies is_valid_id.
+    bool enter_room(std::string room);
+    // Closes every link and leaves: room() becomes empty, the log is emptied.
+    void leave_room();
+    const std::optional<std::string>& room() const { return room_; }
+    // True between the server's `joined` for the current room and on_signaling_lost()/leave.
+    bool joined() const { return joined_; }
+
+    // ---- history -----------------------------------------------------------------------------
+    const ChatLog& log() const { return log_; }
+    const std::vector<ChatMessage>& messages() const { return log_.messages(); }
+    // Merges stored history (ChatLog storage form) into the room's log; best called right after
+    // enter_room (messages restored later reach peers at their next channel opening).
+    ChatLog::MergeResult restore_history(const nlohmann::json& stored);
+    // The room's history in storage form, for IndexedDB.
+    nlohmann::json history_json() const { return log_.to_storage_json(); }
+    Delivery delivery(const ChatMessage& m) const;
+
+    // ---- chat --------------------------------------------------------------------------------
+    // Composes a message (id from the random source, wall-clock ts, next Lamport value), stores
+    // it and sends it on every open channel. Refuses with a sentence when not in a room, or when
+    // the text (after UTF-8 repair) is empty or longer than max_text_bytes.
+    SendResult send(std::string_view text);
+
+    // ---- peers -------------------------------------------------------------------------------
+    // Every other member of the room, sorted by peer id.
+    std::vector<LinkInfo> peers() const;
+    std::optional<LinkInfo> peer(const std::string& id) const;
+    std::size_t link_count() const { return links_.size(); }
+    const RoomStats& stats() const { return stats_; }
+    // The perfect negotiation state of one link (tests and diagnostics); nullptr if none.
+    const PerfectNegotiation* negotiation(const std::string& peer) const;
+
+    // ---- timers ------------------------------------------------------------------------------
+    // Call every frame (or at least every few hundred ms): sends pings, expires stale RTTs.
+    void tick();
+
+    // ---- signaling events (from the parsed server messages) ---------------------------------
+    // `joined` for our join: (re)builds the whole mesh, one fresh link per listed peer. Ignored
+    // (with an error) unless it names the current room and our id.
+    void on_joined(const std::string& room, const std::string& self,
+                   const std::vector<RoomMember>& peers);
+    void on_peer_joined(const std::string& peer, const std::string& name);
+    // The peer refreshed or reconnected: its old RTCPeerConnection is dead; replaced by a new one.
+    void on_peer_rejoined(const std::string& peer, const std::string& name);
+    void on_peer_left(const std::string& peer);
+    // `signal` from a peer: `data` is the signal data object (see negotiation.hpp).
+    void on_signal(const std::string& from, const nlohmann::json& data);
+    // The socket dropped. Open data channels keep working; negotiations in flight stall until
+    // the app reconnects (Backoff) and re-joins, whose `joined` rebuilds the mesh.
+    void on_signaling_lost();
+
+    // ---- RTC events (from RtcTransport, for the peer's current connection only) --------------
+    void on_negotiation_needed(const std::string& peer);
+    void on_local_description(const std::string& peer, const SessionDescription& d);
+    void on_remote_description_set(const std::string& peer);
+    // A local ICE candidate (candidate.toJSON()); the end-of-candidates null is not forwarded.
+    void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate);
+    void on_channel_open(const std::string& peer);
+    void on_channel_message(const std::string& peer, std::string_view text);
+    void on_channel_closed(const std::string& peer);
+    // "failed" triggers restart_ice(); "disconnected"/"failed"/"closed" show the link as closed.
+    void on_connection_state(const std::string& peer, PeerConnectionState state);
+    void on_rtc_error(const std::string& peer, RtcOperation op, std::string_view message);
+
+private:
+    struct Link;
+    Link* find_link(const std::string& peer);
+    void open_link(const std::string& peer, const std::string& name);
+    void close_link(const std::string& peer);
+    void close_all_links();
+    LinkState state_of(const Link& link) const;
+    void handle_open(const std::string& peer, Link& link);
+    void handle_hello(const std::string& peer, Link& link, const HelloFrame& hello);
+    void handle_chat(const std::string& peer, Link& link, ChatFrame frame);
+    void handle_ack(const std::string& peer, const AckFrame& ack);
+    void send_ping(const std::string& peer, Link& link, double now);
+    void notify_history();
+    void notify_peers();
+
+    RtcTransport& rtc_;
+    RoomCallbacks callbacks_;
+    RoomClock clock_;
+    RandomSource random_;
+    RoomParams params_;
+    std::string self_;
+    std::string name_;
+    std::optional<std::string> room_;
+    bool joined_ = false;
+    ChatLog log_;
+    std::map<std::string, std::unique_ptr<Link>> links_;
+    RoomStats stats_;
+};
+
+} // namespace peddlenet

@@ -1,0 +1,106 @@
+// rtc_transport.hpp: what the room engine asks of a WebRTC implementation, and the browser's
+// enums spelled once. The browser binding (src/platform/rtc) implements RtcTransport over
+// RTCPeerConnection + RTCDataChannel; tests/unit/fake_rtc.hpp implements it in memory.
+// Needs: nlohmann/json (ICE candidates travel as RTCIceCandidateInit objects).
+//  [X] one RTCPeerConnection per remote peer, keyed by peer id, each with one negotiated channel
+//  [X] implicit setLocalDescription (offer or answer as the state requires), as perfect
+//      negotiation wants
+//  [X] enum <-> browser string tables with explicit numbers, and operator<< for test output
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace peddlenet {
+
+// RTCSdpType, restricted to what crosses the signaling server ("rollback" never does; pranswer
+// is not used by this app).
+enum class SdpType : std::uint8_t { offer = 0, answer = 1 };
+
+struct SessionDescription {
+    SdpType type = SdpType::offer;
+    std::string sdp;
+    bool operator==(const SessionDescription&) const = default;
+};
+
+// RTCSignalingState.
+enum class SignalingState : std::uint8_t {
+    stable = 0,
+    have_local_offer = 1,
+    have_remote_offer = 2,
+    have_local_pranswer = 3,
+    have_remote_pranswer = 4,
+    closed = 5,
+};
+
+// RTCPeerConnectionState ("new" is a C++ keyword, hence new_).
+enum class PeerConnectionState : std::uint8_t {
+    new_ = 0,
+    connecting = 1,
+    connected = 2,
+    disconnected = 3,
+    failed = 4,
+    closed = 5,
+};
+
+// The asynchronous operation an error came from (RoomEngine::on_rtc_error).
+enum class RtcOperation : std::uint8_t {
+    create_connection = 0,      // new RTCPeerConnection / createDataChannel threw
+    set_local_description = 1,  // the promise rejected
+    set_remote_description = 2, // the promise rejected
+    add_ice_candidate = 3,      // the promise rejected
+    data_channel = 4,           // the channel's "error" event
+};
+
+// Browser spellings: "offer", "have-local-offer", "connected", "setRemoteDescription", ...
+std::string_view to_string(SdpType v);
+std::string_view to_string(SignalingState v);
+std::string_view to_string(PeerConnectionState v);
+std::string_view to_string(RtcOperation v);
+std::optional<SdpType> parse_sdp_type(std::string_view s);
+std::optional<SignalingState> parse_signaling_state(std::string_view s);
+std::optional<PeerConnectionState> parse_connection_state(std::string_view s);
+std::ostream& operator<<(std::ostream& os, SignalingState v);
+std::ostream& operator<<(std::ostream& os, PeerConnectionState v);
+
+// Every method is called by the engine only; every completion and event goes back through the
+// matching RoomEngine::on_* method, later (never from inside one of these calls).
+// Contract for implementations:
+//  - completions of set_local_description, set_remote_description and add_ice_candidate arrive
+//    in call order per peer (the browser's operations chain gives this for free);
+//  - after close_connection(peer) no event of that connection reaches the engine any more, even
+//    if a new connection for the same peer id is created right away;
+//  - every rejected promise and channel error is reported via on_rtc_error, not only logged.
+class RtcTransport {
+public:
+    virtual ~RtcTransport() = default;
+
+    // Creates an RTCPeerConnection for `peer` (ICE servers from the app's settings) and one data
+    // channel on it with {negotiated: true, id: 0, ordered: true}, so both sides create the same
+    // channel and "negotiationneeded" fires on both; the engine then runs perfect negotiation.
+    virtual void create_connection(const std::string& peer) = 0;
+    // Closes channel and connection (dataChannel.close(); pc.close()) and forgets them.
+    virtual void close_connection(const std::string& peer) = 0;
+    // pc.setLocalDescription() with no argument -> on_local_description(peer, pc.localDescription)
+    // or on_rtc_error(peer, set_local_description, message).
+    virtual void set_local_description(const std::string& peer) = 0;
+    // pc.setRemoteDescription(d) -> on_remote_description_set(peer) or on_rtc_error(...).
+    // In have-local-offer an offer performs the implicit rollback of modern browsers.
+    virtual void set_remote_description(const std::string& peer, const SessionDescription& d) = 0;
+    // pc.addIceCandidate(candidate), an RTCIceCandidateInit object -> errors via on_rtc_error.
+    virtual void add_ice_candidate(const std::string& peer, const nlohmann::json& candidate) = 0;
+    // pc.restartIce(): new ICE credentials on the next offer; "negotiationneeded" follows.
+    virtual void restart_ice(const std::string& peer) = 0;
+    // Sends one text message on the peer's data channel. False when the channel is not open
+    // (nothing is queued in that case).
+    virtual bool send(const std::string& peer, std::string_view text) = 0;
+    // pc.signalingState right now (stable for an unknown peer).
+    virtual SignalingState signaling_state(const std::string& peer) const = 0;
+};
+
+} // namespace peddlenet
