@@ -155,8 +155,9 @@ public:
     Clock::time_point now_ = Clock::now(); // refreshed on every read event
     bool stopping_ = false;
     // Declared after the state above: destroying it destroys pending handlers and with them
-    // sessions, which still touch rooms_, metrics_ and the lists.
-    net::io_context ioc_{1};
+    // sessions, which still touch rooms_, metrics_ and the lists. Only this thread ever runs
+    // it, so the reactor may skip its per-operation locking.
+    net::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
 
     ~Impl() { stopping_ = true; } // sessions dying with ioc_ must not arm timers
 

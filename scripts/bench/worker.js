@@ -1,0 +1,190 @@
+// Load generator process (forked by signaling.js): opens WebSocket clients against one of the
+// three servers and runs the scenario steps the parent asks for over IPC. Several of these run
+// at once, each under its own open-file limit and with its own loopback source address.
+'use strict';
+const { performance } = require('node:perf_hooks');
+const WebSocket = require('ws');
+const { io } = require('socket.io-client');
+
+// Signals of about 1 KiB on the wire (SDP-sized): the padding plus t/seq fields and framing.
+const PAD = 'a=candidate:1 1 udp 2122260223 192.168.1.23 54321 typ host '.repeat(16).slice(0, 900);
+
+let opts = {}; // { kind, host, port, localAddress, roomSize }
+const clients = [];
+const failures = {};
+let received = 0;
+let latencies = [];
+let recording = false;
+
+function fail(reason) { failures[reason] = (failures[reason] || 0) + 1; }
+
+function onSignal(data) {
+  if (!recording || !data || typeof data.t !== 'number') return;
+  received++;
+  latencies.push(performance.now() - data.t);
+}
+
+// One adapter per server: open (resolve when ready), send a signal, close.
+const adapters = {
+  ours: {
+    open(c, ready, failed) {
+      const ws = new WebSocket(`ws://${opts.host}:${opts.port}/ws`,
+        { localAddress: opts.localAddress, perMessageDeflate: false });
+      c.ws = ws;
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'join', room: c.room, peer: c.id, name: c.id })));
+      ws.on('message', (raw) => {
+        const m = JSON.parse(raw);
+        if (m.type === 'signal') return onSignal(m.data);
+        if (m.type === 'joined') { m.peers.forEach((p) => c.known.add(p.peer)); ready(); }
+        else if (m.type === 'peer-joined') { c.known.add(m.peer); ready(); }
+        else if (m.type === 'error') failed(`error ${m.code}`);
+      });
+      ws.on('error', (e) => failed(e.code || e.message));
+      ws.on('close', (code) => failed(`close ${code}`));
+    },
+    send(c, to, data) { c.ws.send(JSON.stringify({ type: 'signal', to, data })); },
+    close(c) { c.ws.terminate(); },
+  },
+  peerjs: {
+    open(c, ready, failed) {
+      const ws = new WebSocket(
+        `ws://${opts.host}:${opts.port}/peerjs?key=peerjs&id=${c.id}&token=t${c.id}`,
+        { localAddress: opts.localAddress, perMessageDeflate: false });
+      c.ws = ws;
+      ws.on('message', (raw) => {
+        const m = JSON.parse(raw);
+        if (m.type === 'CANDIDATE') return onSignal(m.payload);
+        if (m.type === 'OPEN') { c.open = true; ready(); }
+        else if (m.type === 'ERROR' || m.type === 'ID-TAKEN') failed(`error ${m.payload && m.payload.msg}`);
+      });
+      ws.on('error', (e) => failed(e.code || e.message));
+      ws.on('close', (code) => failed(`close ${code}`));
+      // PeerJS drops clients silent for alive_timeout (90 s); its client library heartbeats.
+      c.heartbeat = setInterval(() => { if (ws.readyState === 1) ws.send('{"type":"HEARTBEAT"}'); }, 20000);
+    },
+    send(c, to, data) { c.ws.send(JSON.stringify({ type: 'CANDIDATE', dst: to, payload: data })); },
+    close(c) { clearInterval(c.heartbeat); c.ws.terminate(); },
+  },
+  socketio: {
+    open(c, ready, failed) {
+      const s = io(`http://${opts.host}:${opts.port}`, {
+        transports: ['websocket'], forceNew: true, reconnection: false, timeout: 20000,
+        localAddress: opts.localAddress, perMessageDeflate: false });
+      c.s = s;
+      s.on('connect', () => s.emit('join', { room: c.room, peer: c.id, name: c.id }));
+      s.on('joined', (m) => { m.peers.forEach((p) => c.known.add(p.peer)); ready(); });
+      s.on('peer-joined', (m) => { c.known.add(m.peer); ready(); });
+      s.on('signal', (m) => onSignal(m.data));
+      s.on('connect_error', (e) => failed(e.message));
+      s.on('disconnect', (why) => failed(`disconnect ${why}`));
+    },
+    send(c, to, data) { c.s.emit('signal', { to, data }); },
+    close(c) { c.s.disconnect(); },
+  },
+};
+
+// Ready means registered (PeerJS: OPEN) or, with rooms, knowing every other room member.
+function isReady(c) {
+  if (opts.kind === 'peerjs') return c.open === true;
+  return c.joined && (!opts.completeRooms || c.known.size >= opts.roomSize - 1);
+}
+
+function connect({ list, concurrency, timeoutMs }) {
+  const adapter = adapters[opts.kind];
+  const t0 = performance.now();
+  let next = 0;
+  let inFlight = 0;
+  let ok = 0;
+  let done = 0;
+  let lastReady = 0;
+  return new Promise((resolve) => {
+    const finish = () => {
+      if (done === list.length) {
+        resolve({ ok, failed: list.length - ok, failures, ms: lastReady, totalMs: performance.now() - t0 });
+      }
+    };
+    const launch = () => {
+      while (inFlight < concurrency && next < list.length) {
+        const c = { ...list[next++], known: new Set(), joined: false, settled: false };
+        inFlight++;
+        const settle = (success, reason) => {
+          if (c.settled) return;
+          c.settled = true;
+          clearTimeout(c.timer);
+          inFlight--;
+          done++;
+          if (success) { ok++; lastReady = performance.now() - t0; clients.push(c); }
+          else fail(reason);
+          launch();
+          finish();
+        };
+        c.timer = setTimeout(() => settle(false, 'timeout'), timeoutMs);
+        adapter.open(c, () => {
+          c.joined = true;
+          if (isReady(c)) settle(true);
+        }, (reason) => {
+          if (!c.settled) settle(false, reason);
+          else if (!c.closedLogged) { c.closedLogged = true; c.lost = reason; }
+        });
+      }
+    };
+    launch();
+    finish();
+  });
+}
+
+// Sends `rate` signals per second for `durationMs`, each from a random client to a random
+// other member of its room (rooms never span processes, so latency uses one clock).
+async function relay({ rate, durationMs, drainMs }) {
+  const adapter = adapters[opts.kind];
+  const byRoom = new Map();
+  for (const c of clients) {
+    if (!byRoom.has(c.room)) byRoom.set(c.room, []);
+    byRoom.get(c.room).push(c);
+  }
+  const senders = clients.filter((c) => byRoom.get(c.room).length > 1);
+  received = 0;
+  latencies = [];
+  recording = true;
+  let sent = 0;
+  let seq = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = () => {
+      const elapsed = performance.now() - t0;
+      const due = Math.min(Math.floor((rate * Math.min(elapsed, durationMs)) / 1000), Math.floor((rate * durationMs) / 1000));
+      while (sent < due) {
+        const c = senders[(Math.random() * senders.length) | 0];
+        const room = byRoom.get(c.room);
+        let to = room[(Math.random() * room.length) | 0];
+        while (to === c) to = room[(Math.random() * room.length) | 0];
+        adapter.send(c, to.id, { t: performance.now(), seq: seq++, pad: PAD });
+        sent++;
+      }
+      if (elapsed >= durationMs) return resolve();
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+  const sendMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, drainMs));
+  recording = false;
+  const lost = clients.filter((c) => c.lost).length;
+  return { sent, received, sendMs, latencies, disconnected: lost };
+}
+
+process.on('message', async (msg) => {
+  if (msg.cmd === 'init') {
+    opts = msg.opts;
+    process.send({ event: 'init' });
+  } else if (msg.cmd === 'connect') {
+    process.send({ event: 'connected', ...(await connect(msg)) });
+  } else if (msg.cmd === 'relay') {
+    process.send({ event: 'relayed', ...(await relay(msg)) });
+  } else if (msg.cmd === 'count') {
+    process.send({ event: 'count', alive: clients.filter((c) => !c.lost).length });
+  } else if (msg.cmd === 'close') {
+    for (const c of clients) { try { adapters[opts.kind].close(c); } catch { /* already gone */ } }
+    setTimeout(() => process.exit(0), 100);
+  }
+});
