@@ -72,8 +72,10 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name) {
         return;
     }
     Checked checked_name = check_chat_name(name);
+    // Signals only go out while joined: after a socket loss, whatever the old links still emit
+    // would reach the peer's fresh connections once we re-join (every link is rebuilt then).
     auto sink = [this, peer](const json& data) {
-        if (callbacks_.send_signal) callbacks_.send_signal(peer, data);
+        if (joined_ && callbacks_.send_signal) callbacks_.send_signal(peer, data);
     };
     links_.emplace(peer, std::make_unique<Link>(rtc_, peer, is_polite(self_, peer), std::move(sink),
                                                 checked_name.ok() ? checked_name.value : peer));

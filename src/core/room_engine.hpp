@@ -108,8 +108,8 @@ struct SendResult {
 // Outputs of the engine. send_signal is required; the others are optional notifications.
 struct RoomCallbacks {
     // Send `data` (signal data, see negotiation.hpp) to peer `to` via the signaling server as
-    // {"type":"signal","to":to,"data":data}. Dropping it while offline is fine: the mesh is
-    // rebuilt after the next `joined`.
+    // {"type":"signal","to":to,"data":data}. Only called while joined(); dropping it when the
+    // socket is down anyway is fine: the mesh is rebuilt after the next `joined`.
     std::function<void(const std::string& to, const nlohmann::json& data)> send_signal;
     // The chat log changed (message added, delivery state changed, history restored): redraw,
     // and save history_json() to storage (debounce as you like).
@@ -221,8 +221,9 @@ public:
     void on_peer_left(const std::string& peer);
     // `signal` from a peer: `data` is the signal data object (see negotiation.hpp).
     void on_signal(const std::string& from, const nlohmann::json& data);
-    // The socket dropped. Open data channels keep working; negotiations in flight stall until
-    // the app reconnects (Backoff) and re-joins, whose `joined` rebuilds the mesh.
+    // The socket dropped. Open data channels keep working; negotiations in flight stall (their
+    // signals are dropped from now on) until the app reconnects (Backoff) and re-joins, whose
+    // `joined` rebuilds the mesh.
     void on_signaling_lost();
 
     // ---- RTC events (from RtcTransport, for the peer's current connection only) --------------

@@ -1,0 +1,115 @@
+// The room engine's chat API (core/room_engine.hpp): send() results and errors, names, room
+// lifecycle, history restore, and refusals of signaling events for another room.
+#include "core/text.hpp"
+#include "fake_rtc.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace peddlenet;
+using namespace peddlenet::fake;
+
+TEST_CASE("send refuses clearly and stores nothing on refusal", "[chat][engine]") {
+    World world(1);
+    FakeServer server(world);
+    SimPeer a(world, server, "alice", "Alice", 1);
+    CHECK(a.say("hello").error == "Not in a room.");
+    CHECK_FALSE(a.engine.enter_room("bad room!"));
+    CHECK_FALSE(a.engine.room().has_value());
+    REQUIRE(a.engine.enter_room("r"));
+    CHECK(a.say("").error == "The message is empty.");
+    CHECK(a.say(std::string(4097, 'x')).error ==
+          "The message is too long: 4097 bytes of UTF-8, the limit is 4096.");
+    CHECK(a.engine.messages().empty());
+    const SendResult ok = a.say(std::string(4096, 'x'));
+    CHECK(ok.ok());
+    CHECK(is_valid_id(ok.id));
+    const SendResult repaired = a.say("bad \xFF byte");
+    REQUIRE(repaired.ok());
+    CHECK(a.engine.log().find(repaired.id)->text == "bad \xEF\xBF\xBD byte");
+    CHECK(a.engine.messages().size() == 2);
+}
+
+TEST_CASE("composed messages carry id, author, name, wall clock and a rising Lamport clock",
+          "[chat][engine]") {
+    World world(1);
+    FakeServer server(world);
+    SimPeer a(world, server, "alice", "Alice", 1);
+    a.engine.enter_room("r");
+    world.now_ms = 1234.0;
+    const ChatMessage m1 = *a.engine.log().find(a.say("one").id);
+    CHECK(a.engine.set_name("") == "The name is empty.");
+    CHECK(a.engine.set_name("Alice \xF0\x9F\x8E\xB8").empty());
+    const ChatMessage m2 = *a.engine.log().find(a.say("two").id);
+    CHECK(m1.from == "alice");
+    CHECK(m1.name == "Alice");
+    CHECK(m2.name == "Alice \xF0\x9F\x8E\xB8");
+    CHECK(m1.ts_ms == 1'700'000'001'234);
+    CHECK(m2.lamport == m1.lamport + 1);
+    CHECK(m1.id != m2.id);
+    CHECK(a.engine.delivery(m1).state == DeliveryState::queued);
+    CHECK(a.engine.delivery(m1).of == 0);
+}
+
+TEST_CASE("a broken wall clock does not make messages unacceptable", "[chat][engine]") {
+    World world(1);
+    FakeServer server(world);
+    SimPeer a(world, server, "alice", "Alice", 1);
+    RoomClock bad{[] { return 0.0; }, [] { return std::int64_t{-5}; }};
+    RoomEngine e(a.rtc, {}, bad, [] { return 7u; }, "zed", "Zed");
+    e.enter_room("r");
+    CHECK(e.log().find(e.send("x").id)->ts_ms == 0);
+    CHECK(e.name() == "Zed");
+    RoomEngine unnamed(a.rtc, {}, bad, [] { return 7u; }, "zed", "\n");
+    CHECK(unnamed.name() == "Anonymous");
+}
+
+TEST_CASE("room lifecycle: enter, restore, leave", "[chat][engine]") {
+    World world(1);
+    FakeServer server(world);
+    SimPeer a(world, server, "alice", "Alice", 1);
+    CHECK(a.engine.restore_history(ChatLog().to_storage_json()).error == "not in a room");
+    a.join("r");
+    a.say("kept");
+    const nlohmann::json saved = a.engine.history_json();
+    const std::size_t changes = a.history_changes;
+    a.leave();
+    CHECK(a.history_changes > changes);
+    CHECK_FALSE(a.engine.room().has_value());
+    CHECK(a.engine.messages().empty());
+
+    a.join("r");
+    const ChatLog::MergeResult r = a.engine.restore_history(saved);
+    CHECK(r.added == 1);
+    CHECK(a.texts() == std::vector<std::string>{"kept"});
+    // New messages continue the restored clock.
+    const SendResult next = a.say("after");
+    CHECK(a.engine.log().find(next.id)->lamport == 2);
+    CHECK(a.engine.restore_history(nlohmann::json("junk")).error == "stored history is not a JSON object");
+    CHECK(a.texts().size() == 2);
+}
+
+TEST_CASE("signaling events for another room or peer are refused", "[chat][engine]") {
+    World world(1);
+    FakeServer server(world);
+    SimPeer a(world, server, "alice", "Alice", 1);
+    a.engine.on_joined("r", "alice", {{"bob", "Bob"}}); // not in a room yet
+    CHECK(a.engine.link_count() == 0);
+    a.engine.enter_room("r");
+    a.engine.on_joined("other", "alice", {{"bob", "Bob"}});
+    a.engine.on_joined("r", "mallory", {{"bob", "Bob"}});
+    CHECK(a.engine.link_count() == 0);
+    CHECK(a.errors.size() == 3);
+    CHECK_FALSE(a.engine.joined());
+    // Listed members with invalid ids or our own id are skipped.
+    a.engine.on_joined("r", "alice", {{"bob", "Bob"}, {"alice", "Me"}, {"bad id", "X"}});
+    CHECK(a.engine.joined());
+    CHECK(a.engine.link_count() == 1);
+    CHECK(a.engine.peer("bob")->name == "Bob");
+    CHECK(a.engine.peer("bob")->state == LinkState::connecting);
+    a.engine.on_peer_joined("alice", "Me");
+    a.engine.on_peer_left("nobody");
+    CHECK(a.engine.link_count() == 1);
+    a.engine.leave_room();
+    world.run();
+    CHECK(world.pcs.empty());
+}
