@@ -37,13 +37,15 @@ unpack_sdist() { # name version dir-in-archive target
   tar -xzf "$archive" -C "$target.tmp" --strip-components=$(( $(tr -cd / <<<"$3" | wc -c) + 1 )) "$3"
   touch "$target.tmp/.complete" && mv "$target.tmp" "$target"
 }
-if [[ ! -f $DEPS/downloads/imgui_bundle-1.93.0.tar.gz || ! -f $DEPS/downloads/zxing_cpp-3.1.1.tar.gz ]]; then
+if [[ ! -f $DEPS/downloads/imgui_bundle-1.93.0.tar.gz || ! -f $DEPS/downloads/zxing_cpp-3.0.0.tar.gz ]]; then
   log "downloading source distributions from PyPI"
-  python3 -m pip download -q --no-deps --no-binary :all: -d "$DEPS/downloads" \
+  # Sources only for our two packages; pip may take wheels for their build backends while it
+  # reads their metadata (with :all: it compiles the cmake package from source for zxing-cpp).
+  python3 -m pip download -q --no-deps --no-binary imgui-bundle,zxing-cpp -d "$DEPS/downloads" \
     -r "$ROOT/scripts/deps/python-sources.txt"
 fi
 unpack_sdist imgui_bundle 1.93.0 imgui_bundle-1.93.0/external/imgui/imgui imgui-1.93.0
-unpack_sdist zxing_cpp 3.1.1 zxing_cpp-3.1.1/core zxing-cpp-3.1.1
+unpack_sdist zxing_cpp 3.0.0 zxing_cpp-3.0.0/core zxing-cpp-3.0.0
 
 # --- qrcodegen: the C header pair inside Debian's faust-common (extracted, not installed) ---
 QRGEN_DEB=faust-common_2.54.9+ds0-1_all.deb
