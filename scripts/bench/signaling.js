@@ -7,7 +7,7 @@
 //   storm  2000 clients join rooms of 5 at once: time until all know their room
 // Usage: node scripts/bench/signaling.js [--runs 3] [--servers ours,peerjs,socketio]
 //          [--scenarios idle,relay,storm] [--idle 1000,10000,20000] [--rates 10000,20000,40000]
-//          [--relay-seconds 6] [--out FILE.json]
+//          [--relay-seconds 5] [--out FILE.json]
 'use strict';
 const { spawn, fork } = require('node:child_process');
 const fs = require('node:fs');
@@ -27,7 +27,7 @@ const config = {
   scenarios: list(args.scenarios, 'idle,relay,storm'),
   idle: list(args.idle, '1000,10000,20000').map(Number),
   rates: list(args.rates, '10000,20000,40000').map(Number),
-  relaySeconds: Number(args['relay-seconds'] || 6),
+  relaySeconds: Number(args['relay-seconds'] || 5),
   out: args.out || path.join(repo, 'build', 'bench', 'signaling.json'),
   binary: process.env.PEDDLENET_SERVER || path.join(repo, 'build/native/src/server/peddlenet-server'),
 };
@@ -138,7 +138,7 @@ async function idle(kind, n) {
   const now = procStats(server.pid);
   const ok = res.reduce((a, r) => a + r.ok, 0);
   const out = {
-    kind, scenario: 'idle', n, connected: ok, held,
+    kind, scenario: 'idle', n, connected: ok, held, load: os.loadavg()[0],
     failures: mergeFailures(res),
     connectMs: Math.max(...res.map((r) => r.totalMs)),
     rssMB: now.rss / 1048576,
@@ -165,14 +165,14 @@ async function relay(kind, rate) {
   await sleep(500);
   const before = procStats(server.pid);
   const per = rate / nw;
-  const rel = await Promise.all(w.map((x) => x.ask({ cmd: 'relay', rate: per, durationMs: config.relaySeconds * 1000, drainMs: 1500 }, 'relayed')));
+  const rel = await Promise.all(w.map((x) => x.ask({ cmd: 'relay', rate: per, durationMs: config.relaySeconds * 1000, drainMs: 2000 }, 'relayed')));
   const after = procStats(server.pid);
   const sent = rel.reduce((a, r) => a + r.sent, 0);
   const received = rel.reduce((a, r) => a + r.received, 0);
   const lat = rel.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const sendMs = Math.max(...rel.map((r) => r.sendMs));
   const out = {
-    kind, scenario: 'relay', rate, clients: ok, sent, received,
+    kind, scenario: 'relay', rate, clients: ok, sent, received, load: os.loadavg()[0],
     achievedRate: sent / (sendMs / 1000),
     deliveredRatio: sent ? received / sent : null,
     p50ms: percentile(lat, 50), p99ms: percentile(lat, 99), maxms: lat.length ? lat[lat.length - 1] : null,
@@ -192,7 +192,7 @@ async function storm(kind) {
   const parts = plan(2000, nw, 's');
   const res = await Promise.all(w.map((x, i) => x.ask({ cmd: 'connect', list: parts[i], concurrency: 1e9, timeoutMs: 30000 }, 'connected')));
   const out = {
-    kind, scenario: 'storm', n: 2000,
+    kind, scenario: 'storm', n: 2000, load: os.loadavg()[0],
     ready: res.reduce((a, r) => a + r.ok, 0),
     failures: mergeFailures(res),
     allReadyMs: Math.max(...res.map((r) => r.ms)),

@@ -4,7 +4,6 @@
 'use strict';
 const { performance } = require('node:perf_hooks');
 const WebSocket = require('ws');
-const { io } = require('socket.io-client');
 
 // Signals of about 1 KiB on the wire (SDP-sized): the padding plus t/seq fields and framing.
 const PAD = 'a=candidate:1 1 udp 2122260223 192.168.1.23 54321 typ host '.repeat(16).slice(0, 900);
@@ -65,21 +64,30 @@ const adapters = {
     send(c, to, data) { c.ws.send(JSON.stringify({ type: 'CANDIDATE', dst: to, payload: data })); },
     close(c) { clearInterval(c.heartbeat); c.ws.terminate(); },
   },
+  // Socket.IO spoken directly (Engine.IO v4 over WebSocket), so that the generator costs the
+  // same per message for every server: the socket.io-client library would make the load
+  // generator, not the server, the bottleneck.
   socketio: {
     open(c, ready, failed) {
-      const s = io(`http://${opts.host}:${opts.port}`, {
-        transports: ['websocket'], forceNew: true, reconnection: false, timeout: 20000,
-        localAddress: opts.localAddress, perMessageDeflate: false });
-      c.s = s;
-      s.on('connect', () => s.emit('join', { room: c.room, peer: c.id, name: c.id }));
-      s.on('joined', (m) => { m.peers.forEach((p) => c.known.add(p.peer)); ready(); });
-      s.on('peer-joined', (m) => { c.known.add(m.peer); ready(); });
-      s.on('signal', (m) => onSignal(m.data));
-      s.on('connect_error', (e) => failed(e.message));
-      s.on('disconnect', (why) => failed(`disconnect ${why}`));
+      const ws = new WebSocket(`ws://${opts.host}:${opts.port}/socket.io/?EIO=4&transport=websocket`,
+        { localAddress: opts.localAddress, perMessageDeflate: false });
+      c.ws = ws;
+      ws.on('message', (raw) => {
+        const text = raw.toString();
+        if (text === '2') return ws.send('3'); // Engine.IO ping -> pong
+        if (text.startsWith('0')) return ws.send('40'); // open -> connect to namespace "/"
+        if (text.startsWith('40')) return ws.send(`42${JSON.stringify(['join', { room: c.room, peer: c.id, name: c.id }])}`);
+        if (!text.startsWith('42')) return;
+        const [event, m] = JSON.parse(text.slice(2));
+        if (event === 'signal') return onSignal(m.data);
+        if (event === 'joined') { m.peers.forEach((p) => c.known.add(p.peer)); ready(); }
+        else if (event === 'peer-joined') { c.known.add(m.peer); ready(); }
+      });
+      ws.on('error', (e) => failed(e.code || e.message));
+      ws.on('close', (code) => failed(`close ${code}`));
     },
-    send(c, to, data) { c.s.emit('signal', { to, data }); },
-    close(c) { c.s.disconnect(); },
+    send(c, to, data) { c.ws.send(`42${JSON.stringify(['signal', { to, data }])}`); },
+    close(c) { c.ws.terminate(); },
   },
 };
 
@@ -167,7 +175,12 @@ async function relay({ rate, durationMs, drainMs }) {
     tick();
   });
   const sendMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, drainMs));
+  // Wait for stragglers: until everything arrived, or nothing arrived for `drainMs`.
+  for (let last = -1, quietSince = performance.now(); received < sent;) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (received !== last) { last = received; quietSince = performance.now(); }
+    if (performance.now() - quietSince > drainMs) break;
+  }
   recording = false;
   const lost = clients.filter((c) => c.lost).length;
   return { sent, received, sendMs, latencies, disconnected: lost };
