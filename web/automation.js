@@ -6,12 +6,20 @@ var LibraryPeddleAutomation = {
     nextCallId: 1,
     pending: {}, // call id -> {resolve, reject}
     readyResolve: null,
+    // JSON.stringify keeps lone surrogates as \ud800 escapes, which are not valid JSON text for
+    // a strict parser: turn them into U+FFFD first, as a UTF-8 encoder would.
+    wellFormed: function (key, value) {
+      if (typeof value !== 'string') return value;
+      return value.toWellFormed ? value.toWellFormed()
+        : value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+                        function (m, before) { return (before || '') + '\uFFFD'; });
+    },
 
     call: function (method, args, isAsync) {
       var id = PeddleAutomation.nextCallId++;
       var reply = JSON.parse(UTF8ToString(
         ccall('pn_automation_call', 'number', ['string', 'string', 'number'],
-              [method, JSON.stringify(args), id])));
+              [method, JSON.stringify(args, PeddleAutomation.wellFormed), id])));
       if (reply.pending) {
         return new Promise(function (resolve, reject) {
           PeddleAutomation.pending[id] = { resolve: resolve, reject: reject };

@@ -119,9 +119,17 @@ var LibraryPeddleInput = {
 
     window.addEventListener('resize', function () { _pn_input_wake(); });
     if (window.visualViewport) {
-      window.visualViewport.addEventListener('resize', function () { _pn_input_wake(); });
+      // Browsers that overlay the keyboard instead of resizing the page (iOS Safari): fit the
+      // canvas to the visible part, so the composer stays above the keyboard.
+      var fit = function () {
+        var vv = window.visualViewport;
+        canvas.style.height = vv.height + 'px';
+        canvas.style.top = vv.offsetTop + 'px';
+        _pn_input_wake();
+      };
+      window.visualViewport.addEventListener('resize', fit);
+      window.visualViewport.addEventListener('scroll', fit);
     }
-    document.addEventListener('visibilitychange', function () { _pn_input_wake(); });
   },
 
   // C++ keeps the hidden field's focus in line with ImGui's WantTextInput (desktop focus

@@ -2,7 +2,10 @@
 // C++ holds integer handles; this file keeps the objects in one table. Every event checks that
 // its connection still exists before calling into C++, and every rejected promise and channel
 // error goes back to C++ as an error event, not only to the console.
-//  [X] one connection per handle, with one negotiated, ordered data channel (id 0)
+//  [X] one connection per handle with one ordered data channel, opened by the impolite side and
+//      announced in-band: only one side offers at first, so a new link costs one round trip
+//      and never starts in glare (Chromium can lose the polite side's ICE candidates when it
+//      rolls back its own first offer; perfect negotiation still covers later collisions)
 //  [X] implicit setLocalDescription (perfect negotiation), setRemoteDescription, addIceCandidate
 //  [X] ICE servers as a setting (JSON list of RTCIceServer), default none
 //  [X] text messages both ways with exact bytes (no NUL truncation)
@@ -26,6 +29,7 @@ var LibraryPeddleRtc = {
     emit: function (handle, kind, number, text) {
       if (!PeddleRtc.connections[handle]) return;
       text = text || '';
+      if (window.peddlenetDebug) console.debug('rtc', handle, kind, number, text.slice(0, 80));
       var size = lengthBytesUTF8(text) + 1;
       var ptr = _malloc(size);
       stringToUTF8(text, ptr, size);
@@ -49,21 +53,22 @@ var LibraryPeddleRtc = {
     }
   },
 
-  // Returns a handle, or 0 when the browser refused (the error text goes to C++ as well).
+  // Returns a handle, or 0 when the browser refused. `opensChannel`: this side creates the data
+  // channel (and so makes the first offer); the other side receives it through ondatachannel.
   pn_rtc_create__deps: ['$PeddleRtc', 'pn_rtc_event', 'malloc', 'free'],
-  pn_rtc_create: function () {
+  pn_rtc_create: function (opensChannel) {
     var R = PeddleRtc, EV = R.EV;
     var handle = R.nextHandle++;
-    var pc, channel;
+    var pc, entry = { pc: null, channel: null };
     try {
-      pc = new RTCPeerConnection({ iceServers: R.iceServers });
-      channel = pc.createDataChannel('chat', { negotiated: true, id: 0, ordered: true });
+      pc = entry.pc = new RTCPeerConnection({ iceServers: R.iceServers });
+      if (opensChannel) entry.channel = pc.createDataChannel('chat', { ordered: true });
     } catch (e) {
       if (pc) pc.close();
       console.error('PeddleNet: RTCPeerConnection refused:', R.describe(e));
       return 0;
     }
-    R.connections[handle] = { pc: pc, channel: channel };
+    R.connections[handle] = entry;
     pc.onnegotiationneeded = function () { R.emit(handle, EV.negotiationNeeded, 0); };
     pc.onicecandidate = function (e) {
       if (e.candidate) R.emit(handle, EV.iceCandidate, 0, JSON.stringify(e.candidate.toJSON()));
@@ -71,14 +76,26 @@ var LibraryPeddleRtc = {
     pc.onconnectionstatechange = function () {
       R.emit(handle, EV.connectionState, R.connectionStates.indexOf(pc.connectionState));
     };
-    channel.onopen = function () { R.emit(handle, EV.channelOpen, 0); };
-    channel.onclose = function () { R.emit(handle, EV.channelClosed, 0); };
-    channel.onerror = function (e) {
-      R.emit(handle, EV.error, 4, (e && e.error && R.describe(e.error)) || 'data channel error');
-    };
-    channel.onmessage = function (e) {
-      if (typeof e.data === 'string') R.emit(handle, EV.channelMessage, 0, e.data);
-    };
+    function bind(channel) {
+      channel.onopen = function () { R.emit(handle, EV.channelOpen, 0); };
+      channel.onclose = function () { R.emit(handle, EV.channelClosed, 0); };
+      channel.onerror = function (e) {
+        R.emit(handle, EV.error, 4, (e && e.error && R.describe(e.error)) || 'data channel error');
+      };
+      channel.onmessage = function (e) {
+        if (typeof e.data === 'string') R.emit(handle, EV.channelMessage, 0, e.data);
+      };
+    }
+    if (entry.channel) {
+      bind(entry.channel);
+    } else {
+      pc.ondatachannel = function (e) {
+        if (entry.channel || e.channel.label !== 'chat') { e.channel.close(); return; } // one channel only
+        entry.channel = e.channel;
+        bind(e.channel);
+        if (e.channel.readyState === 'open') R.emit(handle, EV.channelOpen, 0);
+      };
+    }
     return handle;
   },
 
@@ -87,7 +104,7 @@ var LibraryPeddleRtc = {
     var c = PeddleRtc.connections[handle];
     if (!c) return;
     delete PeddleRtc.connections[handle]; // from now on no event of it reaches C++
-    c.channel.close();
+    if (c.channel) c.channel.close();
     c.pc.close();
   },
 
@@ -135,7 +152,7 @@ var LibraryPeddleRtc = {
   pn_rtc_send__deps: ['$PeddleRtc'],
   pn_rtc_send: function (handle, ptr, length) {
     var c = PeddleRtc.connections[handle];
-    if (!c || c.channel.readyState !== 'open') return 0;
+    if (!c || !c.channel || c.channel.readyState !== 'open') return 0;
     // A fresh view: memory growth detaches old ones.
     var text = new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, ptr, length));
     try {

@@ -45,6 +45,7 @@ var LibraryPeddleWebSocket = {
     W.sockets[handle] = ws;
     ws.onopen = function () { W.emit(handle, W.EV.open, 0); };
     ws.onmessage = function (e) {
+      if (window.peddlenetDebug) console.debug('ws recv', String(e.data).slice(0, 120));
       if (typeof e.data === 'string') W.emit(handle, W.EV.message, 0, e.data);
     };
     ws.onerror = function () { W.emit(handle, W.EV.error, 0, 'WebSocket error'); };
@@ -60,7 +61,9 @@ var LibraryPeddleWebSocket = {
   pn_ws_send: function (handle, ptr, length) {
     var ws = PeddleWs.sockets[handle];
     if (!ws || ws.readyState !== 1) return 0;
-    ws.send(new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, ptr, length)));
+    var text = new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, ptr, length));
+    if (window.peddlenetDebug) console.debug('ws send', text.slice(0, 120));
+    ws.send(text);
     return 1;
   },
 

@@ -4,6 +4,7 @@
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/protocol.hpp"
+#include "core/chat_log.hpp"
 #include "core/room_name.hpp"
 #include "core/text.hpp"
 #include "platform/automation.hpp"
@@ -68,6 +69,26 @@ bool App::start() {
             ImGui_ImplOpenGL3_Init("#version 300 es");
         }
     });
+    session_ = std::make_unique<ChatSession>(ChatSession::Events{
+        [this](const std::string& room) {
+            // Settle every join() Promise waiting for this room; others stay pending.
+            std::erase_if(pending_joins_, [&](auto& entry) {
+                if (entry.first != room) return false;
+                entry.second(platform::AutomationResult::success(room));
+                return true;
+            });
+        },
+        [this](const std::string& text) { notice_ = text; }});
+    name_ = session_->name();
+    // A reload (or reopening the installed app) goes straight back to the room, as the same peer.
+    if (const auto room = session_->saved_room(); room && session_->has_saved_name()) {
+        session_->enter(*room);
+        screen_ = Screen::room;
+    }
+    session_->start("ws"); // relative: the server that served the page
+    platform::on_visibility_change([this](bool hidden) {
+        if (hidden) session_->flush(); // a hidden page can be killed without another event
+    });
     register_automation();
     platform::install_automation();
     platform::run_main_loop([this](double now_ms) { frame(now_ms); });
@@ -86,6 +107,7 @@ void App::frame(double now_ms) {
     last_frame_ms_ = now_ms;
     // ImGui scrolls 5 font heights per wheel step; touch scrolling converts finger travel with it.
     platform::begin_input_frame(now_ms, 5.0f * base_font_px);
+    session_->tick();
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
@@ -140,10 +162,7 @@ void App::draw_home() {
     if (text_field("##name", "e.g. Sam", name_, max_name_bytes)) notice_.clear();
     ImGui::Dummy(em(0, 0.5f));
 
-    if (primary_button("Create room", column)) {
-        notice_ = check_name(name_);
-        if (notice_.empty()) enter_room(make_room_name(secure_random));
-    }
+    if (primary_button("Create room", column)) notice_ = enter_room(make_room_name(secure_random));
     if (secondary_button("Join room", column)) {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
@@ -171,11 +190,7 @@ void App::draw_join() {
                                           ImGuiInputTextFlags_CharsNoBlank);
     ImGui::PopItemWidth();
     if (primary_button("Join", column) || submitted) {
-        if (is_valid_id(room_input_)) {
-            enter_room(room_input_);
-        } else {
-            notice_ = "Room names use letters, digits, - and _ (up to 64).";
-        }
+        notice_ = enter_room(room_input_);
     }
     if (secondary_button("Back", column)) {
         notice_.clear();
@@ -186,41 +201,99 @@ void App::draw_join() {
 }
 
 void App::draw_room() {
-    ImGui::TextUnformatted("Room");
-    ImGui::SameLine();
-    literal_text(room_, false);
-    ImGui::TextDisabled("Connecting to peers...");
-    if (secondary_button("Leave room")) {
-        room_.clear();
-        screen_ = Screen::home;
-    }
+    if (room_screen_.draw(*session_) == RoomScreen::Action::leave) leave_room();
 }
 
-void App::enter_room(const std::string& room) {
-    room_ = room;
+std::string App::enter_room(const std::string& room) {
+    if (std::string problem = check_name(name_); !problem.empty()) return problem;
+    if (!is_valid_id(room)) return "Room names use letters, digits, - and _ (up to 64).";
+    if (std::string problem = session_->set_name(name_); !problem.empty()) return problem;
+    if (session_->room() != room) room_screen_.reset();
+    session_->enter(room);
     notice_.clear();
     screen_ = Screen::room;
+    return {};
+}
+
+void App::leave_room() {
+    for (auto& [room, settle] : pending_joins_) {
+        settle(platform::AutomationResult::failure("left room " + room + " before the server confirmed the join"));
+    }
+    pending_joins_.clear();
+    session_->leave();
+    screen_ = Screen::home;
+}
+
+nlohmann::json App::state_json() const {
+    const RoomEngine& engine = session_->engine();
+    nlohmann::json peers = nlohmann::json::array();
+    for (const LinkInfo& p : engine.peers()) {
+        peers.push_back({{"peerId", p.peer},
+                         {"name", p.name},
+                         {"link", std::string(to_string(p.state))},
+                         {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json messages = nlohmann::json::array();
+    for (const ChatMessage& m : engine.messages()) {
+        const Delivery d = engine.delivery(m);
+        messages.push_back({{"id", m.id},
+                            {"from", m.from},
+                            {"name", m.name},
+                            {"text", m.text},
+                            {"ts", m.ts_ms},
+                            {"delivery", std::string(to_string(d.state))},
+                            {"deliveredTo", d.acked},
+                            {"deliveredOf", d.of}});
+    }
+    const auto room = session_->room();
+    return {
+        {"peerId", session_->peer_id()},
+        {"name", session_->name()},
+        {"room", room ? nlohmann::json(*room) : nlohmann::json(nullptr)},
+        {"joined", engine.joined()},
+        {"signaling", std::string(to_string(session_->signaling()))},
+        {"peers", std::move(peers)},
+        {"messages", std::move(messages)},
+        {"frames", platform::frames_drawn()},
+    };
 }
 
 void App::register_automation() {
     using platform::AutomationResult;
-    platform::register_automation_method("state", [this](const nlohmann::json&, auto settle) {
-        settle(AutomationResult::success({
-            {"peerId", nullptr},
-            {"name", name_},
-            {"room", room_.empty() ? nlohmann::json(nullptr) : nlohmann::json(room_)},
-            {"signaling", "offline"},
-            {"peers", nlohmann::json::array()},
-            {"messages", nlohmann::json::array()},
-            {"frames", platform::frames_drawn()},
-        }));
-    }, /*read_only=*/true);
-    platform::register_automation_method("setName", [this](const nlohmann::json& args, auto settle) {
-        const std::string name = args.size() == 1 && args[0].is_string() ? args[0].get<std::string>() : "";
-        std::string problem = check_name(name);
-        if (!problem.empty()) return settle(AutomationResult::failure(problem));
-        name_ = name;
+    auto text_arg = [](const nlohmann::json& args) -> std::optional<std::string> {
+        if (args.size() == 1 && args[0].is_string()) return args[0].get<std::string>();
+        return std::nullopt;
+    };
+    platform::register_automation_method(
+        "state", [this](const nlohmann::json&, auto settle) { settle(AutomationResult::success(state_json())); },
+        /*read_only=*/true);
+    platform::register_automation_method("setName", [this, text_arg](const nlohmann::json& args, auto settle) {
+        const auto name = text_arg(args);
+        if (!name) return settle(AutomationResult::failure("setName(name) takes one string"));
+        if (std::string problem = check_name(*name); !problem.empty()) return settle(AutomationResult::failure(problem));
+        if (std::string problem = session_->set_name(*name); !problem.empty()) {
+            return settle(AutomationResult::failure(problem));
+        }
+        name_ = *name;
         settle(AutomationResult::success());
+    });
+    platform::register_automation_method("join", [this, text_arg](const nlohmann::json& args, auto settle) {
+        const auto room = text_arg(args);
+        if (!room) return settle(AutomationResult::failure("join(room) takes one string"));
+        if (std::string problem = enter_room(*room); !problem.empty()) return settle(AutomationResult::failure(problem));
+        if (session_->engine().joined()) return settle(AutomationResult::success(*room));
+        pending_joins_.emplace_back(*room, std::move(settle));
+    });
+    platform::register_automation_method("leave", [this](const nlohmann::json&, auto settle) {
+        leave_room();
+        settle(AutomationResult::success());
+    });
+    platform::register_automation_method("send", [this, text_arg](const nlohmann::json& args, auto settle) {
+        const auto text = text_arg(args);
+        if (!text) return settle(AutomationResult::failure("send(text) takes one string"));
+        const SendResult result = session_->send(*text);
+        if (!result.ok()) return settle(AutomationResult::failure(result.error));
+        settle(AutomationResult::success(result.id));
     });
 }
 

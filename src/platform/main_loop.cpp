@@ -5,6 +5,8 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/html5.h>
 
+#include <cstdint>
+#include <map>
 #include <utility>
 
 namespace peddlenet::platform {
@@ -15,8 +17,6 @@ struct Loop {
     MainLoopParams params;
     bool frame_pending = false;  // a requestAnimationFrame is scheduled
     double active_until_ms = 0;  // keep drawing until this time
-    long timer_id = 0;           // pending wake_after timer, 0 = none
-    double timer_due_ms = 0;
     unsigned long frames = 0;
 };
 
@@ -43,12 +43,41 @@ void schedule_frame() {
     emscripten_request_animation_frame(on_animation_frame, nullptr);
 }
 
-void on_timer(void*) {
-    loop().timer_id = 0;
-    wake();
+std::map<int, std::function<void()>>& timers() {
+    static std::map<int, std::function<void()>> table; // browser timeout id -> callback
+    return table;
+}
+
+void on_timer(void* user_data) {
+    const int id = static_cast<int>(reinterpret_cast<std::intptr_t>(user_data));
+    auto& t = timers();
+    const auto it = t.find(id);
+    if (it == t.end()) return;
+    auto fn = std::move(it->second);
+    t.erase(it);
+    fn();
+}
+
+// Browser timeout ids are handed out before the callback is known; a counter keeps ours.
+int next_timer_id = 1;
+
+std::function<void(bool)>& visibility_handler() {
+    static std::function<void(bool)> handler;
+    return handler;
+}
+
+EM_BOOL on_visibility(int, const EmscriptenVisibilityChangeEvent* e, void*) {
+    if (visibility_handler()) visibility_handler()(e->hidden != 0);
+    if (!e->hidden) wake();
+    return EM_FALSE;
 }
 
 } // namespace
+
+void on_visibility_change(std::function<void(bool hidden)> fn) {
+    visibility_handler() = std::move(fn);
+    emscripten_set_visibilitychange_callback(nullptr, EM_FALSE, on_visibility);
+}
 
 void run_main_loop(std::function<void(double)> frame, MainLoopParams params) {
     Loop& l = loop();
@@ -63,15 +92,15 @@ void wake() {
     schedule_frame();
 }
 
-void wake_after(double delay_ms) {
-    Loop& l = loop();
-    const double due = emscripten_get_now() + delay_ms;
-    if (l.timer_id != 0) {
-        if (l.timer_due_ms <= due) return; // an earlier wake is already pending
-        emscripten_clear_timeout(l.timer_id);
-    }
-    l.timer_due_ms = due;
-    l.timer_id = emscripten_set_timeout(on_timer, delay_ms, nullptr);
+int run_after(double delay_ms, std::function<void()> fn) {
+    const int id = next_timer_id++;
+    timers()[id] = std::move(fn);
+    emscripten_set_timeout(on_timer, delay_ms, reinterpret_cast<void*>(static_cast<std::intptr_t>(id)));
+    return id;
+}
+
+void cancel_timer(int id) {
+    timers().erase(id); // the browser timeout still fires, finds nothing and returns
 }
 
 unsigned long frames_drawn() {

@@ -3,7 +3,7 @@
 //  [X] one Frame callback, driven by requestAnimationFrame only while something is happening
 //  [X] wake(): input, network and timer events keep frames coming for `linger_ms`, then none
 //  [X] zero frames (and zero CPU) while idle: no rAF is pending at all
-//  [X] wake_at(): a timer that wakes the loop later (clock ticks, retries) without polling
+//  [X] run_after(): logic timers that run without drawing a frame
 #pragma once
 
 #include <functional>
@@ -23,9 +23,14 @@ void run_main_loop(std::function<void(double now_ms)> frame, MainLoopParams para
 // Something happened: draw frames now and for linger_ms from now.
 void wake();
 
-// Draws frames again `delay_ms` from now (e.g. a relative-time label ticking over). Cheap:
-// one browser timer, replaced by any earlier request.
-void wake_after(double delay_ms);
+// Runs `fn` once, `delay_ms` from now, without drawing (logic timers: pings, reconnects, saves).
+// Returns an id for cancel_timer. Whatever `fn` changes on screen, it wakes the loop itself.
+int run_after(double delay_ms, std::function<void()> fn);
+void cancel_timer(int id);
+
+// Runs `fn(hidden)` when the page is hidden (tab switch, phone locked, app backgrounded) or
+// shown again: the moment to save state, since a hidden page may be killed without notice.
+void on_visibility_change(std::function<void(bool hidden)> fn);
 
 // Frames drawn since start (the automation API's `frames`).
 unsigned long frames_drawn();

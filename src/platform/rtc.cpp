@@ -9,7 +9,7 @@
 extern "C" {
 // Implemented in web/rtc.js.
 int pn_rtc_set_ice_servers(const char* json);
-int pn_rtc_create();
+int pn_rtc_create(int opens_channel);
 void pn_rtc_close(int handle);
 void pn_rtc_set_local_description(int handle);
 void pn_rtc_set_remote_description(int handle, int is_answer, const char* sdp);
@@ -60,7 +60,9 @@ int BrowserRtc::handle_of(const std::string& peer) const {
 
 void BrowserRtc::create_connection(const std::string& peer) {
     close_connection(peer);
-    const int handle = pn_rtc_create();
+    // The impolite side opens the channel and so offers first; see web/rtc.js for why.
+    const bool opens_channel = engine_ != nullptr && !is_polite(engine_->self_id(), peer);
+    const int handle = pn_rtc_create(opens_channel ? 1 : 0);
     if (handle == 0) {
         if (engine_) engine_->on_rtc_error(peer, RtcOperation::create_connection, "RTCPeerConnection refused");
         return;

@@ -1,6 +1,7 @@
 // rtc.hpp: RtcTransport over the browser's RTCPeerConnection and RTCDataChannel (web/rtc.js).
 // Needs: core/rtc_transport.hpp, core/room_engine.hpp (where the events go).
 //  [X] one connection per peer id; events of a closed connection never reach the engine
+//  [X] the data channel is opened by the impolite side only, so a new link never starts in glare
 //  [X] every rejected promise and channel error reaches the engine as on_rtc_error
 //  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN)
 #pragma once

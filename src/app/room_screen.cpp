@@ -1,0 +1,297 @@
+// room_screen.cpp: see room_screen.hpp.
+#include "app/room_screen.hpp"
+
+#include "app/theme.hpp"
+#include "app/widgets.hpp"
+#include "core/chat_log.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <string_view>
+
+namespace peddlenet::app {
+namespace {
+
+// Sender names get one of these, picked by peer id, so a conversation is easy to follow.
+constexpr ImU32 name_palette[] = {
+    IM_COL32(255, 179, 102, 255), IM_COL32(120, 200, 255, 255), IM_COL32(140, 230, 150, 255),
+    IM_COL32(240, 140, 200, 255), IM_COL32(255, 220, 110, 255), IM_COL32(170, 160, 255, 255),
+    IM_COL32(110, 225, 210, 255), IM_COL32(255, 140, 130, 255),
+};
+
+ImU32 name_colour(std::string_view peer) {
+    std::uint32_t h = 2166136261u; // FNV-1a: stable across peers and reloads
+    for (const char c : peer) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return name_palette[h % (sizeof name_palette / sizeof name_palette[0])];
+}
+
+ImVec4 link_colour(LinkState s) {
+    switch (s) {
+    case LinkState::open: return ImVec4(0.40f, 0.85f, 0.50f, 1.0f);
+    case LinkState::connecting: return ImVec4(1.00f, 0.75f, 0.30f, 1.0f);
+    case LinkState::closed: return ImVec4(0.55f, 0.57f, 0.62f, 1.0f);
+    }
+    return ImVec4(1, 1, 1, 1);
+}
+
+std::string clock_time(std::int64_t ts_ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ts_ms / 1000);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char buf[8];
+    std::strftime(buf, sizeof buf, "%H:%M", &local);
+    return buf;
+}
+
+std::string delivery_text(const Delivery& d) {
+    switch (d.state) {
+    case DeliveryState::received: return {};
+    case DeliveryState::queued: return "queued";
+    case DeliveryState::sent: return "sent";
+    case DeliveryState::delivered:
+        return "delivered " + std::to_string(d.acked) + "/" + std::to_string(d.of);
+    }
+    return {};
+}
+
+void dot(const ImVec4& colour) {
+    const float r = em(0.3f);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r,
+                                                ImGui::GetColorU32(colour));
+    ImGui::Dummy(ImVec2(2 * r, ImGui::GetTextLineHeight()));
+}
+
+} // namespace
+
+void RoomScreen::reset() {
+    notice_.clear();
+    seen_count_ = 0;
+    unread_ = 0;
+    stick_to_bottom_ = true;
+    editing_name_ = false;
+}
+
+RoomScreen::Action RoomScreen::draw(ChatSession& session) {
+    Action action = Action::none;
+    draw_header(session, action);
+    session.set_rtt_visible(people_open_);
+    if (people_open_) draw_people(session);
+
+    const ImGuiStyle& style = ImGui::GetStyle();
+    float below = ImGui::GetFrameHeight() + style.ItemSpacing.y; // the composer row
+    if (!notice_.empty() || draft_.size() > max_text_bytes - 512) below += ImGui::GetTextLineHeightWithSpacing();
+    if (unread_ > 0) below += ImGui::GetFrameHeight() + style.ItemSpacing.y;
+    draw_messages(session, std::max(em(4.0f), ImGui::GetContentRegionAvail().y - below));
+    if (unread_ > 0) {
+        const std::string label = std::to_string(unread_) + (unread_ == 1 ? " new message" : " new messages") +
+                                  "  \xE2\x86\x93###unread"; // U+2193 downwards arrow
+        if (secondary_button(label.c_str(), -FLT_MIN)) stick_to_bottom_ = true;
+    }
+    draw_composer(session);
+    return action;
+}
+
+void RoomScreen::draw_header(ChatSession& session, Action& action) {
+    const RoomEngine& engine = session.engine();
+    if (ImGui::Button("Leave")) action = Action::leave;
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    literal_text(session.room().value_or(""), false);
+    std::size_t open = 0;
+    const auto peers = engine.peers();
+    for (const LinkInfo& p : peers) open += p.state == LinkState::open;
+    std::string status = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
+    switch (session.signaling()) {
+    case SignalingStatus::online: break;
+    case SignalingStatus::connecting: status += "  \xC2\xB7  connecting to server"; break;
+    case SignalingStatus::offline: status += "  \xC2\xB7  server offline, chat continues"; break;
+    }
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextUnformatted(status.c_str());
+    ImGui::PopStyleColor();
+    ImGui::EndGroup();
+    const std::string people = "People " + std::to_string(peers.size() + 1) + "###people";
+    const float w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
+    ImGui::SameLine(ImGui::GetContentRegionMax().x - w);
+    if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+    ImGui::Separator();
+}
+
+void RoomScreen::draw_people(ChatSession& session) {
+    ImGui::BeginGroup();
+    dot(link_colour(LinkState::open));
+    ImGui::SameLine();
+    if (editing_name_) {
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em(9.0f));
+        const bool submitted = text_field("##edit-name", "Your name", name_edit_, 128,
+                                          ImGuiInputTextFlags_EnterReturnsTrue);
+        ImGui::SameLine();
+        if (ImGui::Button("Save") || submitted) {
+            notice_ = session.set_name(name_edit_);
+            editing_name_ = !notice_.empty();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel")) {
+            editing_name_ = false;
+            notice_.clear();
+        }
+    } else {
+        literal_text(session.name(), false);
+        ImGui::SameLine();
+        ImGui::TextDisabled("(you)");
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Edit name")) {
+            name_edit_ = session.name();
+            editing_name_ = true;
+        }
+    }
+    for (const LinkInfo& p : session.engine().peers()) {
+        ImGui::PushID(p.peer.c_str());
+        dot(link_colour(p.state));
+        ImGui::SameLine();
+        literal_text(p.name, false);
+        ImGui::SameLine();
+        std::string detail(to_string(p.state) == "open" ? "connected" : to_string(p.state));
+        if (p.rtt_ms) detail += "  " + std::to_string(static_cast<int>(*p.rtt_ms + 0.5)) + " ms";
+        ImGui::TextDisabled("%s", detail.c_str());
+        ImGui::PopID();
+    }
+    ImGui::EndGroup();
+    ImGui::Separator();
+}
+
+void RoomScreen::draw_messages(ChatSession& session, float height) {
+    const RoomEngine& engine = session.engine();
+    const auto& messages = engine.messages();
+    ImGui::BeginChild("##messages", ImVec2(0, height), ImGuiChildFlags_None, ImGuiWindowFlags_None);
+
+    const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - em(1.0f);
+    if (at_bottom) unread_ = 0;
+    if (messages.size() < seen_count_) seen_count_ = 0; // history replaced (room switch)
+    const std::size_t first_unread = messages.size() - std::min(unread_, messages.size());
+
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImFont* font = ImGui::GetFont();
+    const float fs = ImGui::GetFontSize(), small = fs * 0.78f, name_size = fs * 0.85f;
+    const float pad_x = em(0.65f), pad_y = em(0.4f);
+    const float width = ImGui::GetContentRegionAvail().x;
+    const float max_bubble = std::max(em(8.0f), width * 0.8f);
+    const float wrap = max_bubble - 2 * pad_x;
+    const std::string& self = session.peer_id();
+
+    if (messages.empty()) {
+        ImGui::Dummy(em(0, 1.0f));
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextDisabled("No messages yet. Say hello! Messages go straight to the people in this "
+                            "room, never through a server.");
+        ImGui::PopTextWrapPos();
+    }
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const ChatMessage& m = messages[i];
+        const bool own = m.from == self;
+        const bool grouped = i > 0 && messages[i - 1].from == m.from && m.ts_ms - messages[i - 1].ts_ms < 5 * 60 * 1000;
+        if (i == first_unread && unread_ > 0) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.98f, 0.55f, 0.20f, 1.0f));
+            ImGui::SeparatorText("New");
+            ImGui::PopStyleColor();
+        } else if (!grouped && i > 0) {
+            ImGui::Dummy(ImVec2(0, em(0.3f)));
+        }
+
+        const char* text_begin = m.text.data();
+        const char* text_end = text_begin + m.text.size();
+        const std::string meta = clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : "");
+        const bool show_name = !own && !grouped;
+        const ImVec2 text_sz = font->CalcTextSizeA(fs, FLT_MAX, wrap, text_begin, text_end);
+        const ImVec2 meta_sz = font->CalcTextSizeA(small, FLT_MAX, 0.0f, meta.c_str());
+        const ImVec2 name_sz = show_name ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, m.name.c_str(),
+                                                               m.name.c_str() + m.name.size())
+                                         : ImVec2(0, 0);
+        const float inner_w = std::min(wrap, std::max({text_sz.x, meta_sz.x, name_sz.x}));
+        const float bw = inner_w + 2 * pad_x;
+        const float bh = pad_y + name_sz.y + text_sz.y + meta_sz.y + pad_y;
+
+        const ImVec2 row = ImGui::GetCursorScreenPos();
+        const ImVec2 p0(own ? row.x + width - bw : row.x, row.y);
+        ImGui::SetCursorScreenPos(p0);
+        ImGui::PushID(m.id.c_str());
+        ImGui::InvisibleButton("##bubble", ImVec2(bw, bh));
+        if (ImGui::BeginPopupContextItem("##message-menu")) {
+            if (ImGui::MenuItem("Copy text")) ImGui::SetClipboardText(m.text.c_str());
+            ImGui::EndPopup();
+        }
+        ImGui::PopID();
+
+        const ImU32 bg = own ? IM_COL32(122, 62, 20, 255) : ImGui::GetColorU32(ImGuiCol_FrameBg);
+        dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + bh), bg, em(0.8f));
+        float y = p0.y + pad_y;
+        if (show_name) {
+            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, y), name_colour(m.from), m.name.c_str(),
+                        m.name.c_str() + m.name.size());
+            y += name_sz.y;
+        }
+        dl->AddText(font, fs, ImVec2(p0.x + pad_x, y), ImGui::GetColorU32(ImGuiCol_Text), text_begin, text_end, wrap);
+        y += text_sz.y;
+        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, y), IM_COL32(200, 200, 210, 170),
+                    meta.c_str());
+        ImGui::Dummy(ImVec2(0, em(0.15f)));
+    }
+
+    if (messages.size() > seen_count_) {
+        const bool own_new = !messages.empty() && messages.back().from == self;
+        if (stick_to_bottom_ || at_bottom || own_new) {
+            stick_to_bottom_ = true;
+        } else {
+            unread_ += messages.size() - seen_count_;
+        }
+        seen_count_ = messages.size();
+    }
+    if (stick_to_bottom_) {
+        ImGui::SetScrollHereY(1.0f);
+        stick_to_bottom_ = false;
+    }
+    ImGui::EndChild();
+}
+
+void RoomScreen::draw_composer(ChatSession& session) {
+    const float send_w = ImGui::CalcTextSize("Send").x + 2 * ImGui::GetStyle().FramePadding.x + em(0.8f);
+    ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - send_w - ImGui::GetStyle().ItemSpacing.x);
+    // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
+    const bool entered = text_field("##composer", "Message", draft_, 2 * max_text_bytes,
+                                    ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::PopItemWidth();
+    if (refocus_composer_) {
+        ImGui::SetKeyboardFocusHere(-1); // Enter ends the edit; keep typing (and the phone keyboard)
+        refocus_composer_ = false;
+    }
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.08f, 0.06f, 0.04f, 1.0f));
+    const bool clicked = ImGui::Button("Send", ImVec2(send_w, 0));
+    ImGui::PopStyleColor();
+    if ((entered || clicked) && !draft_.empty()) {
+        const SendResult result = session.send(draft_);
+        if (result.ok()) {
+            draft_.clear();
+            notice_.clear();
+            stick_to_bottom_ = true;
+        } else {
+            notice_ = result.error;
+        }
+        refocus_composer_ = entered;
+    }
+    if (draft_.size() > max_text_bytes - 512) {
+        const bool over = draft_.size() > max_text_bytes;
+        const std::string count = std::to_string(draft_.size()) + " / " + std::to_string(max_text_bytes) + " bytes";
+        ImGui::TextColored(over ? ImVec4(1.0f, 0.55f, 0.5f, 1.0f) : ImVec4(0.6f, 0.62f, 0.68f, 1.0f), "%s", count.c_str());
+    } else if (!notice_.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
+        literal_text(notice_);
+        ImGui::PopStyleColor();
+    }
+}
+
+} // namespace peddlenet::app

@@ -1,0 +1,44 @@
+// room_screen.hpp: the chat room: header, message list, composer and the people panel.
+// Needs: app/session.hpp (the room's state), app/widgets.hpp; draws with Dear ImGui.
+//  [X] header: room name, member count, server status; leave; people panel toggle
+//  [X] messages: sender names and times, own messages distinct (right, accent), long lines wrap,
+//      delivery state on own messages (queued / sent / delivered N of M)
+//  [X] auto-scroll unless the person scrolled up; then a "new messages" pill jumps back down
+//  [X] composer: Enter or the button sends; over-long text refused with a clear line
+//  [X] people: each peer's link state and round-trip time; edit own name
+//  [X] long press (or right click) on a message: copy its text
+//  [X] every user string drawn literally (never a format string, never a label id)
+#pragma once
+
+#include "app/session.hpp"
+
+#include <string>
+
+namespace peddlenet::app {
+
+class RoomScreen {
+public:
+    enum class Action { none, leave };
+
+    Action draw(ChatSession& session);
+    // Clears per-room view state (composer text stays: a draft survives a room switch).
+    void reset();
+
+private:
+    void draw_header(ChatSession& session, Action& action);
+    void draw_people(ChatSession& session);
+    void draw_messages(ChatSession& session, float height);
+    void draw_composer(ChatSession& session);
+
+    std::string draft_;
+    std::string notice_;          // refusal of the last send, or of a name edit
+    std::string name_edit_;
+    bool people_open_ = false;
+    bool editing_name_ = false;
+    std::size_t seen_count_ = 0;  // messages the person has seen at the bottom
+    std::size_t unread_ = 0;
+    bool stick_to_bottom_ = true;
+    bool refocus_composer_ = false;
+};
+
+} // namespace peddlenet::app

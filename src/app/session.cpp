@@ -1,0 +1,230 @@
+// session.cpp: see session.hpp.
+#include "app/session.hpp"
+
+#include "core/identity.hpp"
+#include "core/text.hpp"
+#include "platform/main_loop.hpp"
+#include "platform/storage.hpp"
+
+#include <emscripten/emscripten.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace peddlenet::app {
+namespace {
+
+// localStorage keys.
+constexpr const char* key_peer = "peddlenet.peer";
+constexpr const char* key_name = "peddlenet.name";
+constexpr const char* key_room = "peddlenet.room";
+// At most one history write per this interval: the first change is saved at once (a reload
+// right after sending must not lose the message), a burst after it in one more write.
+constexpr double save_interval_ms = 300.0;
+
+std::uint32_t secure_random() {
+    std::uint32_t value = 0;
+    getentropy(&value, sizeof value); // crypto.getRandomValues underneath
+    return value;
+}
+
+std::string load_or_create_peer_id() {
+    if (auto saved = platform::local_get(key_peer); saved && is_valid_id(*saved)) return *saved;
+    std::string id = make_peer_id(secure_random);
+    platform::local_set(key_peer, id);
+    return id;
+}
+
+std::string load_name() {
+    const auto saved = platform::local_get(key_name);
+    if (!saved) return {};
+    const Checked checked = check_chat_name(*saved);
+    return checked.ok() ? checked.value : std::string();
+}
+
+std::string history_key(const std::string& room) {
+    return "room:" + room;
+}
+
+double now_ms() {
+    return emscripten_get_now();
+}
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The one session of the page, for the socket adapter's callbacks.
+ChatSession* the_session = nullptr;
+
+} // namespace
+
+BrowserSignalingSocket::BrowserSignalingSocket()
+    : socket_(platform::WebSocketClient::Callbacks{
+          [this] {
+              if (client_) client_->on_open();
+          },
+          [this](std::string_view text) {
+              if (client_) client_->on_message(text);
+          },
+          [this](int, const std::string&) {
+              if (client_) client_->on_closed();
+              if (the_session) the_session->tick(); // schedules the reconnect timer
+          },
+          {}}) {}
+
+ChatSession::ChatSession(Events events)
+    : events_(std::move(events)),
+      engine_(rtc_,
+              RoomCallbacks{
+                  [this](const std::string& to, const nlohmann::json& data) {
+                      socket_.send(protocol::build_signal(to, data.dump()));
+                  },
+                  [this] {
+                      schedule_save();
+                      platform::wake();
+                  },
+                  [this] { on_peers_changed(); },
+                  [](const std::string& peer, const std::string& what) {
+                      emscripten_log(EM_LOG_WARN, "PeddleNet: link %s: %s", peer.c_str(), what.c_str());
+                  }},
+              RoomClock{now_ms, wall_ms}, secure_random, load_or_create_peer_id(), load_name()),
+      signaling_(socket_, engine_,
+                 SignalingCallbacks{
+                     [this](const std::string& room) {
+                         if (events_.joined) events_.joined(room);
+                         platform::wake();
+                     },
+                     [this](const std::string& code, const std::string& message) {
+                         emscripten_log(EM_LOG_WARN, "PeddleNet: server said %s: %s", code.c_str(),
+                                        message.c_str());
+                         if (code == "replaced" && events_.problem) {
+                             events_.problem("This chat is open in another tab; this one stopped syncing.");
+                         }
+                         platform::wake();
+                     },
+                     [] { platform::wake(); }},
+                 secure_random, now_ms) {
+    the_session = this;
+    rtc_.attach(&engine_);
+    socket_.attach(&signaling_);
+    has_saved_name_ = !engine_.name().empty() && platform::local_get(key_name).has_value();
+}
+
+void ChatSession::start(const std::string& signaling_url) {
+    signaling_.start(signaling_url);
+    tick();
+}
+
+std::string ChatSession::set_name(const std::string& name) {
+    const Checked checked = check_chat_name(name);
+    if (!checked.ok()) return checked.error;
+    std::string error = engine_.set_name(checked.value);
+    if (!error.empty()) return error;
+    platform::local_set(key_name, checked.value);
+    has_saved_name_ = true;
+    return {};
+}
+
+std::optional<std::string> ChatSession::saved_room() const {
+    auto room = platform::local_get(key_room);
+    if (room && is_valid_id(*room)) return room;
+    return std::nullopt;
+}
+
+bool ChatSession::enter(const std::string& room) {
+    if (engine_.room() == room) return true;
+    if (!is_valid_id(room)) return false;
+    if (engine_.room()) leave();
+    restoring_ = true; // before enter_room, whose emptied log must not be saved over the room's
+    engine_.enter_room(room);
+    platform::local_set(key_room, room);
+    const std::uint64_t generation = ++restore_generation_;
+    // History first, so that the first reconciliation already offers what we had; the server
+    // join follows either way (an unreadable store must not keep us out of the room).
+    platform::history_get(history_key(room), [this, room, generation](std::optional<std::string> stored) {
+        if (generation != restore_generation_) return; // left (or switched) meanwhile
+        restoring_ = false;
+        if (stored) {
+            const nlohmann::json json = nlohmann::json::parse(*stored, nullptr, false);
+            if (!json.is_discarded()) engine_.restore_history(json);
+        }
+        signaling_.join(room, engine_.name());
+        platform::wake();
+    });
+    return true;
+}
+
+void ChatSession::leave() {
+    if (save_pending_) save_now();
+    ++restore_generation_;
+    restoring_ = false;
+    signaling_.leave();
+    engine_.leave_room();
+    platform::local_remove(key_room);
+}
+
+void ChatSession::on_peers_changed() {
+    // Round-trip times change with every ping (every 2 s): redraw for them only while they are
+    // on screen, so an idle room draws nothing. Membership and link states always redraw.
+    std::string signature;
+    for (const LinkInfo& link : engine_.peers()) {
+        signature += link.peer;
+        signature += static_cast<char>('0' + static_cast<int>(link.state));
+    }
+    if (signature != link_signature_ || rtt_visible_) platform::wake();
+    link_signature_ = std::move(signature);
+}
+
+void ChatSession::schedule_save() {
+    // While the stored history is being read, the log is not the room's history yet: saving it
+    // would overwrite what we are about to restore.
+    if (!engine_.room() || restoring_) return;
+    const double now = now_ms();
+    if (!save_pending_ && now - last_save_ms_ >= save_interval_ms) {
+        save_now();
+        return;
+    }
+    if (!save_pending_) {
+        save_pending_ = true;
+        save_due_ms_ = last_save_ms_ + save_interval_ms;
+        platform::run_after(std::max(1.0, save_due_ms_ - now), [this] { tick(); });
+    }
+}
+
+void ChatSession::save_now() {
+    save_pending_ = false;
+    last_save_ms_ = now_ms();
+    if (!engine_.room()) return;
+    platform::history_put(history_key(*engine_.room()), engine_.history_json().dump(),
+                          [](bool ok, const std::string& error) {
+                              if (!ok) emscripten_log(EM_LOG_WARN, "PeddleNet: history not saved: %s", error.c_str());
+                          });
+}
+
+void ChatSession::flush() {
+    if (save_pending_) save_now();
+}
+
+void ChatSession::tick() {
+    engine_.tick();
+    signaling_.tick();
+    if (save_pending_ && now_ms() >= save_due_ms_) save_now();
+
+    // One logic timer for the next thing due: pings while links exist, reconnects, keepalive.
+    static int timer = 0;
+    double next = signaling_.ms_until_next_tick();
+    if (engine_.link_count() > 0) next = std::min(next, RoomParams{}.ping_interval_ms);
+    if (timer != 0) platform::cancel_timer(timer);
+    timer = std::isfinite(next) ? platform::run_after(std::max(next, 50.0), [this] {
+        timer = 0;
+        tick();
+    })
+                                : 0;
+}
+
+} // namespace peddlenet::app
