@@ -125,7 +125,7 @@ ChatLog::AddResult ChatLog::add(ChatMessage m) {
     messages_.insert(at, std::move(m));
     if (messages_.size() > capacity_) {
         ids_.erase(messages_.front().id);
-        messages_.erase(messages_.begin());
+        messages_.pop_front();
     }
     return AddResult::added;
 }

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,8 +84,9 @@ public:
     // the Lamport clock to its value. Evicts the oldest message past capacity.
     AddResult add(ChatMessage m);
 
-    // All messages, oldest first, in chat_order_less order.
-    const std::vector<ChatMessage>& messages() const { return messages_; }
+    // All messages, oldest first, in chat_order_less order (random access; a deque because the
+    // oldest message falls off the front whenever a new one arrives at the back).
+    const std::deque<ChatMessage>& messages() const { return messages_; }
     std::size_t size() const { return messages_.size(); }
     std::size_t capacity() const { return capacity_; }
     bool contains(std::string_view id) const;
@@ -121,7 +123,7 @@ private:
     ChatMessage* find_mutable(std::string_view id);
 
     std::size_t capacity_;
-    std::vector<ChatMessage> messages_; // sorted by chat_order_less
+    std::deque<ChatMessage> messages_; // sorted by chat_order_less
     std::unordered_set<std::string> ids_;
     std::uint64_t lamport_ = 0;
 };

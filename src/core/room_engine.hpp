@@ -6,6 +6,9 @@
 //  [X] full mesh from the server's events: joined -> a link to each listed peer; peer-joined ->
 //      new link; peer-rejoined -> the old connection is dead: close it, start a fresh one;
 //      peer-left -> close and forget
+//  [X] every `joined` (first join, or re-join after a socket loss) rebuilds every link: the
+//      others were told peer-joined/peer-rejoined and start fresh too; reconciliation fills
+//      whatever was said during the short gap
 //  [X] link state per peer (connecting / open / closed) and round-trip time (ping every 2 s)
 //  [X] chat: send() composes, stores and sends on every open channel; messages sent while no
 //      channel is open stay "queued" and go out by reconciliation when a channel opens
@@ -15,6 +18,12 @@
 //  [X] hostile input: every frame and signal is validated; see "Trust rules" below
 //  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
 //      reopen reconciles; a lost channel shows as "sent" until the peer is back
+//  [ ] a channel that closes while its peer stays in the room and both sockets stay up (SCTP
+//      giving up after a long outage) is rebuilt only at the next joined / peer-rejoined
+//
+// Usage: construct with the transport; enter_room(room); restore_history(stored); send the
+// server's join; forward every server event and every transport event to the on_* methods;
+// call tick() every frame; save history_json() when history_changed fires.
 //
 // Trust rules for data channel input (what a hostile peer P can and cannot do):
 //  - "msg" must be authored by P itself (message.from == P); otherwise dropped as forged.
@@ -44,6 +53,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -183,7 +193,7 @@ public:
 
     // ---- history -----------------------------------------------------------------------------
     const ChatLog& log() const { return log_; }
-    const std::vector<ChatMessage>& messages() const { return log_.messages(); }
+    const std::deque<ChatMessage>& messages() const { return log_.messages(); }
     // Merges stored history (ChatLog storage form) into the room's log; best called right after
     // enter_room (messages restored later reach peers at their next channel opening).
     ChatLog::MergeResult restore_history(const nlohmann::json& stored);

@@ -69,7 +69,8 @@ std::ostream& operator<<(std::ostream& os, SignalingState v);
 std::ostream& operator<<(std::ostream& os, PeerConnectionState v);
 
 // Every method is called by the engine only; every completion and event goes back through the
-// matching RoomEngine::on_* method, later (never from inside one of these calls).
+// matching RoomEngine::on_* method, later (never from inside one of these calls; the one
+// exception allowed is on_rtc_error(peer, create_connection, ...) from inside create_connection).
 // Contract for implementations:
 //  - completions of set_local_description, set_remote_description and add_ice_candidate arrive
 //    in call order per peer (the browser's operations chain gives this for free);
