@@ -44,7 +44,8 @@ bool is_alphanumeric(std::string_view s) {
 }
 
 bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 } // namespace
@@ -52,7 +53,7 @@ bool is_ascii(std::string_view s) {
 bool Code::at(int x, int y) const {
     if (x < 0 || y < 0 || x >= size || y >= size)
         return false;
-    return dark[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) + static_cast<std::size_t>(x)] != 0;
+    return dark[static_cast<std::size_t>(y * size + x)] != 0;
 }
 
 std::optional<Code> encode(std::string_view text, Ecc min_ecc) {
@@ -98,7 +99,8 @@ std::optional<Code> encode(std::string_view text, Ecc min_ecc) {
     code.dark.resize(static_cast<std::size_t>(code.size) * static_cast<std::size_t>(code.size));
     for (int y = 0; y < code.size; ++y)
         for (int x = 0; x < code.size; ++x)
-            code.dark[static_cast<std::size_t>(y * code.size + x)] = qrcodegen_getModule(symbol.data(), x, y) ? 1 : 0;
+            code.dark[static_cast<std::size_t>(y * code.size + x)] =
+                qrcodegen_getModule(symbol.data(), x, y) ? 1 : 0;
     return code;
 }
 
@@ -142,7 +144,8 @@ std::optional<std::string> decode_luminance(const std::uint8_t* pixels, int widt
     // Local thresholds cope with the uneven light of camera frames. They miss synthetic images
     // whose modules line up with their 8 px blocks (a screenshot or a fake camera showing 8 px
     // modules), which one global threshold reads; that second pass costs < 1 ms natively.
-    for (const auto binarizer : {ZXing::Binarizer::LocalAverage, ZXing::Binarizer::GlobalHistogram}) {
+    for (const auto binarizer :
+         {ZXing::Binarizer::LocalAverage, ZXing::Binarizer::GlobalHistogram}) {
         options.setBinarizer(binarizer);
         const ZXing::Barcode barcode = ZXing::ReadBarcode(image, options);
         if (barcode.isValid())

@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace peddlenet::qr::testing {
@@ -42,6 +44,98 @@ private:
     std::uint64_t state_;
 };
 
+// ---- Payloads
+
+inline void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+inline std::size_t utf8_width(char32_t cp) {
+    return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+enum class PayloadKind { ascii, utf8, invite, numeric, alphanumeric };
+
+// Code point ranges mixed into UTF-8 payloads: Latin, Cyrillic, Hebrew and Arabic (RTL), CJK,
+// kana, Hangul, emoji (4 bytes), combining marks, and plain ASCII so words and marks interleave.
+constexpr std::pair<char32_t, char32_t> utf8_ranges[] = {
+    {0x20, 0x7E},     {0xC0, 0xFF},     {0x410, 0x44F},   {0x5D0, 0x5EA},
+    {0x627, 0x64A},   {0x4E00, 0x9FFF}, {0x3041, 0x3096}, {0xAC00, 0xD7A3},
+    {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF}, {0x300, 0x36F}, {0x200D, 0x200F},
+};
+
+// Random text of 1..max_bytes bytes of the given kind.
+inline std::string random_payload(Rng& rng, PayloadKind kind, int max_bytes) {
+    const std::size_t target = static_cast<std::size_t>(rng.uniform(1, max_bytes));
+    auto pick = [&](std::string_view chars) {
+        return chars[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(chars.size()) - 1))];
+    };
+    std::string s;
+    switch (kind) {
+    case PayloadKind::ascii:
+        while (s.size() < target)
+            s += static_cast<char>(rng.uniform(0x20, 0x7E));
+        break;
+    case PayloadKind::numeric:
+        while (s.size() < target)
+            s += static_cast<char>(rng.uniform('0', '9'));
+        break;
+    case PayloadKind::alphanumeric: {
+        constexpr std::string_view charset = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+        while (s.size() < target)
+            s += pick(charset);
+        break;
+    }
+    case PayloadKind::utf8:
+        for (;;) {
+            const auto& [lo, hi] =
+                utf8_ranges[rng.uniform(0, static_cast<int>(std::size(utf8_ranges)) - 1)];
+            const auto cp = lo + static_cast<char32_t>(rng.uniform(0, static_cast<int>(hi - lo)));
+            if (s.size() + utf8_width(cp) <= target)
+                append_utf8(s, cp);
+            else if (!s.empty())
+                break; // never return empty text: keep picking until something fits
+        }
+        break;
+    case PayloadKind::invite: {
+        constexpr std::string_view id_chars =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+        auto id = [&](int n) {
+            std::string r;
+            for (int i = 0; i < n; ++i)
+                r += pick(id_chars);
+            return r;
+        };
+        s = "https://192.168." + std::to_string(rng.uniform(0, 255)) + "." +
+            std::to_string(rng.uniform(1, 254)) + ":8443/#join=" + id(rng.uniform(1, 64));
+        if (rng.uniform(0, 1) == 1)
+            s += "&signal=wss%3A%2F%2Fsignal.example.org%3A" +
+                 std::to_string(rng.uniform(1, 65535)) + "%2Fws";
+        if (rng.uniform(0, 1) == 1)
+            s += "&key=" + id(43); // a 256-bit room key in base64url, as a later issue may add
+        s.resize(std::min<std::size_t>(s.size(), static_cast<std::size_t>(max_bytes)));
+        break;
+    }
+    }
+    return s;
+}
+
+// ---- Images
+
 // 8-bit luminance, row_stride == width.
 struct Image {
     int width = 0;
@@ -50,9 +144,16 @@ struct Image {
 
     Image() = default;
     Image(int w, int h, std::uint8_t fill)
-        : width(w), height(h), pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), fill) {}
-    std::uint8_t& at(int x, int y) { return pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)]; }
-    std::uint8_t at(int x, int y) const { return pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)]; }
+        : width(w), height(h),
+          pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), fill) {}
+    std::uint8_t& at(int x, int y) { return pixels[index(x, y)]; }
+    std::uint8_t at(int x, int y) const { return pixels[index(x, y)]; }
+
+private:
+    std::size_t index(int x, int y) const {
+        return static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+               static_cast<std::size_t>(x);
+    }
 };
 
 struct RenderStyle {
@@ -101,7 +202,8 @@ inline Image rotate(const Image& src, double degrees, std::uint8_t fill) {
             const double sx = c * dx + s * dy + cx - 0.5, sy = -s * dx + c * dy + cy - 0.5;
             const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
             const double fx = sx - x0, fy = sy - y0;
-            const double v = (1 - fx) * (1 - fy) * sample(x0, y0) + fx * (1 - fy) * sample(x0 + 1, y0) +
+            const double v = (1 - fx) * (1 - fy) * sample(x0, y0) +
+                             fx * (1 - fy) * sample(x0 + 1, y0) +
                              (1 - fx) * fy * sample(x0, y0 + 1) + fx * fy * sample(x0 + 1, y0 + 1);
             out.at(x, y) = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
         }
@@ -123,6 +225,26 @@ inline Image place(const Image& src, int width, int height, int x, int y, std::u
             if (fx >= 0 && fy >= 0 && fx < width && fy < height)
                 frame.at(fx, fy) = src.at(sx, sy);
         }
+    return frame;
+}
+
+// A camera-like frame without a code: a lighting gradient, flat objects with hard edges, and
+// sensor noise.
+inline Image scene(Rng& rng, int width, int height) {
+    Image frame(width, height, 0);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            frame.at(x, y) = static_cast<std::uint8_t>(60 + x * 120 / width + y * 40 / height);
+    for (int i = 0; i < 12; ++i) {
+        const int x0 = rng.uniform(0, width - 1), y0 = rng.uniform(0, height - 1);
+        const int x1 = std::min(width, x0 + rng.uniform(8, width / 3));
+        const int y1 = std::min(height, y0 + rng.uniform(8, height / 3));
+        const auto value = static_cast<std::uint8_t>(rng.uniform(0, 255));
+        for (int y = y0; y < y1; ++y)
+            for (int x = x0; x < x1; ++x)
+                frame.at(x, y) = value;
+    }
+    add_noise(frame, 8, rng);
     return frame;
 }
 
@@ -168,7 +290,8 @@ inline std::uint8_t gf256_multiply(std::uint8_t x, std::uint8_t y) {
 }
 
 // Reed-Solomon check codewords over GF(256) with the QR generator (roots alpha^0..alpha^(n-1)).
-inline std::vector<std::uint8_t> reed_solomon(const std::vector<std::uint8_t>& data, int ecc_count) {
+inline std::vector<std::uint8_t> reed_solomon(const std::vector<std::uint8_t>& data,
+                                              int ecc_count) {
     std::vector<std::uint8_t> divisor(static_cast<std::size_t>(ecc_count), 0);
     divisor.back() = 1;
     std::uint8_t root = 1;
@@ -209,7 +332,9 @@ inline Code make_version1_low(const std::vector<std::uint8_t>& data) {
         set(6, i, i % 2 == 0);
         set(i, 6, i % 2 == 0);
     }
-    for (const auto& [cx, cy] : std::array<std::pair<int, int>, 3>{{{3, 3}, {size - 4, 3}, {3, size - 4}}})
+    constexpr std::array<std::pair<int, int>, 3> finder_centres{
+        {{3, 3}, {size - 4, 3}, {3, size - 4}}};
+    for (const auto& [cx, cy] : finder_centres)
         for (int dy = -4; dy <= 4; ++dy) // finder patterns with their separators
             for (int dx = -4; dx <= 4; ++dx) {
                 const int x = cx + dx, y = cy + dy;
@@ -252,11 +377,37 @@ inline Code make_version1_low(const std::vector<std::uint8_t>& data) {
                 if (function[static_cast<std::size_t>(y * size + x)] || i >= codewords.size() * 8)
                     continue;
                 const bool dark = ((codewords[i >> 3] >> (7 - (i & 7))) & 1) != 0;
-                code.dark[static_cast<std::size_t>(y * size + x)] = (dark != ((x + y) % 2 == 0)) ? 1 : 0;
+                const bool mask = (x + y) % 2 == 0; // mask pattern 0
+                code.dark[static_cast<std::size_t>(y * size + x)] = dark != mask ? 1 : 0;
                 ++i;
             }
     }
     return code;
+}
+
+// Version 1-L symbols whose checksums are valid but whose bit streams are not: ZXing parses these
+// by throwing and catching inside its decoder, so they also prove that the wasm build can catch
+// there (see src/qr/CMakeLists.txt). Each must decode to nothing.
+struct HostileSymbol {
+    const char* what;
+    Code code;
+};
+inline std::vector<HostileSymbol> hostile_symbols() {
+    const std::pair<const char*, std::vector<std::pair<std::uint32_t, int>>> streams[] = {
+        {"byte count beyond the data", {{0b0100, 4}, {200, 8}, {'h', 8}, {'i', 8}}},
+        {"reserved mode indicator", {{0b0110, 4}, {0xFF, 8}}},
+        {"invalid ECI designator", {{0b0111, 4}, {0xFF, 8}}},
+        {"unsupported Hanzi subset", {{0b1101, 4}, {0b0010, 4}, {1, 8}}},
+        {"numeric count beyond the data", {{0b0001, 4}, {1000, 10}, {123, 10}}},
+    };
+    std::vector<HostileSymbol> out;
+    for (const auto& [what, fields] : streams) {
+        BitWriter bits;
+        for (const auto& [value, width] : fields)
+            bits.put(value, width);
+        out.push_back({what, make_version1_low(bits.to_codewords(version1_low_data_codewords))});
+    }
+    return out;
 }
 
 // The error correction level from the first copy of a symbol's format information.
