@@ -79,7 +79,7 @@ bool App::start() {
             });
         },
         [this](const std::string& text) { notice_ = text; }});
-    name_ = session_->name();
+    name_ = session_->has_saved_name() ? session_->name() : std::string(); // no "Anonymous" to delete first
     // A reload (or reopening the installed app) goes straight back to the room, as the same peer.
     if (const auto room = session_->saved_room(); room && session_->has_saved_name()) {
         session_->enter(*room);
@@ -159,7 +159,11 @@ void App::draw_home() {
     ImGui::Dummy(em(0, 1.0f));
 
     ImGui::TextUnformatted("Your name");
-    if (text_field("##name", "e.g. Sam", name_, max_name_bytes)) notice_.clear();
+    if (text_field("##name", "e.g. Sam", name_, max_name_bytes)) {
+        notice_.clear();
+        // Kept as soon as it is valid: a reload or a join from the API uses what was typed.
+        if (check_name(name_).empty()) session_->set_name(name_);
+    }
     ImGui::Dummy(em(0, 0.5f));
 
     if (primary_button("Create room", column)) notice_ = enter_room(make_room_name(secure_random));
@@ -221,6 +225,7 @@ void App::leave_room() {
     }
     pending_joins_.clear();
     session_->leave();
+    name_ = session_->name(); // it may have been edited in the room
     screen_ = Screen::home;
 }
 
@@ -248,7 +253,7 @@ nlohmann::json App::state_json() const {
     const auto room = session_->room();
     return {
         {"peerId", session_->peer_id()},
-        {"name", session_->name()},
+        {"name", session_->has_saved_name() ? session_->name() : std::string()},
         {"room", room ? nlohmann::json(*room) : nlohmann::json(nullptr)},
         {"joined", engine.joined()},
         {"signaling", std::string(to_string(session_->signaling()))},
