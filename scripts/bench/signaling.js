@@ -47,9 +47,11 @@ function freePort() {
 function procStats(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpu = (Number(f[11]) + Number(f[12])) / TICKS; // utime + stime, seconds
+  const user = Number(f[11]) / TICKS; // utime, seconds
+  const sys = Number(f[12]) / TICKS; // stime, seconds (the kernel's TCP work on our behalf)
+  const cpu = user + sys;
   const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-  return { cpu, rss };
+  return { cpu, user, sys, rss };
 }
 
 async function startServer(kind) {
@@ -178,6 +180,7 @@ async function relay(kind, rate) {
     p50ms: percentile(lat, 50), p99ms: percentile(lat, 99), maxms: lat.length ? lat[lat.length - 1] : null,
     cpuUsPerMsg: received ? ((after.cpu - before.cpu) * 1e6) / received : null,
     cpuSeconds: after.cpu - before.cpu,
+    userShare: after.cpu > before.cpu ? (after.user - before.user) / (after.cpu - before.cpu) : null,
     disconnected: rel.reduce((a, r) => a + r.disconnected, 0),
   };
   await w.closeAll();

@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 
 #include <array>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace peddlenet::protocol {
@@ -93,6 +94,7 @@ public:
         ++p_; // opening quote
         const char* run = p_;
         for (;;) {
+            skip_plain_words();
             if (p_ == end_) return fail("unterminated string");
             switch (byte_classes[static_cast<unsigned char>(*p_)]) {
             case Byte::plain: ++p_; break;
@@ -139,6 +141,25 @@ public:
     }
 
 private:
+    // Skips 8 bytes at a time while none is a quote, a backslash, a control character or
+    // non-ASCII: SDP text is long plain ASCII, and a signal must cost microseconds.
+    void skip_plain_words() {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL;
+        constexpr std::uint64_t highs = 0x8080808080808080ULL;
+        while (end_ - p_ >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p_, 8);
+            const std::uint64_t quote = w ^ (ones * '"');
+            const std::uint64_t backslash = w ^ (ones * '\\');
+            // Each term sets a byte's high bit where that byte is special (exact as a whole).
+            const std::uint64_t special = ((quote - ones) & ~quote) |
+                                          ((backslash - ones) & ~backslash) |
+                                          ((w - ones * 0x20) & ~w) | w;
+            if (special & highs) return;
+            p_ += 8;
+        }
+    }
+
     bool escape(std::string* out) {
         ++p_; // backslash
         if (p_ == end_) return fail("unterminated escape");

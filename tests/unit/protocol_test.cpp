@@ -274,3 +274,21 @@ TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
     CHECK(out == R"("a\"b\\c\n\u0001\u001f")");
     CHECK(json::parse(out).get<std::string>() == std::string("a\"b\\c\n\x01\x1f", 8));
 }
+
+TEST_CASE("special bytes are found at every offset of long strings", "[protocol]") {
+    // The scanner skips plain text 8 bytes at a time; a special byte anywhere must still count.
+    const std::vector<std::string> specials = {"\"", "\\n", "\\u00e9", "\x01", "\xC3\xA9",
+                                               "\xC3", "\\", "\x7F", "\x1F"};
+    for (const auto& sp : specials) {
+        for (std::size_t at = 0; at < 40; ++at) {
+            std::string pad(40, 'a');
+            pad.insert(at, sp);
+            const std::string frame = R"({"type":"signal","to":"x","data":{"p":")" + pad + "\"}}";
+            const auto r = parse_client(frame);
+            bool nlohmann_ok = json::accept(frame);
+            INFO(frame);
+            CHECK(r.ok() == nlohmann_ok);
+            if (r.ok()) CHECK(std::get<Signal>(*r.value).data.find(sp) != std::string::npos);
+        }
+    }
+}
