@@ -11,10 +11,15 @@ const CACHE = 'peddlenet-' + BUILD_ID;
 const PRECACHE = {{PRECACHE_JSON}};
 const NEVER_CACHED = ['/ws', '/healthz', '/metrics'];
 
+// Content-hashed names (assemble_web.py: name.<12 hex>.ext) never change meaning, so the copy the
+// first visit just downloaded into the HTTP cache is the right one: no second download of the
+// wasm. Every other file is revalidated (a 304 when unchanged), so a new build never
+// precaches a stale index.html or manifest.
+const HASHED_NAME = /\.[0-9a-f]{12}\.[a-z]+$/;
+
 self.addEventListener('install', (event) => {
-  // cache: 'reload' bypasses the HTTP cache, so a new build never precaches stale files.
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' })))));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) =>
+    new Request(url, { cache: HASHED_NAME.test(url) ? 'force-cache' : 'no-cache' })))));
 });
 
 self.addEventListener('activate', (event) => {
