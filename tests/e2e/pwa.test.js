@@ -255,7 +255,7 @@ test('a new build waits, offers "Update ready", and a tap restarts into it', asy
   assert.ok(waiting, 'the new worker waits instead of taking over');
   // The banner is a line at the top, not a dialog: the app under it still takes input.
   const box = await page.locator('#banner').boundingBox();
-  assert.ok(box.height < 60 && box.y < 60, `banner is a small top line (${JSON.stringify(box)})`);
+  assert.ok(box.height < 44 && box.y < 60, `banner is one small line at the top (${JSON.stringify(box)})`);
   await screenshot(page, 'pwa-update-ready');
 
   const navigated = page.waitForNavigation({ timeout: 30000 });
@@ -400,4 +400,32 @@ test('a lost WebGL context shows a message, and the app draws again once it is r
   await page.evaluate(() => window.peddlenet.send('after the restore'));
   await waitForState(page, (s) => s.messages.length === 2);
   assert.deepEqual(page.problems.filter((p) => !/WebGL|GL_INVALID/.test(p)), []);
+});
+
+test('a WebGL context that does not come back leads to a Reload button, and the reload works', async (t) => {
+  const ctx = await newContext(t);
+  const page = await openApp(browser, server.url, { context: ctx });
+  await page.evaluate(() => window.peddlenet.setName('Gus'));
+  await page.evaluate(() => window.peddlenet.join('gl-gone-room'));
+  await page.evaluate(() => window.peddlenet.send('kept across the reload'));
+  await waitForSavedText(page, 'kept across the reload');
+  await page.evaluate(() => {
+    document.getElementById('canvas').getContext('webgl2').getExtension('WEBGL_lose_context').loseContext();
+  });
+  await page.waitForSelector('#overlay.failed', { timeout: 5000 });
+  assert.equal(await page.isVisible('#reload'), false, 'no button while the browser may still restore');
+  await page.waitForSelector('#reload', { state: 'visible', timeout: 10000 });
+  assert.match(await page.textContent('#status'), /not come back/);
+  await screenshot(page, 'pwa-context-gone');
+
+  const navigated = page.waitForNavigation({ timeout: 30000 });
+  await page.click('#reload');
+  await navigated;
+  await page.waitForFunction(() => window.peddlenet !== undefined, null, { timeout: 30000 });
+  await page.evaluate(() => window.peddlenet.ready);
+  const s = await waitForState(page, (x) => x.messages.length === 1);
+  assert.equal(s.room, 'gl-gone-room');
+  await page.waitForTimeout(300);
+  const shot = inkStats(await screenshot(page, 'pwa-context-gone-reloaded'));
+  assert.ok(shot.ink > 0.03 && shot.colours > 50, 'the reloaded app draws');
 });
