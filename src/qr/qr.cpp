@@ -50,6 +50,13 @@ bool is_ascii(std::string_view s) {
 
 } // namespace
 
+#ifdef PEDDLENET_ZXING_ESCAPE_STAND_IN
+// Link-time stand-in for ZXing::EscapeNonGraphical(std::string_view) in the wasm build (see
+// src/qr/CMakeLists.txt): only TextMode::Escaped calls it, and decode_luminance reads Plain.
+std::string zxing_escape_stand_in(std::string_view text) asm(PEDDLENET_ZXING_ESCAPE_STAND_IN);
+std::string zxing_escape_stand_in(std::string_view text) { return std::string(text); }
+#endif
+
 bool Code::at(int x, int y) const {
     if (x < 0 || y < 0 || x >= size || y >= size)
         return false;
