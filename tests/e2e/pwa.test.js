@@ -291,6 +291,16 @@ test('without a tap, the next start runs the new build, also with no network', a
                              roots.b.id, { timeout: 10000 });
 });
 
+test('an app brought back to the foreground finds the new build without a reload', async (t) => {
+  const { roots, page } = await updateFixture(t);
+  await page.waitForTimeout(1000);
+  assert.equal(await page.isVisible('#banner'), false, 'nothing is found while the app stays open');
+  // What the browser delivers when a backgrounded app is shown again.
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForSelector('#banner.shown', { timeout: 30000 });
+  assert.equal(await page.evaluate(() => BUILD.id), roots.a.id);
+});
+
 test('a connected room draws no frames while idle, and draws again for a message', async (t) => {
   const pages = [];
   t.after(async () => { for (const p of pages) await p.context().close().catch(() => {}); });
