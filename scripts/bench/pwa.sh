@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# PWA benchmark entry point (issue 6): first-load weight, bytes on the wire, time to first
+# frame, idle CPU and phone screenshots, against build/wasm/web unless --root DIR is given.
+# About 2 minutes on 2 cores; prints figures, writes build/bench/pwa.json and
+# test-results/pwa-*.png. Runs in a loopback-only network namespace when root (WebRTC stays on
+# 127.0.0.1). Pass options through, e.g. --runs 5 --sections sizes,ttff.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ $(id -u) == 0 ]] && command -v unshare >/dev/null; then
+  exec unshare -n bash -c 'ip link set lo up && exec node "$@"' _ "$here/pwa.js" "$@"
+fi
+exec node "$here/pwa.js" "$@"
