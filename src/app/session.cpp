@@ -52,6 +52,12 @@ double now_ms() {
     return emscripten_get_now();
 }
 
+// performance.timeOrigin + performance.now(): comparable across pages of one machine.
+double epoch_ms() {
+    static const double time_origin = EM_ASM_DOUBLE({ return performance.timeOrigin; });
+    return time_origin + emscripten_get_now();
+}
+
 std::int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -85,6 +91,7 @@ ChatSession::ChatSession(Events events)
                       socket_.send(protocol::build_signal(to, data.dump()));
                   },
                   [this] {
+                      note_arrivals();
                       schedule_save();
                       platform::wake();
                   },
@@ -168,11 +175,37 @@ void ChatSession::leave() {
     platform::local_remove(key_room);
 }
 
+void ChatSession::note_arrivals() {
+    const double now = epoch_ms();
+    for (const ChatMessage& m : engine_.messages()) arrived_ms_.try_emplace(m.id, now);
+    // Forget ids that left the log (bounded history, room switch), so this stays small.
+    if (arrived_ms_.size() > 2 * engine_.messages().size() + 64) {
+        std::map<std::string, double> kept;
+        for (const ChatMessage& m : engine_.messages()) kept.emplace(m.id, arrived_ms_[m.id]);
+        arrived_ms_.swap(kept);
+    }
+}
+
+std::optional<double> ChatSession::arrived_ms(const std::string& message_id) const {
+    const auto it = arrived_ms_.find(message_id);
+    return it == arrived_ms_.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+std::optional<double> ChatSession::link_opened_ms(const std::string& peer) const {
+    const auto it = link_opened_ms_.find(peer);
+    return it == link_opened_ms_.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
 void ChatSession::on_peers_changed() {
     // Round-trip times change with every ping (every 2 s): redraw for them only while they are
     // on screen, so an idle room draws nothing. Membership and link states always redraw.
     std::string signature;
     for (const LinkInfo& link : engine_.peers()) {
+        if (link.state == LinkState::open) {
+            link_opened_ms_.try_emplace(link.peer, epoch_ms());
+        } else {
+            link_opened_ms_.erase(link.peer);
+        }
         signature += link.peer;
         signature += static_cast<char>('0' + static_cast<int>(link.state));
     }

@@ -14,6 +14,7 @@
 #include "platform/websocket.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,11 +70,17 @@ public:
     void tick();
     // Saves history now (page hiding).
     void flush();
+    // When each message entered the log on this page and when each link last opened, in epoch
+    // ms at performance.now() resolution: the automation API reports them for latency benchmarks.
+    std::optional<double> arrived_ms(const std::string& message_id) const;
+    std::optional<double> link_opened_ms(const std::string& peer) const;
+
     // The UI shows round-trip times this frame (peer list open): RTT updates then redraw.
     void set_rtt_visible(bool visible) { rtt_visible_ = visible; }
 
 private:
     void on_peers_changed();
+    void note_arrivals();
     void schedule_save();
     void save_now();
 
@@ -85,6 +92,8 @@ private:
     bool has_saved_name_ = false;
     bool rtt_visible_ = false;
     std::string link_signature_; // peers and link states last drawn
+    std::map<std::string, double> arrived_ms_;     // message id -> epoch ms
+    std::map<std::string, double> link_opened_ms_; // peer id -> epoch ms of the last open
     bool save_pending_ = false;
     double save_due_ms_ = 0;
     double last_save_ms_ = -1e9;

@@ -16,7 +16,7 @@ bool load_fonts() {
     }
     ImFontConfig merge;
     merge.MergeMode = true;
-    for (const char* fallback : {"/fonts/hebrew.ttf", "/fonts/arabic.ttf", "/fonts/symbols.ttf"}) {
+    for (const char* fallback : {"/fonts/hebrew.ttf", "/fonts/arabic.ttf", "/fonts/symbols.ttf", "/fonts/emoji.ttf"}) {
         io.Fonts->AddFontFromFileTTF(fallback, base_font_px, &merge);
     }
     return true;

@@ -1,6 +1,7 @@
 // theme.hpp: PeddleNet's look: colours, rounding and spacing for phones, fonts from assets/.
 // Needs: an ImGui context; the fonts preloaded at /fonts by the build.
-//  [X] Noto Sans with Hebrew, Arabic and symbol fallbacks merged in (ImGui 1.92 bakes glyphs on demand)
+//  [X] Noto Sans with Hebrew, Arabic, symbol and emoji fallbacks merged in (ImGui 1.92 bakes
+//      glyphs on demand, so unused fallbacks cost only their bytes)
 //  [X] dark palette; sizes in em so every DPR and zoom level looks the same
 #pragma once
 
