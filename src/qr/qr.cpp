@@ -60,7 +60,9 @@ std::string zxing_escape_stand_in(std::string_view text) { return std::string(te
 bool Code::at(int x, int y) const {
     if (x < 0 || y < 0 || x >= size || y >= size)
         return false;
-    return dark[static_cast<std::size_t>(y * size + x)] != 0;
+    const auto index = static_cast<std::size_t>(y) * static_cast<std::size_t>(size) +
+                       static_cast<std::size_t>(x);
+    return index < dark.size() && dark[index] != 0; // a hand-built Code may be short
 }
 
 std::optional<Code> encode(std::string_view text, Ecc min_ecc) {
@@ -155,8 +157,8 @@ std::optional<std::string> decode_luminance(const std::uint8_t* pixels, int widt
          {ZXing::Binarizer::LocalAverage, ZXing::Binarizer::GlobalHistogram}) {
         options.setBinarizer(binarizer);
         const ZXing::Barcode barcode = ZXing::ReadBarcode(image, options);
-        if (barcode.isValid())
-            return barcode.text();
+        if (barcode.isValid()) // a foreign symbol may declare any charset: hand on UTF-8 only
+            return repair_utf8(barcode.text());
     }
     return std::nullopt;
 }

@@ -39,7 +39,8 @@ std::optional<Code> encode(std::string_view text, Ecc min_ecc = Ecc::medium);
 std::string to_terminal(const Code& code);
 
 // Decodes the first QR code in an 8-bit luminance image (row_stride in bytes). QR only, pure
-// luminance. nullopt when none found or when the image is empty or larger than 65535 px a side.
+// luminance. The text is valid UTF-8 (converted from the symbol's declared or guessed charset).
+// nullopt when none found or when the image is empty or larger than 65535 px a side.
 std::optional<std::string> decode_luminance(const std::uint8_t* pixels, int width, int height,
                                             int row_stride);
 

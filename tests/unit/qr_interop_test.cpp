@@ -83,7 +83,8 @@ std::vector<std::string> payloads() {
     std::vector<std::string> out = {
         "https://10.0.0.2:8443/#join=festival-main-stage",
         "https://peddle.example/#join=zelt_7&signal=wss%3A%2F%2F10.0.0.2%3A8443%2Fws",
-        "Gr\xC3\xBC\xC3\x9F" "e \xE4\xBD\xA0\xE5\xA5\xBD \xF0\x9F\x8E\x89 \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D",
+        "Gr\xC3\xBC\xC3\x9F" "e \xE4\xBD\xA0\xE5\xA5\xBD " // German, Chinese,
+        "\xF0\x9F\x8E\x89 \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D",     // an emoji, Hebrew
         "MAIN STAGE 2",
         "0123456789",
     };

@@ -213,6 +213,12 @@ TEST_CASE("Code::at is false outside the symbol", "[qr]") {
     CHECK_FALSE(code->at(code->size, 0));
     CHECK_FALSE(code->at(0, code->size));
     CHECK_FALSE(Code{}.at(0, 0));
+    Code short_code; // size claims more modules than `dark` holds
+    short_code.size = 21;
+    short_code.dark.assign(10, 1);
+    CHECK(short_code.at(9, 0));
+    CHECK_FALSE(short_code.at(10, 0));
+    CHECK_FALSE(short_code.at(20, 20));
 }
 
 TEST_CASE("to_terminal draws two module rows per line inside a 4-module light quiet zone", "[qr]") {
