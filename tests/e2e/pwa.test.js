@@ -76,11 +76,25 @@ function assertServedBySw(responses, build) {
   }
 }
 
+// How far from the centre (as a fraction of the width) pixels differ from the corner colour.
+function artworkReach({ width, height, channels, pixels }) {
+  let reach = 0;
+  for (let y = 0; y < height; ++y) {
+    for (let x = 0; x < width; ++x) {
+      const i = (y * width + x) * channels;
+      const d = Math.abs(pixels[i] - pixels[0]) + Math.abs(pixels[i + 1] - pixels[1]) + Math.abs(pixels[i + 2] - pixels[2]);
+      if (d > 60) reach = Math.max(reach, Math.hypot(x + 0.5 - width / 2, y + 0.5 - height / 2) / width);
+    }
+  }
+  return reach;
+}
+
 test('Chromium finds the app installable; the manifest has every field an install needs', async () => {
   const ctx = await launchProfile(tmp);
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
     await page.goto(server.url);
+    await page.waitForFunction(() => window.peddlenet !== undefined, null, { timeout: 30000 });
     await page.evaluate(() => window.peddlenet.ready);
     await waitForController(page); // installability wants a service worker with a fetch handler
     const cdp = await ctx.newCDPSession(page);
@@ -117,6 +131,10 @@ test('Chromium finds the app installable; the manifest has every field an instal
           // Maskable icons are full bleed: launchers crop them to any shape, so no transparent corner.
           const alpha = png.channels === 4 ? png.pixels[3] : 255;
           assert.equal(alpha, 255, `${icon.src} has an opaque corner`);
+          // ... and keep their artwork inside the central circle of radius 0.4 (the safe zone).
+          // 0.41: the bubble tail's antialiased tip reaches 0.403.
+          const reach = artworkReach(png);
+          assert.ok(reach <= 0.41, `${icon.src} artwork reaches ${reach.toFixed(3)} of the size from the centre`);
         }
       }
     }
@@ -238,7 +256,15 @@ async function updateFixture(t) {
   return { roots, ctx, page, url: current.url, stopServer: () => current.stop() };
 }
 
-const cacheNames = (page) => page.evaluate(() => caches.keys());
+// Polls the page's cache names until they are `expected` (the old cache goes on activate).
+async function waitForCaches(page, expected, message, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let names;
+  while ((names = await page.evaluate(() => caches.keys())).join() !== expected.join() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(names, expected, message);
+}
 
 test('a new build waits, offers "Update ready", and a tap restarts into it', async (t) => {
   const { roots, page } = await updateFixture(t);
@@ -266,9 +292,7 @@ test('a new build waits, offers "Update ready", and a tap restarts into it', asy
   await page.evaluate(() => window.peddlenet.ready);
   console.log(`# tap -> build B ready: ${Date.now() - tapped} ms`);
   assert.equal(await page.evaluate(() => BUILD.id), roots.b.id, 'the tap restarted into build B');
-  await page.waitForFunction((id) => caches.keys().then((k) => k.length === 1 && k[0] === 'peddlenet-' + id),
-                             roots.b.id, { timeout: 10000 });
-  assert.deepEqual(await cacheNames(page), [`peddlenet-${roots.b.id}`], "A's cache is deleted");
+  await waitForCaches(page, [`peddlenet-${roots.b.id}`], "A's cache is deleted");
   assert.equal(await page.isVisible('#banner'), false, 'no banner after the update');
 });
 
@@ -287,8 +311,7 @@ test('without a tap, the next start runs the new build, also with no network', a
   await next.evaluate(() => window.peddlenet.ready);
   assert.equal(await next.evaluate(() => BUILD.id), roots.b.id, 'the next start runs build B');
   assert.equal(await next.isVisible('#banner'), false, 'and shows no banner');
-  await next.waitForFunction((id) => caches.keys().then((k) => k.length === 1 && k[0] === 'peddlenet-' + id),
-                             roots.b.id, { timeout: 10000 });
+  await waitForCaches(next, [`peddlenet-${roots.b.id}`], "A's cache is deleted");
 });
 
 test('an app brought back to the foreground finds the new build without a reload', async (t) => {

@@ -103,19 +103,26 @@ function waitForController(page, timeoutMs = 20000) {
 }
 
 // Waits until IndexedDB's saved history (web/storage.js: db "peddlenet", store "history")
-// contains `text`: a reload before the write lands would test nothing.
-function waitForSavedText(page, text, timeoutMs = 10000) {
-  return page.waitForFunction((t) => new Promise((resolve) => {
-    const open = indexedDB.open('peddlenet', 1);
-    open.onerror = () => resolve(false);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('history')) { db.close(); resolve(false); return; }
-      const all = db.transaction('history').objectStore('history').getAll();
-      all.onsuccess = () => { db.close(); resolve(all.result.some((v) => String(v).includes(t))); };
-      all.onerror = () => { db.close(); resolve(false); };
-    };
-  }), text, { timeout: timeoutMs, polling: 100 });
+// contains `text`: a reload before the write lands would test nothing. Polls from here, since
+// page.waitForFunction does not wait for a Promise (a pending Promise counts as true).
+async function waitForSavedText(page, text, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const saved = await page.evaluate((t) => new Promise((resolve) => {
+      const open = indexedDB.open('peddlenet', 1);
+      open.onerror = () => resolve(false);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('history')) { db.close(); resolve(false); return; }
+        const all = db.transaction('history').objectStore('history').getAll();
+        all.onsuccess = () => { db.close(); resolve(all.result.some((v) => String(v).includes(t))); };
+        all.onerror = () => { db.close(); resolve(false); };
+      };
+    }), text);
+    if (saved) return;
+    if (Date.now() > deadline) throw new Error(`"${text}" was not saved to IndexedDB within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 // Share of pixels that differ from the top-left (background) pixel, and the colour count.
