@@ -1,0 +1,25 @@
+// ice_servers.hpp: the ICE servers setting (STUN/TURN), checked before it reaches the browser.
+// Needs: nlohmann/json. Default: none, since host candidates connect phones on one LAN, which is
+// the festival case; across networks a TURN server is what makes links work.
+//  [X] text form for people: one server per line, "URL [username credential]"
+//  [X] stun:, turn: and turns: URLs only; TURN needs a username and a credential
+//  [X] produces the RTCIceServer JSON list for RTCPeerConnection
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace peddlenet {
+
+struct IceServersParse {
+    nlohmann::json servers = nlohmann::json::array(); // [{urls, username?, credential?}]
+    std::string error;                                // a sentence naming the bad line, or ""
+    bool ok() const { return error.empty(); }
+};
+
+// Parses the setting's text: blank lines and lines starting with '#' are ignored.
+IceServersParse parse_ice_servers(std::string_view text);
+
+} // namespace peddlenet

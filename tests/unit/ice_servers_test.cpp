@@ -1,0 +1,34 @@
+// The ICE servers setting (core/ice_servers.hpp): what people type becomes RTCIceServer JSON.
+#include "core/ice_servers.hpp"
+
+#include <catch2/catch.hpp>
+
+using peddlenet::parse_ice_servers;
+
+TEST_CASE("empty text means no ICE servers (host candidates only)", "[ice]") {
+    const auto r = parse_ice_servers("");
+    REQUIRE(r.ok());
+    CHECK(r.servers.empty());
+    CHECK(parse_ice_servers("\n  \n# comment\n").servers.empty());
+}
+
+TEST_CASE("STUN and TURN lines become RTCIceServer objects", "[ice]") {
+    const auto r = parse_ice_servers("stun:stun.example.org:3478\nturns:turn.example.org:443 ann s3cret\n");
+    REQUIRE(r.ok());
+    REQUIRE(r.servers.size() == 2);
+    CHECK(r.servers[0] == nlohmann::json{{"urls", "stun:stun.example.org:3478"}});
+    CHECK(r.servers[1]["username"] == "ann");
+    CHECK(r.servers[1]["credential"] == "s3cret");
+}
+
+TEST_CASE("mistakes are refused with the line number", "[ice]") {
+    CHECK(parse_ice_servers("http://example.org").error.rfind("Line 1:", 0) == 0);
+    CHECK(parse_ice_servers("stun:a\nturn:b").error.find("Line 2") != std::string::npos);
+    CHECK_FALSE(parse_ice_servers("stun:a user pass").ok());
+    CHECK_FALSE(parse_ice_servers("stun:a\"b").ok());
+    CHECK_FALSE(parse_ice_servers("stun:" + std::string(600, 'x')).ok());
+    CHECK_FALSE(parse_ice_servers("\xff").ok());
+    std::string many;
+    for (int i = 0; i < 9; ++i) many += "stun:s" + std::to_string(i) + "\n";
+    CHECK_FALSE(parse_ice_servers(many).ok());
+}
