@@ -1,6 +1,7 @@
 // session.cpp: see session.hpp.
 #include "app/session.hpp"
 
+#include "core/ice_servers.hpp"
 #include "core/identity.hpp"
 #include "core/text.hpp"
 #include "platform/main_loop.hpp"
@@ -20,6 +21,7 @@ namespace {
 constexpr const char* key_peer = "peddlenet.peer";
 constexpr const char* key_name = "peddlenet.name";
 constexpr const char* key_room = "peddlenet.room";
+constexpr const char* key_ice = "peddlenet.ice-servers";
 // At most one history write per this interval: the first change is saved at once (a reload
 // right after sending must not lose the message), a burst after it in one more write.
 constexpr double save_interval_ms = 300.0;
@@ -120,6 +122,16 @@ ChatSession::ChatSession(Events events)
     rtc_.attach(&engine_);
     socket_.attach(&signaling_);
     has_saved_name_ = !engine_.name().empty() && platform::local_get(key_name).has_value();
+    if (const auto ice = platform::local_get(key_ice)) set_ice_servers(*ice);
+}
+
+std::string ChatSession::set_ice_servers(const std::string& text) {
+    const IceServersParse parsed = parse_ice_servers(text);
+    if (!parsed.ok()) return parsed.error;
+    platform::BrowserRtc::set_ice_servers(parsed.servers.dump());
+    ice_servers_text_ = text;
+    platform::local_set(key_ice, text);
+    return {};
 }
 
 void ChatSession::start(const std::string& signaling_url) {

@@ -54,6 +54,11 @@ public:
     // Returns an error sentence, or "" when the name was accepted and saved.
     std::string set_name(const std::string& name);
     bool has_saved_name() const { return has_saved_name_; }
+    // The ICE servers setting as typed (core/ice_servers.hpp); applies to links created from
+    // now on. Returns an error sentence, or "" when saved.
+    std::string set_ice_servers(const std::string& text);
+    const std::string& ice_servers() const { return ice_servers_text_; }
+
     // The room kept from the previous visit, if any (entered automatically after a reload).
     std::optional<std::string> saved_room() const;
 
@@ -90,6 +95,7 @@ private:
     BrowserSignalingSocket socket_;
     SignalingClient signaling_;
     bool has_saved_name_ = false;
+    std::string ice_servers_text_;
     bool rtt_visible_ = false;
     std::string link_signature_; // peers and link states last drawn
     std::map<std::string, double> arrived_ms_;     // message id -> epoch ms
