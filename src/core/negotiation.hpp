@@ -19,7 +19,9 @@
 //   {"description": {"type": "offer" | "answer", "sdp": "<SDP text>"}}
 //   {"candidate": {"candidate": "<a=candidate line or empty>", "sdpMid": "0" | null,
 //                  "sdpMLineIndex": 0 | null, "usernameFragment": "<ufrag>" | null}}
-// Unknown fields are ignored; anything else is refused.
+// Unknown fields are ignored; anything else is refused. RoomEngine adds its envelope fields
+// "session" / "to_session" to every signal, and sends a bare {"session": ...} announce first
+// (see room_engine.hpp); this class neither needs nor reads them.
 #pragma once
 
 #include "core/rtc_transport.hpp"

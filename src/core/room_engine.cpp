@@ -42,11 +42,19 @@ std::string_view to_string(DeliveryState v) {
 
 struct RoomEngine::Link {
     Link(RtcTransport& rtc, const std::string& peer, bool polite,
-         PerfectNegotiation::SignalSink sink, std::string display_name)
-        : name(std::move(display_name)), negotiation(rtc, peer, polite, std::move(sink)) {}
+         PerfectNegotiation::SignalSink sink, std::string display_name, std::string link_session,
+         bool is_newcomer)
+        : name(std::move(display_name)), negotiation(rtc, peer, polite, std::move(sink)),
+          session(std::move(link_session)), newcomer(is_newcomer) {}
 
     std::string name;
     PerfectNegotiation negotiation;
+    // Signal envelope (see the header): our id for this connection, the peer's once known,
+    // our role, and what an incumbent holds back until the newcomer announced itself.
+    std::string session;
+    bool newcomer;
+    std::string remote_session;
+    std::vector<json> held;
     bool channel_open = false;
     bool channel_closed = false; // it was open once and closed since
     PeerConnectionState connection = PeerConnectionState::new_;
@@ -65,21 +73,60 @@ RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
     return it == links_.end() ? nullptr : it->second.get();
 }
 
-void RoomEngine::open_link(const std::string& peer, const std::string& name) {
+void RoomEngine::open_link(const std::string& peer, const std::string& name, bool newcomer) {
     close_link(peer);
     if (links_.size() >= max_room_links) {
         if (callbacks_.error) callbacks_.error(peer, "room is over the link limit; peer ignored");
         return;
     }
     Checked checked_name = check_chat_name(name);
+    auto sink = [this, peer](const json& data) { send_signal(peer, data); };
+    auto link = std::make_unique<Link>(rtc_, peer, is_polite(self_, peer), std::move(sink),
+                                       checked_name.ok() ? checked_name.value : peer,
+                                       make_random_id(random_), newcomer);
+    links_.emplace(peer, std::move(link));
+    if (newcomer) send_signal(peer, json::object()); // the announce: {"session": ...}
+    rtc_.create_connection(peer);
+}
+
+void RoomEngine::send_signal(const std::string& peer, json data) {
+    Link* link = find_link(peer);
     // Signals only go out while joined: after a socket loss, whatever the old links still emit
     // would reach the peer's fresh connections once we re-join (every link is rebuilt then).
-    auto sink = [this, peer](const json& data) {
-        if (joined_ && callbacks_.send_signal) callbacks_.send_signal(peer, data);
-    };
-    links_.emplace(peer, std::make_unique<Link>(rtc_, peer, is_polite(self_, peer), std::move(sink),
-                                                checked_name.ok() ? checked_name.value : peer));
-    rtc_.create_connection(peer);
+    if (!link || !joined_ || !callbacks_.send_signal) return;
+    data["session"] = link->session;
+    if (!link->remote_session.empty()) {
+        data["to_session"] = link->remote_session;
+    } else if (!link->newcomer) {
+        // An incumbent speaks only to the newcomer's announced connection: until then its
+        // signals wait (the announce is the newcomer's first signal, so the wait is short).
+        if (link->held.size() < max_held_signals) link->held.push_back(std::move(data));
+        return;
+    }
+    callbacks_.send_signal(peer, data);
+}
+
+// Checks the envelope of a signal for `link`; false when it belongs to another connection.
+bool RoomEngine::accept_envelope(const std::string& peer, Link& link, const json& data) {
+    const auto session = data.find("session");
+    const auto to = data.find("to_session");
+    if (session == data.end() || !session->is_string() ||
+        !is_valid_id(session->get_ref<const std::string&>()))
+        return false;
+    if (to != data.end() && (!to->is_string() || *to != link.session)) return false;
+    if (link.newcomer && to == data.end()) return false; // sent before the peer knew this link
+    const std::string& theirs = session->get_ref<const std::string&>();
+    if (link.remote_session.empty()) {
+        link.remote_session = theirs;
+        std::vector<json> held = std::move(link.held);
+        link.held.clear();
+        for (json& d : held) {
+            d["to_session"] = theirs;
+            if (joined_ && callbacks_.send_signal) callbacks_.send_signal(peer, d);
+        }
+        return true;
+    }
+    return theirs == link.remote_session;
 }
 
 void RoomEngine::close_link(const std::string& peer) {
@@ -249,21 +296,20 @@ void RoomEngine::send_ping(const std::string& peer, Link& link, double now) {
 
 void RoomEngine::on_joined(const std::string& room, const std::string& self,
                            const std::vector<RoomMember>& peers) {
-    if (!room_ || room != *room_ || self != self_) {
-        if (callbacks_.error) callbacks_.error(self, "joined for another room or peer; ignored");
-        return;
-    }
+    // A late answer to a join we have since left (or replaced by another room): nothing to do.
+    if (!room_ || room != *room_ || self != self_) return;
     // Whoever we had links with has just been told we (re)joined and starts fresh: so do we.
     close_all_links();
     joined_ = true;
     for (const RoomMember& member : peers)
-        if (is_valid_id(member.peer) && member.peer != self_) open_link(member.peer, member.name);
+        if (is_valid_id(member.peer) && member.peer != self_)
+            open_link(member.peer, member.name, /*newcomer=*/true);
     notify_peers();
 }
 
 void RoomEngine::on_peer_joined(const std::string& peer, const std::string& name) {
     if (!room_ || !is_valid_id(peer) || peer == self_) return;
-    open_link(peer, name); // replaces a link left over from before
+    open_link(peer, name, /*newcomer=*/false); // replaces a link left over from before
     notify_peers();
 }
 
@@ -279,10 +325,15 @@ void RoomEngine::on_peer_left(const std::string& peer) {
 
 void RoomEngine::on_signal(const std::string& from, const json& data) {
     Link* link = find_link(from);
-    if (!link) {
+    if (!link || !data.is_object()) {
         ++stats_.signals_dropped;
         return;
     }
+    if (!accept_envelope(from, *link, data)) {
+        ++stats_.signals_stale;
+        return;
+    }
+    if (!data.contains("description") && !data.contains("candidate")) return; // an announce
     switch (link->negotiation.on_signal(data)) {
     case PerfectNegotiation::SignalResult::applied: break;
     case PerfectNegotiation::SignalResult::ignored: ++stats_.signals_ignored; break;

@@ -9,6 +9,7 @@
 //  [X] every `joined` (first join, or re-join after a socket loss) rebuilds every link: the
 //      others were told peer-joined/peer-rejoined and start fresh too; reconciliation fills
 //      whatever was said during the short gap
+//  [X] signal envelope: stale signals of a replaced connection never reach the new one (below)
 //  [X] link state per peer (connecting / open / closed) and round-trip time (ping every 2 s)
 //  [X] chat: send() composes, stores and sends on every open channel; messages sent while no
 //      channel is open stay "queued" and go out by reconciliation when a channel opens
@@ -37,6 +38,21 @@
 //  - one hello per channel opening is answered; later ones are dropped (no amplification).
 //  - frames over max_peer_frame_bytes, non-JSON, wrong types, unknown types: dropped.
 //  Dropped input is counted in stats(); it never changes the log or the links.
+//
+// Signal envelope. When a page re-joins, the others replace their connection to it, but a
+// connection of theirs that was still negotiating with its previous page can emit signals until
+// they process the server's event; the server relays those to the new page. To keep them out,
+// every signal carries "session" (the sender's id for this one connection, random) and, once
+// known, "to_session" (the receiver's). For each pair, the side that learned of the other from
+// its own `joined` is the newcomer, the other (peer-joined / peer-rejoined) the incumbent:
+//  - the newcomer's link first sends a bare announce {"session": ...} and accepts only signals
+//    whose to_session is its own session;
+//  - the incumbent's link holds its signals until the announce (or any signal) tells it the
+//    newcomer's session (the announce is the newcomer's first signal, so the wait is short);
+//  - both drop signals with a to_session other than their own, or from another session than
+//    the first one they accepted (counted as stats().signals_stale).
+// The server's ordering makes this sound: the incumbent processes the event about the newcomer
+// before anything the newcomer sends, and the newcomer's old connections are gone by then.
 //
 // Threading and re-entrancy: call everything from one thread (the browser's main loop). Callbacks
 // run synchronously inside engine calls: they may read the engine, but must not call its mutating
@@ -68,6 +84,9 @@ namespace peddlenet {
 // Links per room: a browser handles a few dozen RTCPeerConnections; a full mesh beyond this
 // costs more than it helps, and a hostile server list must not create thousands.
 inline constexpr std::size_t max_room_links = 64;
+// Signals an incumbent link holds until the newcomer's announce arrives (an offer and its
+// candidates; a newcomer that never announces is broken, and this keeps it from costing memory).
+inline constexpr std::size_t max_held_signals = 64;
 // Largest accepted Lamport jump above our own clock (2^24): far more than any honest room
 // produces, while pushing the clock to 2^53 would take a hostile peer 2^29 messages.
 inline constexpr std::uint64_t max_lamport_jump = std::uint64_t{1} << 24;
@@ -158,6 +177,7 @@ struct RoomStats {
     std::uint64_t duplicates = 0;       // messages already held
     std::uint64_t signals_dropped = 0;  // malformed signal data, or from a peer without a link
     std::uint64_t signals_ignored = 0;  // colliding offers (and their candidates) we ignored
+    std::uint64_t signals_stale = 0;    // meant for another connection (bad envelope)
     std::uint64_t errors_swallowed = 0; // rtc errors of ignored offers
     std::uint64_t errors_reported = 0;  // rtc errors passed to callbacks.error
 };
@@ -222,7 +242,7 @@ public:
 
     // ---- signaling events (from the parsed server messages) ---------------------------------
     // `joined` for our join: (re)builds the whole mesh, one fresh link per listed peer. Ignored
-    // (with an error) unless it names the current room and our id.
+    // unless it names the current room and our id (a late answer to a join we left).
     void on_joined(const std::string& room, const std::string& self,
                    const std::vector<RoomMember>& peers);
     void on_peer_joined(const std::string& peer, const std::string& name);
@@ -252,7 +272,9 @@ public:
 private:
     struct Link;
     Link* find_link(const std::string& peer);
-    void open_link(const std::string& peer, const std::string& name);
+    void open_link(const std::string& peer, const std::string& name, bool newcomer);
+    void send_signal(const std::string& peer, nlohmann::json data);
+    bool accept_envelope(const std::string& peer, Link& link, const nlohmann::json& data);
     void close_link(const std::string& peer);
     void close_all_links();
     LinkState state_of(const Link& link) const;

@@ -18,7 +18,9 @@
 //      the remote description does not carry; an offer's credentials vanish on rollback
 //  [X] a connection (and its negotiated channel) opens once both sides completed offer/answer with
 //      each other's current instance and each side added a candidate of the other's credentials
-//  [X] data channel delivery in order, close events on the remote side, ICE failure and restart
+//  [X] data channel delivery in order, close events on the remote side, ICE failure and restart;
+//      a connection whose descriptions do not match the other side's (stale signals) goes
+//      "failed" after ice_timeout_ms of simulated time, as browsers do
 //  [X] signaling server: join / peer-joined / peer-rejoined / peer-left / signal relay; `data`
 //      crosses as JSON text like on the real wire; can be stopped
 //  [X] contract checks: calls for unknown connections, double creation, ... become `violations`
@@ -28,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -68,6 +71,28 @@ public:
         return it == lanes_.end() ? 0 : it->second.size();
     }
     bool idle() const { return lanes_.empty(); }
+
+    // A task that becomes runnable at simulated time `due`, unless `live` says it no longer
+    // matters by then (a cancelled timer does not move the clock).
+    struct Timer {
+        std::string lane;
+        std::function<bool()> live;
+        std::function<void()> task;
+    };
+    void post_at(double due, Timer timer) { timers_.emplace(due, std::move(timer)); }
+    // Releases the earliest live timer into its lane; returns its due time, or nullopt.
+    std::optional<double> release_next_timer() {
+        while (!timers_.empty()) {
+            auto it = timers_.begin();
+            const double due = it->first;
+            Timer timer = std::move(it->second);
+            timers_.erase(it);
+            if (!timer.live()) continue;
+            post(timer.lane, std::move(timer.task));
+            return due;
+        }
+        return std::nullopt;
+    }
     // Runs one task; false when there is none.
     bool step() {
         if (lanes_.empty()) return false;
@@ -82,6 +107,7 @@ public:
 
 private:
     std::map<std::string, std::deque<std::function<void()>>> lanes_;
+    std::multimap<double, Timer> timers_;
     std::mt19937_64 rng_;
 };
 
@@ -109,6 +135,7 @@ struct FakePc {
     bool update_on_empty_chain = false;
     std::set<std::string> remote_candidate_ufrags;          // credentials of added candidates
     std::string failed_ufrag;                               // ICE failed on these credentials
+    std::string checking;                                   // the pair an ICE timer watches
     bool connected = false;
     bool channel_open = false;
     std::vector<std::string> outbox;                        // sent while ICE is down
@@ -151,6 +178,9 @@ public:
     double now_ms = 0.0;
     // Simulated time per scheduler step, so round trips take measurable time.
     double step_ms = 0.05;
+    // Connectivity checks give up this long after both descriptions are in place without a
+    // working pair (browsers take 5-30 s): the connection goes "failed".
+    double ice_timeout_ms = 5000.0;
     std::vector<std::string> violations;
     std::uint64_t next_inst = 1;
     std::uint64_t next_ufrag = 1;
@@ -158,6 +188,11 @@ public:
     std::map<std::pair<std::string, std::string>, std::shared_ptr<FakePc>> pcs;
     std::size_t candidates_added = 0;
     std::size_t rollbacks = 0;
+    // Debugging aid: when set, every operation and relayed signal is appended here.
+    std::vector<std::string>* trace = nullptr;
+    void note(const std::string& line) {
+        if (trace) trace->push_back(line);
+    }
 
     std::shared_ptr<FakePc> current(const std::string& owner, const std::string& remote) const {
         const auto it = pcs.find({owner, remote});
@@ -165,9 +200,16 @@ public:
     }
 
     // Runs until nothing is left (or max_steps, a livelock guard); returns the steps taken.
+    // When nothing else is left to run, the clock jumps to the next live timer (ICE timeouts).
     std::size_t run(std::size_t max_steps = 2'000'000) {
         std::size_t n = 0;
-        while (n < max_steps && scheduler.step()) {
+        while (n < max_steps) {
+            if (!scheduler.step()) {
+                const std::optional<double> due = scheduler.release_next_timer();
+                if (!due) break;
+                now_ms = std::max(now_ms, *due);
+                continue;
+            }
             ++n;
             now_ms += step_ms;
         }
@@ -251,6 +293,9 @@ public:
                 return fail(pc, RtcOperation::set_local_description, "InvalidStateError");
             }
             const SessionDescription d{pc->local->type, encode_sdp(*pc->local)};
+            world_.note(pc->owner + "#" + std::to_string(pc->inst) + " SLD " +
+                        std::string(to_string(d.type)) + " " + pc->ufrag + " -> " +
+                        std::string(to_string(pc->state)));
             pc->rtc->engine->on_local_description(pc->remote, d);
             if (gather) {
                 for (int i = 0; i < 2; ++i) {
@@ -271,6 +316,9 @@ public:
         op(peer, "setRemoteDescription", [this, d](const std::shared_ptr<FakePc>& pc) {
             const auto desc = decode_sdp(d);
             if (!desc) return fail(pc, RtcOperation::set_remote_description, "bad SDP");
+            world_.note(pc->owner + "#" + std::to_string(pc->inst) + " SRD " +
+                        std::string(to_string(d.type)) + " " + std::to_string(desc->inst) + "/" +
+                        desc->ufrag + " in " + std::string(to_string(pc->state)));
             if (d.type == SdpType::offer) {
                 if (pc->state == SignalingState::have_local_offer) {
                     // Implicit rollback: the offer and credentials it introduced are gone.
@@ -412,6 +460,8 @@ private:
     }
 
     void fail(const std::shared_ptr<FakePc>& pc, RtcOperation op, const std::string& message) {
+        world_.note(pc->owner + "#" + std::to_string(pc->inst) + " FAIL " +
+                    std::string(to_string(op)) + " " + message);
         pc->rtc->engine->on_rtc_error(pc->remote, op, message);
     }
 
@@ -428,8 +478,30 @@ private:
 };
 
 inline void World::check_connectivity(const std::shared_ptr<FakePc>& pc) {
+    if (pc->connected || pc->closed) return;
+    // Both descriptions in place: ICE checks run, and fail unless a pair works in time.
+    if (pc->state == SignalingState::stable && pc->current_local && pc->current_remote &&
+        pc->ufrag != pc->failed_ufrag) {
+        const std::string pair = pc->ufrag + "/" + pc->current_remote->ufrag;
+        if (pc->checking != pair) {
+            pc->checking = pair;
+            std::weak_ptr<FakePc> weak = pc;
+            const auto pending = [weak, pair] {
+                auto p = weak.lock();
+                return p && !p->closed && !p->connected && p->checking == pair;
+            };
+            scheduler.post_at(now_ms + ice_timeout_ms,
+                              {pc->events_lane(), pending, [weak, pending] {
+                                   auto p = weak.lock();
+                                   if (!pending() || !p->rtc || !p->rtc->engine) return;
+                                   p->failed_ufrag = p->ufrag;
+                                   p->conn_state = PeerConnectionState::failed;
+                                   p->rtc->engine->on_connection_state(p->remote, p->conn_state);
+                               }});
+        }
+    }
     auto partner = current(pc->remote, pc->owner);
-    if (!partner || pc->connected || !pc->rtc || !partner->rtc) return;
+    if (!partner || !pc->rtc || !partner->rtc) return;
     const auto ready = [](const FakePc& a, const FakePc& b) {
         return a.state == SignalingState::stable && a.current_remote && a.current_local &&
                a.current_remote->inst == b.inst && a.current_remote->ufrag == b.ufrag &&
@@ -438,6 +510,7 @@ inline void World::check_connectivity(const std::shared_ptr<FakePc>& pc) {
     if (!ready(*pc, *partner) || !ready(*partner, *pc)) return;
     for (const auto& p : {pc, partner}) {
         p->connected = true;
+        p->checking.clear();
         p->rtc->event(p, [](FakePc& q) {
             q.conn_state = PeerConnectionState::connected;
             q.rtc->engine->on_connection_state(q.remote, q.conn_state);
@@ -458,6 +531,7 @@ inline void World::break_ice(const std::string& a, const std::string& b) {
         if (!p) continue;
         p->connected = false;
         p->failed_ufrag = p->ufrag;
+        p->checking.clear();
         p->rtc->event(p, [](FakePc& q) {
             q.conn_state = PeerConnectionState::failed;
             q.rtc->engine->on_connection_state(q.remote, q.conn_state);
@@ -496,6 +570,7 @@ public:
         return it == rooms_.end() ? 0 : it->second.size();
     }
     std::size_t relayed = 0;
+    std::map<std::pair<std::string, std::string>, json> last_signal; // by (from, to)
 
 private:
     struct Member {
@@ -646,7 +721,9 @@ inline void FakeServer::relay(SimPeer& from, const std::string& to, const json& 
             !target->second.client)
             continue;
         ++relayed;
+        last_signal[{from.id, to}] = data;
         const std::string text = data.dump();
+        world_.note("signal " + from.id + " -> " + to + " " + text.substr(0, 60));
         const std::string id = from.id;
         post(target->second.client,
              [id, text](RoomEngine& e) { e.on_signal(id, json::parse(text)); },

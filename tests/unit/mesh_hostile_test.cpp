@@ -193,12 +193,36 @@ TEST_CASE("hostile signal data is dropped before it reaches the browser", "[mesh
         json{{"candidate", "a=candidate"}},
         json{{"description", {{"type", "offer"}, {"sdp", "x"}}}, {"candidate", {{"candidate", ""}}}},
     };
-    for (const json& s : signals) e.on_signal("bob", s);
+    // In Bob's envelope, so that they reach the negotiation's validation.
+    const json bobs = room.server.last_signal.at({"bob", "alice"});
+    for (json s : signals) {
+        if (s.is_object()) s["session"] = bobs["session"];
+        e.on_signal("bob", s);
+    }
     e.on_signal("mallory", json{{"candidate", {{"candidate", ""}, {"sdpMid", "0"}}}});
     room.world.run();
     CHECK(e.stats().signals_dropped == signals.size() + 1);
+    CHECK(e.stats().signals_stale == 0);
+
+    // Envelopes that do not match the current connections are stale, whatever they carry.
+    const auto offer = [](json envelope) {
+        envelope["description"] = {{"type", "offer"}, {"sdp", "v=0"}};
+        return envelope;
+    };
+    const std::vector<json> envelopes = {
+        offer(json::object()),                                  // no session
+        offer({{"session", 42}}),                               // not a string
+        offer({{"session", "##x###y"}}),                        // not an id
+        offer({{"session", "someone-else"}}),                   // another connection of Bob's
+        offer({{"session", bobs["session"]}, {"to_session", "old-link"}}),
+        offer({{"session", bobs["session"]}, {"to_session", 7}}),
+    };
+    for (const json& s : envelopes) e.on_signal("bob", s);
+    room.world.run();
+    CHECK(e.stats().signals_stale == envelopes.size());
     CHECK(room.alice.open_links() == 2);
     CHECK(room.world.violations.empty());
+    CHECK(room.alice.errors.empty());
 }
 
 TEST_CASE("after all the abuse the room still works", "[mesh][hostile]") {
