@@ -95,7 +95,7 @@ ChatSession::ChatSession(Events events)
                   [this] {
                       note_arrivals();
                       schedule_save();
-                      platform::wake();
+                      platform::refresh();
                   },
                   [this] { on_peers_changed(); },
                   [](const std::string& peer, const std::string& what) {
@@ -106,7 +106,7 @@ ChatSession::ChatSession(Events events)
                  SignalingCallbacks{
                      [this](const std::string& room) {
                          if (events_.joined) events_.joined(room);
-                         platform::wake();
+                         platform::refresh();
                      },
                      [this](const std::string& code, const std::string& message) {
                          emscripten_log(EM_LOG_WARN, "PeddleNet: server said %s: %s", code.c_str(),
@@ -114,9 +114,9 @@ ChatSession::ChatSession(Events events)
                          if (code == "replaced" && events_.problem) {
                              events_.problem("This chat is open in another tab; this one stopped syncing.");
                          }
-                         platform::wake();
+                         platform::refresh();
                      },
-                     [] { platform::wake(); }},
+                     [] { platform::refresh(); }},
                  secure_random, now_ms) {
     the_session = this;
     rtc_.attach(&engine_);
@@ -173,7 +173,7 @@ bool ChatSession::enter(const std::string& room) {
             if (!json.is_discarded()) engine_.restore_history(json);
         }
         signaling_.join(room, engine_.name());
-        platform::wake();
+        platform::refresh();
     });
     return true;
 }
@@ -221,7 +221,7 @@ void ChatSession::on_peers_changed() {
         signature += link.peer;
         signature += static_cast<char>('0' + static_cast<int>(link.state));
     }
-    if (signature != link_signature_ || rtt_visible_) platform::wake();
+    if (signature != link_signature_ || rtt_visible_) platform::refresh();
     link_signature_ = std::move(signature);
 }
 

@@ -5,6 +5,7 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/html5.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -89,6 +90,14 @@ void run_main_loop(std::function<void(double)> frame, MainLoopParams params) {
 void wake() {
     Loop& l = loop();
     l.active_until_ms = emscripten_get_now() + l.params.linger_ms;
+    schedule_frame();
+}
+
+void refresh() {
+    Loop& l = loop();
+    // ~6 frames at 60 Hz: a new message is laid out, then scrolled into view.
+    constexpr double settle_ms = 100.0;
+    l.active_until_ms = std::max(l.active_until_ms, emscripten_get_now() + settle_ms);
     schedule_frame();
 }
 

@@ -23,6 +23,11 @@ void run_main_loop(std::function<void(double now_ms)> frame, MainLoopParams para
 // Something happened: draw frames now and for linger_ms from now.
 void wake();
 
+// State changed without user input (a message arrived, a link opened): draw the few frames
+// ImGui needs to settle, not a second's worth. A chat burst then costs a handful of frames per
+// message instead of continuous drawing, which keeps the main thread free to receive.
+void refresh();
+
 // Runs `fn` once, `delay_ms` from now, without drawing (logic timers: pings, reconnects, saves).
 // Returns an id for cancel_timer. Whatever `fn` changes on screen, it wakes the loop itself.
 int run_after(double delay_ms, std::function<void()> fn);

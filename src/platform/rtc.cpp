@@ -2,7 +2,6 @@
 #include "platform/rtc.hpp"
 
 #include "core/room_engine.hpp"
-#include "platform/main_loop.hpp"
 
 #include <emscripten/emscripten.h>
 
@@ -149,5 +148,5 @@ extern "C" EMSCRIPTEN_KEEPALIVE void pn_rtc_event(int handle, int kind, int numb
     if (active_transport) {
         active_transport->dispatch(handle, kind, number, std::string_view(text, static_cast<std::size_t>(length)));
     }
-    peddlenet::platform::wake();
+    // No wake here: pings and pongs flow every 2 s; the session redraws for what is visible.
 }

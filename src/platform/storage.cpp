@@ -1,7 +1,6 @@
 // storage.cpp: see storage.hpp.
 #include "platform/storage.hpp"
 
-#include "platform/main_loop.hpp"
 
 #include <emscripten/emscripten.h>
 
@@ -81,6 +80,5 @@ extern "C" EMSCRIPTEN_KEEPALIVE void pn_storage_done(int id, int ok, const char*
     if (it == pending.end()) return;
     auto done = std::move(it->second);
     pending.erase(it);
-    done(ok != 0, std::string(text, static_cast<std::size_t>(length)));
-    peddlenet::platform::wake();
+    done(ok != 0, std::string(text, static_cast<std::size_t>(length))); // redraws if it changes the screen
 }

@@ -1,7 +1,6 @@
 // websocket.cpp: see websocket.hpp.
 #include "platform/websocket.hpp"
 
-#include "platform/main_loop.hpp"
 
 #include <emscripten/emscripten.h>
 
@@ -83,5 +82,5 @@ extern "C" EMSCRIPTEN_KEEPALIVE void pn_ws_event(int handle, int kind, int numbe
                                                  int length) {
     peddlenet::platform::WebSocketClient::dispatch(handle, kind, number,
                                                    std::string_view(text, static_cast<std::size_t>(length)));
-    peddlenet::platform::wake();
+    // No wake here: keepalive pongs change nothing on screen; the owner redraws for what does.
 }
