@@ -41,6 +41,8 @@ var LibraryPeddleAutomation = {
       join: function (room) { return call('join', [String(room)], true); },
       leave: function () { return call('leave', [], false); },
       send: function (text) { return call('send', [String(text)], false); },
+      showInvite: function () { return call('showInvite', [], false); },
+      scan: function () { return call('scan', [], true); },
     };
     window.peddlenet = api;
   },

@@ -5,12 +5,15 @@
 #include "app/widgets.hpp"
 #include "core/protocol.hpp"
 #include "core/chat_log.hpp"
+#include "core/invite.hpp"
 #include "core/room_name.hpp"
 #include "core/text.hpp"
 #include "platform/automation.hpp"
 #include "platform/canvas.hpp"
 #include "platform/input.hpp"
+#include "platform/location.hpp"
 #include "platform/main_loop.hpp"
+#include "platform/storage.hpp"
 
 #include <GLES3/gl3.h>
 #include <emscripten/emscripten.h>
@@ -25,6 +28,10 @@ namespace {
 
 // The name field's byte cap: the protocol's character limit in the widest UTF-8 characters.
 constexpr std::size_t max_name_bytes = protocol::max_name_chars * 4;
+
+// localStorage key: the signaling server of the saved room when it is not the page's own (the
+// room came from an invite naming another server), so that a reload rejoins it there.
+constexpr const char* key_server = "peddlenet.server";
 
 // Random numbers from the browser's crypto.getRandomValues (Emscripten's getentropy).
 std::uint32_t secure_random() {
@@ -80,12 +87,34 @@ bool App::start() {
         },
         [this](const std::string& text) { notice_ = text; }});
     name_ = session_->has_saved_name() ? session_->name() : std::string(); // no "Anonymous" to delete first
-    // A reload (or reopening the installed app) goes straight back to the room, as the same peer.
-    if (const auto room = session_->saved_room(); room && session_->has_saved_name()) {
+    // The signaling server: the one an opened invite names, else the one kept for the saved room,
+    // else the page's own.
+    page_url_ = platform::page_url();
+    const auto opened = parse_invite_url(page_url_);
+    signaling_url_ = default_signaling_url(page_url_).value_or("ws");
+    const auto kept = platform::local_get(key_server);
+    if (opened) {
+        signaling_url_ = opened->signaling;
+    } else if (auto server = normalize_signaling_url(kept.value_or("")); server && session_->saved_room()) {
+        signaling_url_ = *server;
+    }
+    if (opened) {
+        // An invite link (a phone's camera app opened it): that room, after a name if needed.
+        accept_invite(*opened);
+        platform::clear_fragment(); // taken; a reload resumes the room like any other
+    } else if (const auto room = session_->saved_room(); room && session_->has_saved_name()) {
+        // A reload (or reopening the installed app) goes straight back to the room, as the same peer.
         session_->enter(*room);
         screen_ = Screen::room;
     }
-    session_->start("ws"); // relative: the server that served the page
+    session_->start(signaling_url_);
+    // An invite link opened while the app is already open in this tab.
+    platform::on_fragment_change([this](const std::string& url) {
+        if (const auto link = parse_invite_url(url)) {
+            accept_invite(*link);
+            platform::clear_fragment();
+        }
+    });
     platform::on_visibility_change([this](bool hidden) {
         if (hidden) session_->flush(); // a hidden page can be killed without another event
     });
@@ -122,7 +151,13 @@ void App::frame(double now_ms) {
     case Screen::home: draw_home(); break;
     case Screen::join: draw_join(); break;
     case Screen::room: draw_room(); break;
+    case Screen::invite: draw_invite(); break;
+    case Screen::scanner: draw_scanner(); break;
+    case Screen::invited: draw_invited(); break;
     }
+    // Whatever took the app off the scanner (also join() or showInvite() from the API), the
+    // camera goes off with it.
+    if (screen_ != Screen::scanner && scanner_screen_.is_open()) close_scanner();
     ImGui::End();
 
     ImGui::Render();
@@ -171,6 +206,10 @@ void App::draw_home() {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
     }
+    if (secondary_button("Scan QR code", column)) {
+        notice_.clear();
+        open_scanner();
+    }
     if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
@@ -205,7 +244,93 @@ void App::draw_join() {
 }
 
 void App::draw_room() {
-    if (room_screen_.draw(*session_) == RoomScreen::Action::leave) leave_room();
+    switch (room_screen_.draw(*session_)) {
+    case RoomScreen::Action::leave: leave_room(); break;
+    case RoomScreen::Action::invite: screen_ = Screen::invite; break;
+    case RoomScreen::Action::none: break;
+    }
+}
+
+void App::draw_invite() {
+    const auto room = session_->room();
+    const auto url = invite_url();
+    if (!room || !url) {
+        screen_ = room ? Screen::room : Screen::home;
+        return;
+    }
+    if (invite_screen_.draw(*room, *url) == InviteScreen::Action::back) screen_ = Screen::room;
+}
+
+void App::draw_scanner() {
+    switch (scanner_screen_.draw()) {
+    case ScannerScreen::Action::back:
+        close_scanner();
+        screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
+        break;
+    case ScannerScreen::Action::invite: {
+        const InviteLink link = scanner_screen_.invite();
+        close_scanner();
+        screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
+        accept_invite(link);
+        break;
+    }
+    case ScannerScreen::Action::none: break;
+    }
+}
+
+void App::draw_invited() {
+    switch (invited_screen_.draw(invited_room_, name_, notice_)) {
+    case InvitedScreen::Action::join: notice_ = enter_room(invited_room_); break;
+    case InvitedScreen::Action::cancel:
+        notice_.clear();
+        invited_room_.clear();
+        screen_ = Screen::home;
+        break;
+    case InvitedScreen::Action::none: break;
+    }
+}
+
+void App::accept_invite(const InviteLink& link) {
+    if (link.signaling != signaling_url_) {
+        // The room lives on another signaling server: start afresh on it, on this same page (so
+        // the name and peer id stay); the reloaded app takes the invite from its fragment.
+        if (const auto url = make_invite_url(page_url_, link.invite.room, link.signaling)) platform::open_url(*url);
+        return;
+    }
+    if (session_->room() == link.invite.room) {
+        screen_ = Screen::room;
+        return;
+    }
+    if (!check_name(name_).empty()) {
+        invited_room_ = link.invite.room;
+        notice_.clear();
+        screen_ = Screen::invited;
+        return;
+    }
+    notice_ = enter_room(link.invite.room);
+}
+
+void App::open_scanner() {
+    if (screen_ != Screen::scanner) scanner_return_ = session_->room() ? Screen::room : Screen::home;
+    screen_ = Screen::scanner;
+    if (!scanner_screen_.is_open() || scanner_screen_.failed()) scanner_screen_.open();
+}
+
+void App::close_scanner() {
+    scanner_screen_.close();
+    settle_scans(platform::AutomationResult::failure("the scanner was closed before it read a code"));
+}
+
+void App::settle_scans(const platform::AutomationResult& result) {
+    auto waiting = std::move(pending_scans_);
+    pending_scans_.clear();
+    for (auto& settle : waiting) settle(result);
+}
+
+std::optional<std::string> App::invite_url() const {
+    const auto room = session_->room();
+    if (!room) return std::nullopt;
+    return make_invite_url(page_url_, *room, signaling_url_);
 }
 
 std::string App::enter_room(const std::string& room) {
@@ -214,6 +339,13 @@ std::string App::enter_room(const std::string& room) {
     if (std::string problem = session_->set_name(name_); !problem.empty()) return problem;
     if (session_->room() != room) room_screen_.reset();
     session_->enter(room);
+    // Kept only when it is not the page's own: a reload then rejoins this room where it lives.
+    if (signaling_url_ != default_signaling_url(page_url_)) {
+        platform::local_set(key_server, signaling_url_);
+    } else {
+        platform::local_remove(key_server);
+    }
+    invited_room_.clear();
     notice_.clear();
     screen_ = Screen::room;
     return {};
@@ -251,6 +383,15 @@ nlohmann::json App::state_json() const {
                             {"deliveredOf", d.of}});
     }
     const auto room = session_->room();
+    const char* screen = "home";
+    switch (screen_) {
+    case Screen::home: screen = "home"; break;
+    case Screen::join: screen = "join"; break;
+    case Screen::room: screen = "room"; break;
+    case Screen::invite: screen = "invite"; break;
+    case Screen::scanner: screen = "scanner"; break;
+    case Screen::invited: screen = "invited"; break;
+    }
     return {
         {"peerId", session_->peer_id()},
         {"name", session_->has_saved_name() ? session_->name() : std::string()},
@@ -260,6 +401,11 @@ nlohmann::json App::state_json() const {
         {"peers", std::move(peers)},
         {"messages", std::move(messages)},
         {"frames", platform::frames_drawn()},
+        {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
+        {"invitedRoom", invited_room_.empty() ? nlohmann::json(nullptr) : nlohmann::json(invited_room_)},
+        {"screen", screen},
+        {"scanner", scanner_screen_.state_json()},
+        {"inviteEncodeMs", invite_screen_.last_encode_ms()},
     };
 }
 
@@ -292,6 +438,17 @@ void App::register_automation() {
     platform::register_automation_method("leave", [this](const nlohmann::json&, auto settle) {
         leave_room();
         settle(AutomationResult::success());
+    });
+    platform::register_automation_method("showInvite", [this](const nlohmann::json&, auto settle) {
+        const auto url = invite_url();
+        if (!session_->room()) return settle(AutomationResult::failure("showInvite() needs a room: join or create one first"));
+        if (!url) return settle(AutomationResult::failure("this page's address cannot make an invite link"));
+        screen_ = Screen::invite;
+        settle(AutomationResult::success(*url));
+    });
+    platform::register_automation_method("scan", [this](const nlohmann::json&, auto settle) {
+        pending_scans_.push_back(std::move(settle));
+        open_scanner();
     });
     platform::register_automation_method("send", [this, text_arg](const nlohmann::json& args, auto settle) {
         const auto text = text_arg(args);

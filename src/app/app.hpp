@@ -4,15 +4,22 @@
 //  [X] home screen: display name, create room, join room by name
 //  [X] room screen: the chat (room_screen.hpp) over the session (session.hpp)
 //  [X] a reload resumes the saved room as the same peer, with no input
-//  [X] automation API: state(), setName(), join(), leave(), send()
+//  [X] automation API: state(), setName(), join(), leave(), send(), showInvite(), scan()
+//  [X] invites: the room's QR code and link (invite_screen.hpp); the in-app scanner
+//      (scanner_screen.hpp); a page opened with #join=<room> (or changed to it) joins that room,
+//      asking for a name first when there is none; an invite naming another signaling server
+//      reloads the app on that server, which is then kept for the room across reloads
 //  [X] WebGL context loss: a clear message, then recovery with fresh GL objects
 #pragma once
 
+#include "app/invite_screen.hpp"
 #include "app/room_screen.hpp"
+#include "app/scanner_screen.hpp"
 #include "app/session.hpp"
 #include "platform/automation.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +35,21 @@ public:
     bool start();
 
 private:
-    enum class Screen { home, join, room };
+    enum class Screen { home, join, room, invite, scanner, invited };
 
     void frame(double now_ms);
     void draw_home();
     void draw_join();
     void draw_room();
+    void draw_invite();
+    void draw_scanner();
+    void draw_invited();
+    // An invite arrived (link or scan): joins at once, or asks for a name first.
+    void accept_invite(const InviteLink& link);
+    void open_scanner();
+    void close_scanner();
+    std::optional<std::string> invite_url() const;
+    void settle_scans(const platform::AutomationResult& result);
     void register_automation();
     // Saves the name and enters the room; returns a sentence for the person when refused.
     std::string enter_room(const std::string& room);
@@ -42,6 +58,17 @@ private:
 
     std::unique_ptr<ChatSession> session_;
     RoomScreen room_screen_;
+    InviteScreen invite_screen_;
+    InvitedScreen invited_screen_;
+    ScannerScreen scanner_screen_{ScannerScreen::Events{
+        [this](const std::string& text) { settle_scans(platform::AutomationResult::success(text)); },
+        [this](const std::string& message) { settle_scans(platform::AutomationResult::failure(message)); }}};
+    // scan() Promises waiting for a decoded code.
+    std::vector<platform::AutomationSettle> pending_scans_;
+    std::string page_url_;      // where the app was served from (location.href at start)
+    std::string signaling_url_; // the signaling server in use (absolute ws:// or wss://)
+    std::string invited_room_;  // an invite waiting for the person's name
+    Screen scanner_return_ = Screen::home; // where Back leaves the scanner to
     // join() Promises waiting for the server's confirmation, by room.
     std::vector<std::pair<std::string, platform::AutomationSettle>> pending_joins_;
 

@@ -115,8 +115,12 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     ImGui::PopStyleColor();
     ImGui::EndGroup();
     const std::string people = "People " + std::to_string(peers.size() + 1) + "###people";
-    const float w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
-    ImGui::SameLine(ImGui::GetContentRegionMax().x - w);
+    const float pad = 2 * ImGui::GetStyle().FramePadding.x;
+    const float w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
+    const float invite_w = ImGui::CalcTextSize("Invite").x + pad;
+    ImGui::SameLine(ImGui::GetContentRegionMax().x - w - ImGui::GetStyle().ItemSpacing.x - invite_w);
+    if (ImGui::Button("Invite")) action = Action::invite;
+    ImGui::SameLine();
     if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
     ImGui::Separator();
 }

@@ -1,6 +1,6 @@
 // room_screen.hpp: the chat room: header, message list, composer and the people panel.
 // Needs: app/session.hpp (the room's state), app/widgets.hpp; draws with Dear ImGui.
-//  [X] header: room name, member count, server status; leave; people panel toggle
+//  [X] header: room name, member count, server status; leave; invite; people panel toggle
 //  [X] messages: sender names and times, own messages distinct (right, accent), long lines wrap,
 //      delivery state on own messages (queued / sent / delivered N of M)
 //  [X] auto-scroll unless the person scrolled up; then a "new messages" pill jumps back down
@@ -18,7 +18,7 @@ namespace peddlenet::app {
 
 class RoomScreen {
 public:
-    enum class Action { none, leave };
+    enum class Action { none, leave, invite };
 
     Action draw(ChatSession& session);
     // Clears per-room view state (composer text stays: a draft survives a room switch).

@@ -1,0 +1,153 @@
+// invite_screen.cpp: see invite_screen.hpp.
+#include "app/invite_screen.hpp"
+
+#include "app/widgets.hpp"
+#include "core/protocol.hpp"
+#include "platform/share.hpp"
+
+#include <emscripten/emscripten.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace peddlenet::app {
+namespace {
+
+// Room under the code for the title, the link (two lines) and the buttons, in em.
+constexpr float text_below_em = 10.0f;
+// Smallest code drawn, in em: below this the screen is too small to scan from anyway.
+constexpr float min_code_em = 10.0f;
+// Largest code drawn, in em: on a desktop a bigger code reads no better and pushes the link off.
+constexpr float max_code_em = 30.0f;
+
+const ImVec4 notice_colour(0.6f, 0.85f, 0.6f, 1.0f);
+const ImVec4 error_colour(1.0f, 0.55f, 0.5f, 1.0f);
+
+} // namespace
+
+InviteScreen::Action InviteScreen::draw(const std::string& room, const std::string& url) {
+    Action action = Action::none;
+    if (url != encoded_url_) {
+        const double started = emscripten_get_now();
+        code_ = qr::encode(url, qr::Ecc::medium);
+        encode_ms_ = emscripten_get_now() - started;
+        encoded_url_ = url;
+        notice_.clear();
+    }
+
+    if (ImGui::Button("Back")) action = Action::back;
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("Invite to");
+    literal_text(room, false);
+    ImGui::EndGroup();
+    ImGui::Separator();
+
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float side = std::clamp(std::min(avail.x, avail.y - em(text_below_em)), em(min_code_em),
+                                  std::min(avail.x, em(max_code_em)));
+    if (code_) {
+        draw_code(side);
+    } else {
+        literal_text("This link is too long for a QR code; share it as text.");
+    }
+
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    literal_text("Point a phone's camera at the code, or send the link:");
+    ImGui::PopStyleColor();
+    literal_text(url);
+
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const bool can_share = platform::can_share();
+    const float width = can_share ? (ImGui::GetContentRegionAvail().x - gap) * 0.5f : -FLT_MIN;
+    if (primary_button("Copy link", width)) {
+        ImGui::SetClipboardText(url.c_str());
+        notice_ = "Link copied.";
+    }
+    if (can_share) {
+        ImGui::SameLine();
+        if (secondary_button("Share\xE2\x80\xA6", width)) { // U+2026 ellipsis
+            notice_.clear();
+            platform::share("PeddleNet: " + room, "Join me in " + room + " on PeddleNet", url,
+                            [this](platform::ShareOutcome outcome, const std::string& detail) {
+                                if (outcome == platform::ShareOutcome::failed) {
+                                    notice_ = "Sharing failed (" + detail + "). Copy the link instead.";
+                                }
+                            });
+        }
+    }
+    if (!notice_.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, notice_ == "Link copied." ? notice_colour : error_colour);
+        literal_text(notice_);
+        ImGui::PopStyleColor();
+    }
+    return action;
+}
+
+void InviteScreen::draw_code(float side) {
+    const qr::Code& code = *code_;
+    const int modules = code.size + 2 * qr::quiet_zone_modules;
+    // Whole device pixels per module, so every edge lands on the pixel grid: no blurred or
+    // uneven modules at any devicePixelRatio (a scanner reads crisp edges best).
+    const float dpr = ImGui::GetIO().DisplayFramebufferScale.x > 0 ? ImGui::GetIO().DisplayFramebufferScale.x : 1.0f;
+    const float module_px = std::max(1.0f, std::floor(side * dpr / static_cast<float>(modules)));
+    const float module = module_px / dpr;
+    const float drawn = module * static_cast<float>(modules);
+
+    const ImVec2 cursor = ImGui::GetCursorScreenPos();
+    const float left = cursor.x + (ImGui::GetContentRegionAvail().x - drawn) * 0.5f;
+    const ImVec2 origin(std::round(left * dpr) / dpr, std::round(cursor.y * dpr) / dpr);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    // Filled rectangles without rounding get no antialiasing fringe in ImGui: exact edges.
+    dl->AddRectFilled(origin, ImVec2(origin.x + drawn, origin.y + drawn), IM_COL32_WHITE);
+    const float inner_x = origin.x + module * qr::quiet_zone_modules;
+    const float inner_y = origin.y + module * qr::quiet_zone_modules;
+    for (int y = 0; y < code.size; ++y) {
+        // One rectangle per horizontal run of dark modules: a few hundred instead of a thousand.
+        for (int x = 0; x < code.size;) {
+            if (!code.at(x, y)) {
+                ++x;
+                continue;
+            }
+            const int start = x;
+            while (x < code.size && code.at(x, y)) ++x;
+            dl->AddRectFilled(ImVec2(inner_x + module * static_cast<float>(start), inner_y + module * static_cast<float>(y)),
+                              ImVec2(inner_x + module * static_cast<float>(x), inner_y + module * static_cast<float>(y + 1)),
+                              IM_COL32_BLACK);
+        }
+    }
+    ImGui::Dummy(ImVec2(ImGui::GetContentRegionAvail().x, drawn + (origin.y - cursor.y)));
+}
+
+InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& name, const std::string& notice) {
+    Action action = Action::none;
+    const float column = std::min(ImGui::GetContentRegionAvail().x, em(26.0f));
+    ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
+    ImGui::BeginGroup();
+    ImGui::PushItemWidth(column);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
+    ImGui::Dummy(em(0, 2.0f));
+    ImGui::TextUnformatted("You are invited to");
+    ImGui::PushFont(nullptr, ImGui::GetFontSize() * 1.5f);
+    literal_text(room);
+    ImGui::PopFont();
+    ImGui::Dummy(em(0, 1.0f));
+    ImGui::TextUnformatted("Your name");
+    const bool submitted = text_field("##invited-name", "e.g. Sam", name, protocol::max_name_chars * 4,
+                                      ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::Dummy(em(0, 0.5f));
+    if (primary_button("Join", column) || submitted) action = Action::join;
+    if (secondary_button("Not now", column)) action = Action::cancel;
+    if (!notice.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
+        literal_text(notice);
+        ImGui::PopStyleColor();
+    }
+    ImGui::PopTextWrapPos();
+    ImGui::PopItemWidth();
+    ImGui::EndGroup();
+    return action;
+}
+
+} // namespace peddlenet::app

@@ -1,0 +1,46 @@
+// invite_screen.hpp: showing a room's invite (QR code, link, copy, share), and the name prompt
+// for someone who arrives through an invite before they have a display name.
+// Needs: qr/qr.hpp (the same encoder as the server's terminal QR), platform/share.hpp,
+// app/widgets.hpp; draws with Dear ImGui.
+//  [X] QR code with ECC M or better, the 4-module quiet zone, as large as the screen allows:
+//      the full width of a phone (~6 cm), and cameras read a code from ~10x its width away
+//  [X] crisp modules: whole device pixels per module, edges on the device pixel grid, no
+//      antialiasing fringe, black on white whatever the theme
+//  [X] the link as text, a Copy button (clipboard), a Share button where navigator.share exists
+//  [X] the QR code is encoded once per link, not every frame
+//  [X] name prompt: "Join <room>" with the name field; Enter or the button joins
+#pragma once
+
+#include "qr/qr.hpp"
+
+#include <optional>
+#include <string>
+
+namespace peddlenet::app {
+
+class InviteScreen {
+public:
+    enum class Action { none, back };
+
+    Action draw(const std::string& room, const std::string& url);
+    // Time the last QR encoding took (the benchmark's "encode" figure), in ms.
+    double last_encode_ms() const { return encode_ms_; }
+
+private:
+    void draw_code(float side);
+
+    std::string encoded_url_;     // the link code_ holds
+    std::optional<qr::Code> code_;
+    double encode_ms_ = 0;
+    std::string notice_;          // "Link copied", or why sharing failed
+};
+
+class InvitedScreen {
+public:
+    enum class Action { none, join, cancel };
+
+    // `name` is the field's text (the app's), `notice` a refusal to show under the button.
+    Action draw(const std::string& room, std::string& name, const std::string& notice);
+};
+
+} // namespace peddlenet::app
