@@ -6,9 +6,9 @@
 //  [X] rear camera preferred (facingMode ideal 'environment'), about 640x480
 //  [X] errors sorted into kinds (PeddleCamera.ERR) from the DOMException names browsers use
 //  [X] luminance frames: drawn scaled to maxSide, read back, converted (BT.601 weights) into one
-//      heap buffer per camera (freed with the camera); the next frame is due intervalMs after the
-//      start of the previous one, and at least minGapMs after C++ returned, so decoding never
-//      piles up and the UI always gets time to draw
+//      heap buffer per camera (freed with the camera); frames are due every intervalMs (late
+//      timers are made up for) but always at least minGapMs after C++ returned, so decoding
+//      never piles up and the UI always gets time to draw
 //  [X] tracks stopped on delete and while the page is hidden; started again when shown
 //  [X] preview: texImage2D straight from the <video> into a texture C++ created
 
@@ -104,6 +104,7 @@ var LibraryPeddleCamera = {
         return cam.video.play().then(function () {
           if (!C.cameras[handle] || generation !== cam.generation) return;
           cam.playing = true;
+          cam.due = 0;
           C.watchVideo(handle);
           C.emit(handle, C.EV.started, cam.video.videoWidth, cam.video.videoHeight);
           C.schedule(handle, 0);
@@ -159,8 +160,10 @@ var LibraryPeddleCamera = {
       }
       var grabUs = Math.round((performance.now() - started) * 1000);
       C.emit(handle, C.EV.frame, w, h, cam.buffer, grabUs);
-      var elapsed = performance.now() - started;
-      C.schedule(handle, Math.max(C.minGapMs, cam.intervalMs - elapsed));
+      // Keep the cadence (a late timer shortens the next wait) but never run back to back.
+      var now = performance.now();
+      cam.due = Math.max((cam.due || started) + cam.intervalMs, now + C.minGapMs);
+      C.schedule(handle, cam.due - now);
     },
 
     // The page hid: the camera goes off (a phone's camera light must not stay on for a tab in
@@ -193,7 +196,7 @@ var LibraryPeddleCamera = {
     C.cameras[handle] = {
       video: video, canvas: canvas, context: canvas.getContext('2d', { willReadFrequently: true }),
       stream: null, playing: false, paused: false, fresh: false, timer: 0, videoCallback: 0,
-      videoTimer: 0, generation: 0, buffer: 0, bufferSize: 0, intervalMs: intervalMs, maxSide: maxSide,
+      videoTimer: 0, due: 0, generation: 0, buffer: 0, bufferSize: 0, intervalMs: intervalMs, maxSide: maxSide,
       previewTexture: 0,
     };
     if (!C.listening) {
