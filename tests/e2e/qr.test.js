@@ -35,9 +35,9 @@ function cleanup(t, ...things) {
   });
 }
 
-// A page of `b` with a name, in `room`, connected to the server.
-async function host(t, b, name, room) {
-  const page = await openApp(b, server.url);
+// A page of `b` with a name, in `room`, connected to the server at `url`.
+async function host(t, b, name, room, url = server.url) {
+  const page = await openApp(b, url);
   cleanup(t, page.context());
   await page.evaluate((n) => window.peddlenet.setName(n), name);
   await page.evaluate((r) => window.peddlenet.join(r), room);
@@ -77,7 +77,22 @@ function qrCardStats(file) {
     const p = (y * width + x) * channels, r = pixels[p], g = pixels[p + 1], b = pixels[p + 2];
     if (!((r === 0 && g === 0 && b === 0) || (r === 255 && g === 255 && b === 255))) ++grey;
   }
-  return { side: x1 - x0 + 1, tall: y1 - y0 + 1, greyShare: grey / ((x1 - x0 + 1) * (y1 - y0 + 1)) };
+  return { side: x1 - x0 + 1, tall: y1 - y0 + 1, bottom: y1, greyShare: grey / ((x1 - x0 + 1) * (y1 - y0 + 1)) };
+}
+
+// Centre (in CSS px at scale 1) of the first accent-coloured (orange) area below row `below`.
+function accentBox(file, below) {
+  const { width, height, channels, pixels } = decodePng(fs.readFileSync(file));
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = below + 1; y < height; ++y) {
+    for (let x = 0; x < width; ++x) {
+      const p = (y * width + x) * channels, r = pixels[p], g = pixels[p + 1], b = pixels[p + 2];
+      if (r > 220 && g > 110 && g < 170 && b < 90) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
+    }
+    if (y1 >= 0 && y > y1 + 4) break; // past the first button
+  }
+  assert.ok(y1 >= 0, 'a Copy button is drawn under the code');
+  return { x: (x0 + x1) / 2, y: (y0 + y1) / 2 };
 }
 
 function zbarimg(file) {
@@ -104,6 +119,14 @@ test('a room\'s invite is the page origin + #join=<room>; its on-screen QR reads
     assert.equal(card.greyShare, 0, 'modules are pure black on pure white: crisp, no antialiased edges');
     assert.ok(card.side >= 0.85 * 390 * scale, `the code fills the phone's width (${card.side} of ${390 * scale} px)`);
     assert.equal(card.side, card.tall, 'square');
+    if (scale === 1) {
+      // Copy link: a real tap on the orange button under the code puts the link on the clipboard.
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      const button = accentBox(file, card.bottom);
+      await page.mouse.click(button.x, button.y);
+      await page.waitForFunction((url) => navigator.clipboard.readText().then((t) => t === url), s.invite,
+        { timeout: 5000, polling: 100 });
+    }
     assert.deepEqual(page.problems, []);
   }
 });
@@ -182,6 +205,43 @@ test('the scanner reads a qrencode invite from the fake camera, joins and connec
   assert.equal(sc.invitedRoom, room);
   assert.equal(sc.room, null);
   assert.deepEqual([...a.problems, ...b.problems, ...c.problems], []);
+});
+
+// Polls state() until `predicate` holds, through page loads (the app may reload itself).
+async function pollState(page, predicate, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await page.evaluate(() => (window.peddlenet && window.peddlenet.state ? window.peddlenet.state() : null))
+      .catch(() => null);
+    if (s && predicate(s)) return s;
+    if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('an invite from another server moves the scanning app there (same page, &server=), kept across reloads', async (t) => {
+  const far = await startServer(['--grace-ms', '1500']);
+  t.after(() => far.stop());
+  const a = await host(t, browser, 'Far host', 'far-room', far.url);
+  const invite = (await state(a)).invite;
+  assert.equal(invite, `${far.url}#join=far-room`);
+  const camera = await browserShowing(t, invite, 'far-invite.y4m');
+
+  const b = await openApp(camera, server.url);
+  cleanup(t, b.context());
+  await b.evaluate(() => window.peddlenet.setName('Traveller'));
+  await b.evaluate(() => { window.peddlenet.scan().catch(() => {}); }); // the page reloads when it reads the code
+  const farWs = `ws://127.0.0.1:${far.port}/ws`;
+  let s = await pollState(b, (st) => st.room === 'far-room' && st.peers.length === 1 && st.peers[0].link === 'open');
+  assert.equal(s.peers[0].name, 'Far host');
+  assert.equal(s.name, 'Traveller', 'same page: the name is kept');
+  assert.equal(s.invite, `${server.url}#join=far-room&server=${farWs}`, 'its own invites name that server');
+  assert.equal(new URL(b.url()).origin, new URL(server.url).origin, 'still on its own origin');
+
+  await b.reload();
+  s = await pollState(b, (st) => st.room === 'far-room' && st.peers.length === 1 && st.peers[0].link === 'open');
+  assert.equal(s.invite, `${server.url}#join=far-room&server=${farWs}`, 'a reload rejoins on that server');
+  assert.deepEqual([...a.problems, ...b.problems], []);
 });
 
 test('a code that is not an invite is shown as text and joins nothing; closing stops the camera', async (t) => {
