@@ -154,6 +154,9 @@ void App::frame(double now_ms) {
     case Screen::invite: draw_invite(); break;
     case Screen::scanner: draw_scanner(); break;
     case Screen::invited: draw_invited(); break;
+    case Screen::settings:
+        if (settings_screen_.draw(*session_) == SettingsScreen::Action::close) screen_ = Screen::home;
+        break;
     }
     // Whatever took the app off the scanner (also join() or showInvite() from the API), the
     // camera goes off with it.
@@ -209,6 +212,11 @@ void App::draw_home() {
     if (secondary_button("Scan QR code", column)) {
         notice_.clear();
         open_scanner();
+    }
+    if (ImGui::SmallButton("Settings")) {
+        notice_.clear();
+        settings_screen_.open(*session_);
+        screen_ = Screen::settings;
     }
     if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
@@ -368,7 +376,8 @@ nlohmann::json App::state_json() const {
         peers.push_back({{"peerId", p.peer},
                          {"name", p.name},
                          {"link", std::string(to_string(p.state))},
-                         {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)}});
+                         {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)},
+                         {"openedMs", nlohmann::json(session_->link_opened_ms(p.peer).value_or(0))}});
     }
     nlohmann::json messages = nlohmann::json::array();
     for (const ChatMessage& m : engine.messages()) {
@@ -380,7 +389,8 @@ nlohmann::json App::state_json() const {
                             {"ts", m.ts_ms},
                             {"delivery", std::string(to_string(d.state))},
                             {"deliveredTo", d.acked},
-                            {"deliveredOf", d.of}});
+                            {"deliveredOf", d.of},
+                            {"arrivedMs", session_->arrived_ms(m.id).value_or(0)}});
     }
     const auto room = session_->room();
     const char* screen = "home";
@@ -391,6 +401,7 @@ nlohmann::json App::state_json() const {
     case Screen::invite: screen = "invite"; break;
     case Screen::scanner: screen = "scanner"; break;
     case Screen::invited: screen = "invited"; break;
+    case Screen::settings: screen = "settings"; break;
     }
     return {
         {"peerId", session_->peer_id()},

@@ -16,6 +16,7 @@
 #include "app/room_screen.hpp"
 #include "app/scanner_screen.hpp"
 #include "app/session.hpp"
+#include "app/settings_screen.hpp"
 #include "platform/automation.hpp"
 
 #include <memory>
@@ -35,7 +36,7 @@ public:
     bool start();
 
 private:
-    enum class Screen { home, join, room, invite, scanner, invited };
+    enum class Screen { home, join, room, invite, scanner, invited, settings };
 
     void frame(double now_ms);
     void draw_home();
@@ -58,6 +59,7 @@ private:
 
     std::unique_ptr<ChatSession> session_;
     RoomScreen room_screen_;
+    SettingsScreen settings_screen_;
     InviteScreen invite_screen_;
     InvitedScreen invited_screen_;
     ScannerScreen scanner_screen_{ScannerScreen::Events{

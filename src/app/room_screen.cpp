@@ -3,6 +3,7 @@
 
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
+#include "core/bidi.hpp"
 #include "core/chat_log.hpp"
 
 #include <imgui.h>
@@ -144,7 +145,7 @@ void RoomScreen::draw_people(ChatSession& session) {
             notice_.clear();
         }
     } else {
-        literal_text(session.name(), false);
+        literal_text(to_visual_order(session.name()), false);
         ImGui::SameLine();
         ImGui::TextDisabled("(you)");
         ImGui::SameLine();
@@ -157,7 +158,7 @@ void RoomScreen::draw_people(ChatSession& session) {
         ImGui::PushID(p.peer.c_str());
         dot(link_colour(p.state));
         ImGui::SameLine();
-        literal_text(p.name, false);
+        literal_text(to_visual_order(p.name), false);
         ImGui::SameLine();
         std::string detail(to_string(p.state) == "open" ? "connected" : to_string(p.state));
         if (p.rtt_ms) detail += "  " + std::to_string(static_cast<int>(*p.rtt_ms + 0.5)) + " ms";
@@ -176,6 +177,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
     const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - em(1.0f);
     if (at_bottom) unread_ = 0;
     if (messages.size() < seen_count_) seen_count_ = 0; // history replaced (room switch)
+    if (layouts_.size() > 2 * messages.size() + 64) layouts_.clear(); // drop messages gone from the log
     const std::size_t first_unread = messages.size() - std::min(unread_, messages.size());
 
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -206,14 +208,26 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
             ImGui::Dummy(ImVec2(0, em(0.3f)));
         }
 
-        const char* text_begin = m.text.data();
-        const char* text_end = text_begin + m.text.size();
+        // Layout cache: display-order text (right-to-left runs reordered and shaped, since ImGui
+        // draws left to right) and its wrapped size, once per message and layout.
+        TextLayout& layout = layouts_[m.id];
+        if (layout.visual.empty()) layout.visual = to_visual_order(m.text);
+        const char* text_begin = layout.visual.data();
+        const char* text_end = text_begin + layout.visual.size();
+        const std::string name = to_visual_order(m.name);
         const std::string meta = clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : "");
         const bool show_name = !own && !grouped;
-        const ImVec2 text_sz = font->CalcTextSizeA(fs, FLT_MAX, wrap, text_begin, text_end);
+        // Wrapping a 4 KiB text is the costliest step of a frame: measure each message once per
+        // layout (font size and wrap width), not every frame.
+        if (layout.font_size != fs || layout.wrap != wrap) {
+            layout.font_size = fs;
+            layout.wrap = wrap;
+            layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, text_begin, text_end);
+        }
+        const ImVec2 text_sz = layout.size;
         const ImVec2 meta_sz = font->CalcTextSizeA(small, FLT_MAX, 0.0f, meta.c_str());
-        const ImVec2 name_sz = show_name ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, m.name.c_str(),
-                                                               m.name.c_str() + m.name.size())
+        const ImVec2 name_sz = show_name ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, name.c_str(),
+                                                               name.c_str() + name.size())
                                          : ImVec2(0, 0);
         const float inner_w = std::min(wrap, std::max({text_sz.x, meta_sz.x, name_sz.x}));
         const float bw = inner_w + 2 * pad_x;
@@ -231,11 +245,15 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::PopID();
 
         const ImU32 bg = own ? IM_COL32(122, 62, 20, 255) : ImGui::GetColorU32(ImGuiCol_FrameBg);
+        if (!ImGui::IsRectVisible(p0, ImVec2(p0.x + bw, p0.y + bh))) {
+            ImGui::Dummy(ImVec2(0, em(0.15f)));
+            continue; // scrolled out of view: laid out, not drawn
+        }
         dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + bh), bg, em(0.8f));
         float y = p0.y + pad_y;
         if (show_name) {
-            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, y), name_colour(m.from), m.name.c_str(),
-                        m.name.c_str() + m.name.size());
+            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, y), name_colour(m.from), name.c_str(),
+                        name.c_str() + name.size());
             y += name_sz.y;
         }
         dl->AddText(font, fs, ImVec2(p0.x + pad_x, y), ImGui::GetColorU32(ImGuiCol_Text), text_begin, text_end, wrap);

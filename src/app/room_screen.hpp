@@ -7,12 +7,16 @@
 //  [X] composer: Enter or the button sends; over-long text refused with a clear line
 //  [X] people: each peer's link state and round-trip time; edit own name
 //  [X] long press (or right click) on a message: copy its text
-//  [X] every user string drawn literally (never a format string, never a label id)
+//  [X] every user string drawn literally (never a format string, never a label id), with
+//      right-to-left runs in display order and Arabic shaped
 #pragma once
 
 #include "app/session.hpp"
 
+#include <imgui.h>
+
 #include <string>
+#include <unordered_map>
 
 namespace peddlenet::app {
 
@@ -29,6 +33,14 @@ private:
     void draw_people(ChatSession& session);
     void draw_messages(ChatSession& session, float height);
     void draw_composer(ChatSession& session);
+
+    struct TextLayout {
+        std::string visual; // display order (core/bidi.hpp)
+        float font_size = 0;
+        float wrap = 0;
+        ImVec2 size;
+    };
+    std::unordered_map<std::string, TextLayout> layouts_; // message id -> measured text
 
     std::string draft_;
     std::string notice_;          // refusal of the last send, or of a name edit
