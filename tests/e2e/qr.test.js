@@ -261,7 +261,8 @@ test('a code that is not an invite is shown as text and joins nothing; closing s
   await new Promise((r) => setTimeout(r, 2000));
   s = await state(page);
   console.log(`# ${s.scanner.frames - before} frames decoded in 2 s; decode p50 ${s.scanner.decodeMs.p50.toFixed(2)} ms`);
-  assert.ok(s.scanner.frames - before >= 14, `at least 7 attempts per second (${s.scanner.frames - before} in 2 s)`);
+  // 12.5 are due per second; 8 leaves room for a loaded 2-core machine.
+  assert.ok(s.scanner.frames - before >= 16, `at least 8 attempts per second (${s.scanner.frames - before} in 2 s)`);
   assert.equal(s.room, null);
   await screenshot(page, 'qr-scanner-not-invite');
 
