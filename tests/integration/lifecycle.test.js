@@ -51,17 +51,27 @@ test('start-up prints the local URL, LAN URLs and a QR code; logs are key=value'
 
 test('PORT from the environment is the default port', async () => {
   const { root, cleanup } = makeRoot();
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // A port the kernel just handed out and released: a random one can collide with a browser's
+  // ephemeral ports when the suites share a network namespace.
+  const port = await new Promise((resolve) => {
+    const probe = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+  });
   const proc = require('node:child_process').spawn(binary, ['--root', root, '--no-qr'], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: String(port) } });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
   try {
-    for (let i = 0; i < 50 && !out.includes('localhost'); i++) await sleep(50);
+    for (let i = 0; i < 100 && !out.includes('localhost') && proc.exitCode === null; i++) await sleep(50);
     assert.ok(out.includes(`http://localhost:${port}/`), out);
   } finally {
-    process.kill(proc.pid, 'SIGTERM');
-    await new Promise((r) => proc.on('exit', r));
+    if (proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+    }
     cleanup();
   }
 });
