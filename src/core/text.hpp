@@ -22,6 +22,9 @@ std::optional<std::size_t> utf8_length(std::string_view s);
 // Copy of `s` with each maximal invalid subsequence replaced by U+FFFD (the WHATWG decoder's rule).
 std::string repair_utf8(std::string_view s);
 
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
 // Room and peer ids: 1..max_id_length characters of [A-Za-z0-9_-].
 inline constexpr std::size_t max_id_length = 64;
 bool is_valid_id(std::string_view s);

@@ -10,6 +10,8 @@
 //  [X] reading the error correction level back from a symbol's format information
 #pragma once
 
+#include "core/text.hpp"
+
 #include "qr/qr.hpp"
 
 #include <algorithm>
@@ -22,6 +24,8 @@
 #include <vector>
 
 namespace peddlenet::qr::testing {
+
+using peddlenet::append_utf8;
 
 // SplitMix64 (Steele, Lea, Flood 2014): tiny, and unlike std::uniform_int_distribution it gives
 // the same numbers with libstdc++ and libc++.
@@ -45,24 +49,6 @@ private:
 };
 
 // ---- Payloads
-
-inline void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 inline std::size_t utf8_width(char32_t cp) {
     return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
