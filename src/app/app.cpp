@@ -19,7 +19,6 @@
 #include <emscripten/emscripten.h>
 #include <imgui.h>
 #include <imgui_impl_opengl3.h>
-#include <sys/random.h>
 
 #include <algorithm>
 
@@ -32,13 +31,6 @@ constexpr std::size_t max_name_bytes = protocol::max_name_chars * 4;
 // localStorage key: the signaling server of the saved room when it is not the page's own (the
 // room came from an invite naming another server), so that a reload rejoins it there.
 constexpr const char* key_server = "peddlenet.server";
-
-// Random numbers from the browser's crypto.getRandomValues (Emscripten's getentropy).
-std::uint32_t secure_random() {
-    std::uint32_t value = 0;
-    getentropy(&value, sizeof value);
-    return value;
-}
 
 // Empty when `name` is acceptable (the protocol's rule), else the reason, written for the
 // person typing.

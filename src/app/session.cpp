@@ -26,12 +26,6 @@ constexpr const char* key_ice = "peddlenet.ice-servers";
 // right after sending must not lose the message), a burst after it in one more write.
 constexpr double save_interval_ms = 300.0;
 
-std::uint32_t secure_random() {
-    std::uint32_t value = 0;
-    getentropy(&value, sizeof value); // crypto.getRandomValues underneath
-    return value;
-}
-
 std::string load_or_create_peer_id() {
     if (auto saved = platform::local_get(key_peer); saved && is_valid_id(*saved)) return *saved;
     std::string id = make_peer_id(secure_random);
@@ -70,6 +64,12 @@ std::int64_t wall_ms() {
 ChatSession* the_session = nullptr;
 
 } // namespace
+
+std::uint32_t secure_random() {
+    std::uint32_t value = 0;
+    getentropy(&value, sizeof value); // crypto.getRandomValues underneath
+    return value;
+}
 
 BrowserSignalingSocket::BrowserSignalingSocket()
     : socket_(platform::WebSocketClient::Callbacks{

@@ -21,6 +21,9 @@
 
 namespace peddlenet::app {
 
+// Uniform 32-bit values from the browser's crypto.getRandomValues (ids, room names).
+std::uint32_t secure_random();
+
 // Adapts the browser WebSocket to the signaling client's socket interface.
 class BrowserSignalingSocket final : public SignalingSocket {
 public:
