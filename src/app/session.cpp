@@ -170,7 +170,11 @@ bool ChatSession::enter(const std::string& room) {
         restoring_ = false;
         if (stored) {
             const nlohmann::json json = nlohmann::json::parse(*stored, nullptr, false);
-            if (!json.is_discarded()) engine_.restore_history(json);
+            if (!json.is_discarded()) {
+                merging_stored_ = true;
+                engine_.restore_history(json);
+                merging_stored_ = false;
+            }
         }
         signaling_.join(room, engine_.name());
         platform::refresh();
@@ -189,7 +193,10 @@ void ChatSession::leave() {
 
 void ChatSession::note_arrivals() {
     const double now = epoch_ms();
-    for (const ChatMessage& m : engine_.messages()) arrived_ms_.try_emplace(m.id, now);
+    for (const ChatMessage& m : engine_.messages()) {
+        const bool arrived = arrived_ms_.try_emplace(m.id, now).second;
+        if (arrived && !merging_stored_ && m.from != peer_id() && events_.message_from_peer) events_.message_from_peer(m);
+    }
     // Forget ids that left the log (bounded history, room switch), so this stays small.
     if (arrived_ms_.size() > 2 * engine_.messages().size() + 64) {
         std::map<std::string, double> kept;

@@ -43,6 +43,8 @@ public:
     struct Events {
         std::function<void(const std::string& room)> joined;   // the server confirmed our join
         std::function<void(const std::string& text)> problem;   // something to tell the person
+        // Someone else's message entered the log (live or by history sync; not from storage).
+        std::function<void(const ChatMessage& message)> message_from_peer;
     };
 
     ChatSession(Events events);
@@ -108,6 +110,7 @@ private:
     double last_save_ms_ = -1e9;
     std::uint64_t restore_generation_ = 0; // ignores history reads of a room left meanwhile
     bool restoring_ = false;               // the stored history is being read: do not save
+    bool merging_stored_ = false;          // restore_history() running: those are not arrivals
 };
 
 } // namespace peddlenet::app
