@@ -114,8 +114,10 @@ test('Chromium finds the app installable; the manifest has every field an instal
     // The parsed form drops short_name and icon purposes: read those from the raw text.
     const raw = JSON.parse(data);
     assert.ok(raw.short_name && raw.short_name.length <= 12, 'a short_name that fits under an icon');
-    const theme = await page.evaluate(() => document.querySelector('meta[name=theme-color]').content);
-    assert.equal(theme, raw.theme_color, 'the page and the manifest agree on the theme colour');
+    // The manifest has one theme colour, the dark theme's; the page has one per colour scheme.
+    const theme = await page.evaluate(() =>
+      document.querySelector('meta[name=theme-color][media="(prefers-color-scheme: dark)"]').content);
+    assert.equal(theme, raw.theme_color, 'the page and the manifest agree on the dark theme colour');
 
     for (const size of [192, 512]) {
       for (const purpose of ['any', 'maskable']) {
