@@ -4,6 +4,7 @@
 //  [X] explicit precache list (html, js, wasm, fonts package, icons, manifest)
 //  [X] old caches deleted on activate; dynamic endpoints never cached
 //  [X] a new build waits; the page offers "Update ready" and sends 'skip-waiting' when tapped
+//  [X] a tap on a message notification focuses the app (or opens it)
 'use strict';
 
 const BUILD_ID = '{{BUILD_ID}}';
@@ -43,4 +44,14 @@ self.addEventListener('fetch', (event) => {
   const key = request.mode === 'navigate' ? new URL('./', self.registration.scope).href : request;
   event.respondWith(caches.open(CACHE).then((cache) =>
     cache.match(key, { ignoreSearch: true }).then((hit) => hit || fetch(request))));
+});
+
+// A tap on a message notification (web/notify.js): back to the app, the open window if there is
+// one, else a new one (it resumes the saved room by itself).
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+    const open = windows.find((w) => w.url.startsWith(self.registration.scope) && 'focus' in w);
+    return open ? open.focus() : self.clients.openWindow(self.registration.scope);
+  }));
 });
