@@ -8,6 +8,9 @@
 #include <array>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace peddlenet::protocol {
 
@@ -123,9 +126,27 @@ public:
     }
 
 private:
-    // Skips 8 bytes at a time while none is a quote, a backslash, a control character or
-    // non-ASCII: SDP text is long plain ASCII, and a signal must cost microseconds.
+    // Skips to the first byte that is a quote, a backslash, a control character or non-ASCII,
+    // 16 bytes at a time (SSE2, every x86-64) or 8 (elsewhere, e.g. wasm): SDP text is long
+    // plain ASCII, and a relayed signal must cost microseconds.
     void skip_plain_words() {
+#if defined(__SSE2__)
+        const __m128i quotes = _mm_set1_epi8('"');
+        const __m128i backslashes = _mm_set1_epi8('\\');
+        const __m128i spaces = _mm_set1_epi8(0x20);
+        while (end_ - p_ >= 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+            // Signed compare: control bytes and bytes >= 0x80 (negative) are both below 0x20.
+            const __m128i special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, quotes), _mm_cmpeq_epi8(v, backslashes)),
+                _mm_cmplt_epi8(v, spaces));
+            if (const int mask = _mm_movemask_epi8(special)) {
+                p_ += __builtin_ctz(static_cast<unsigned>(mask));
+                return;
+            }
+            p_ += 16;
+        }
+#endif
         constexpr std::uint64_t ones = 0x0101010101010101ULL;
         constexpr std::uint64_t highs = 0x8080808080808080ULL;
         while (end_ - p_ >= 8) {

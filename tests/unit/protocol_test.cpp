@@ -276,12 +276,13 @@ TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
 }
 
 TEST_CASE("special bytes are found at every offset of long strings", "[protocol]") {
-    // The scanner skips plain text 8 bytes at a time; a special byte anywhere must still count.
+    // The scanner skips plain text 16 bytes (SSE2) or 8 bytes at a time; a special byte anywhere
+    // must still count, in a block, in the 8-byte tail and in the last few bytes.
     const std::vector<std::string> specials = {"\"", "\\n", "\\u00e9", "\x01", "\xC3\xA9",
-                                               "\xC3", "\\", "\x7F", "\x1F"};
+                                               "\xC3", "\\", "\x7F", "\x1F", "\xFF"};
     for (const auto& sp : specials) {
-        for (std::size_t at = 0; at < 40; ++at) {
-            std::string pad(40, 'a');
+        for (std::size_t at = 0; at <= 60; ++at) {
+            std::string pad(60, 'a');
             pad.insert(at, sp);
             const std::string frame = R"({"type":"signal","to":"x","data":{"p":")" + pad + "\"}}";
             const auto r = parse_client(frame);
