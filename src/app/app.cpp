@@ -14,11 +14,11 @@
 #include "platform/location.hpp"
 #include "platform/main_loop.hpp"
 #include "platform/storage.hpp"
+#include "platform/webgl_renderer.hpp"
 
 #include <GLES3/gl3.h>
 #include <emscripten/emscripten.h>
 #include <imgui.h>
-#include <imgui_impl_opengl3.h>
 
 #include <algorithm>
 
@@ -58,15 +58,12 @@ bool App::start() {
     io.ConfigInputTrickleEventQueue = true; // a tap's press and release land in separate frames
     load_fonts();
     apply_theme();
-    ImGui_ImplOpenGL3_Init("#version 300 es");
+    if (!platform::renderer_init()) return false;
     platform::install_input();
     platform::on_context_change([this](bool lost) {
         context_lost_ = lost;
         // A restored context has none of the old GL objects: rebuild the renderer's.
-        if (!lost) {
-            ImGui_ImplOpenGL3_Shutdown();
-            ImGui_ImplOpenGL3_Init("#version 300 es");
-        }
+        if (!lost) platform::renderer_recreate();
     });
     session_ = std::make_unique<ChatSession>(ChatSession::Events{
         [this](const std::string& room) {
@@ -130,7 +127,6 @@ void App::frame(double now_ms) {
     platform::begin_input_frame(now_ms, 5.0f * base_font_px);
     session_->tick();
 
-    ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
 
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
@@ -160,7 +156,7 @@ void App::frame(double now_ms) {
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(bg.x, bg.y, bg.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    platform::renderer_render(ImGui::GetDrawData());
     platform::end_input_frame();
 
     if (platform::input_needs_frames()) platform::wake();
