@@ -184,10 +184,12 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
     ImFont* font = ImGui::GetFont();
     const float fs = ImGui::GetFontSize(), small = fs * 0.78f, name_size = fs * 0.85f;
     const float pad_x = em(0.65f), pad_y = em(0.4f);
+    const float gap_grouped = em(0.25f), gap_sender = em(0.7f), marker_h = em(1.8f);
     const float width = ImGui::GetContentRegionAvail().x;
     const float max_bubble = std::max(em(8.0f), width * 0.8f);
     const float wrap = max_bubble - 2 * pad_x;
     const std::string& self = session.peer_id();
+    const ImVec2 origin = ImGui::GetCursorPos(); // content coordinates of the list's top
 
     if (messages.empty()) {
         ImGui::Dummy(em(0, 1.0f));
@@ -196,48 +198,65 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                             "room, never through a server.");
         ImGui::PopTextWrapPos();
     }
+
+    // Pass 1: where every message sits, from cached sizes only. A frame then draws just the rows
+    // on screen, so its cost stays flat however long the history grows (a frame on the main
+    // thread delays every arriving message by its length).
+    rows_.clear();
+    float y = 0;
     for (std::size_t i = 0; i < messages.size(); ++i) {
         const ChatMessage& m = messages[i];
-        const bool own = m.from == self;
         const bool grouped = i > 0 && messages[i - 1].from == m.from && m.ts_ms - messages[i - 1].ts_ms < 5 * 60 * 1000;
-        if (i == first_unread && unread_ > 0) {
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.98f, 0.55f, 0.20f, 1.0f));
-            ImGui::SeparatorText("New");
-            ImGui::PopStyleColor();
-        } else if (!grouped && i > 0) {
-            ImGui::Dummy(ImVec2(0, em(0.3f)));
+        const bool marker = i == first_unread && unread_ > 0;
+        if (marker) {
+            y += marker_h;
+        } else if (i > 0) {
+            y += grouped ? gap_grouped : gap_sender;
         }
-
-        // Layout cache: display-order text (right-to-left runs reordered and shaped, since ImGui
-        // draws left to right) and its wrapped size, once per message and layout.
+        // Layout cache: display-order text and name (right-to-left runs reordered and shaped,
+        // since ImGui draws left to right) and the wrapped size, once per message and layout.
         TextLayout& layout = layouts_[m.id];
-        if (layout.visual.empty()) layout.visual = to_visual_order(m.text);
-        const char* text_begin = layout.visual.data();
-        const char* text_end = text_begin + layout.visual.size();
-        const std::string name = to_visual_order(m.name);
-        const std::string meta = clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : "");
-        const bool show_name = !own && !grouped;
-        // Wrapping a 4 KiB text is the costliest step of a frame: measure each message once per
-        // layout (font size and wrap width), not every frame.
+        if (layout.visual.empty()) {
+            layout.visual = to_visual_order(m.text);
+            layout.visual_name = to_visual_order(m.name);
+        }
         if (layout.font_size != fs || layout.wrap != wrap) {
             layout.font_size = fs;
             layout.wrap = wrap;
-            layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, text_begin, text_end);
+            layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, layout.visual.data(),
+                                              layout.visual.data() + layout.visual.size());
         }
-        const ImVec2 text_sz = layout.size;
-        const ImVec2 meta_sz = font->CalcTextSizeA(small, FLT_MAX, 0.0f, meta.c_str());
-        const ImVec2 name_sz = show_name ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, name.c_str(),
-                                                               name.c_str() + name.size())
-                                         : ImVec2(0, 0);
-        const float inner_w = std::min(wrap, std::max({text_sz.x, meta_sz.x, name_sz.x}));
-        const float bw = inner_w + 2 * pad_x;
-        const float bh = pad_y + name_sz.y + text_sz.y + meta_sz.y + pad_y;
+        const bool show_name = m.from != self && !grouped;
+        const float bubble_h = pad_y + (show_name ? name_size : 0) + layout.size.y + small + pad_y;
+        rows_.push_back(Row{y, bubble_h, show_name, marker, &layout});
+        y += bubble_h;
+    }
+    const float list_h = y;
 
-        const ImVec2 row = ImGui::GetCursorScreenPos();
-        const ImVec2 p0(own ? row.x + width - bw : row.x, row.y);
-        ImGui::SetCursorScreenPos(p0);
+    // Pass 2: the rows that intersect the visible part of the list.
+    const float view_top = ImGui::GetScrollY() - origin.y, view_bottom = view_top + ImGui::GetWindowHeight();
+    const auto first = std::partition_point(rows_.begin(), rows_.end(),
+                                            [&](const Row& r) { return r.top + r.height < view_top; });
+    for (auto row = first; row != rows_.end() && row->top - marker_h <= view_bottom; ++row) {
+        const std::size_t i = static_cast<std::size_t>(row - rows_.begin());
+        const ChatMessage& m = messages[i];
+        const bool own = m.from == self;
+        const TextLayout& layout = *row->layout;
+        if (row->marker) draw_unread_marker(origin.y + row->top - marker_h, marker_h);
+
+        const std::string meta = clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : "");
+        const ImVec2 meta_sz = font->CalcTextSizeA(small, FLT_MAX, 0.0f, meta.c_str());
+        const std::string& name = layout.visual_name;
+        const float name_w = row->show_name
+                                 ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, name.c_str(), name.c_str() + name.size()).x
+                                 : 0.0f;
+        const float inner_w = std::min(wrap, std::max({layout.size.x, meta_sz.x, name_w}));
+        const float bw = inner_w + 2 * pad_x;
+
+        ImGui::SetCursorPos(ImVec2(own ? origin.x + width - bw : origin.x, origin.y + row->top));
+        const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushID(m.id.c_str());
-        ImGui::InvisibleButton("##bubble", ImVec2(bw, bh));
+        ImGui::InvisibleButton("##bubble", ImVec2(bw, row->height));
         if (ImGui::BeginPopupContextItem("##message-menu")) {
             if (ImGui::MenuItem("Copy text")) ImGui::SetClipboardText(m.text.c_str());
             ImGui::EndPopup();
@@ -245,22 +264,23 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::PopID();
 
         const ImU32 bg = own ? IM_COL32(122, 62, 20, 255) : ImGui::GetColorU32(ImGuiCol_FrameBg);
-        if (!ImGui::IsRectVisible(p0, ImVec2(p0.x + bw, p0.y + bh))) {
-            ImGui::Dummy(ImVec2(0, em(0.15f)));
-            continue; // scrolled out of view: laid out, not drawn
-        }
-        dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + bh), bg, em(0.8f));
-        float y = p0.y + pad_y;
-        if (show_name) {
-            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, y), name_colour(m.from), name.c_str(),
+        dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + row->height), bg, em(0.8f));
+        float text_y = p0.y + pad_y;
+        if (row->show_name) {
+            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, text_y), name_colour(m.from), name.c_str(),
                         name.c_str() + name.size());
-            y += name_sz.y;
+            text_y += name_size;
         }
-        dl->AddText(font, fs, ImVec2(p0.x + pad_x, y), ImGui::GetColorU32(ImGuiCol_Text), text_begin, text_end, wrap);
-        y += text_sz.y;
-        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, y), IM_COL32(200, 200, 210, 170),
+        dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text), layout.visual.data(),
+                    layout.visual.data() + layout.visual.size(), wrap);
+        text_y += layout.size.y;
+        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, text_y), IM_COL32(200, 200, 210, 170),
                     meta.c_str());
-        ImGui::Dummy(ImVec2(0, em(0.15f)));
+    }
+    if (!messages.empty()) {
+        // The list's full height, so scrolling and the scrollbar cover rows not drawn.
+        ImGui::SetCursorPos(ImVec2(origin.x, origin.y + list_h));
+        ImGui::Dummy(ImVec2(0, em(0.3f)));
     }
 
     if (messages.size() > seen_count_) {
@@ -277,6 +297,21 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         stick_to_bottom_ = false;
     }
     ImGui::EndChild();
+}
+
+// "New": a line across the list above the first unread message, drawn in the gap reserved for it.
+void RoomScreen::draw_unread_marker(float y, float h) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImU32 colour = IM_COL32(250, 140, 51, 255);
+    const ImVec2 top_left(ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x,
+                          ImGui::GetWindowPos().y - ImGui::GetScrollY() + y);
+    const float w = ImGui::GetContentRegionAvail().x;
+    const char* label = "New";
+    const float label_w = ImGui::CalcTextSize(label).x, mid = top_left.y + h * 0.5f;
+    const float label_x = top_left.x + (w - label_w) * 0.5f, margin = em(0.5f);
+    dl->AddLine(ImVec2(top_left.x, mid), ImVec2(label_x - margin, mid), colour, 1.5f);
+    dl->AddLine(ImVec2(label_x + label_w + margin, mid), ImVec2(top_left.x + w, mid), colour, 1.5f);
+    dl->AddText(ImVec2(label_x, mid - ImGui::GetFontSize() * 0.5f), colour, label);
 }
 
 void RoomScreen::draw_composer(ChatSession& session) {

@@ -17,6 +17,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace peddlenet::app {
 
@@ -33,14 +34,24 @@ private:
     void draw_people(ChatSession& session);
     void draw_messages(ChatSession& session, float height);
     void draw_composer(ChatSession& session);
+    void draw_unread_marker(float y, float h);
 
     struct TextLayout {
-        std::string visual; // display order (core/bidi.hpp)
+        std::string visual;      // display order (core/bidi.hpp)
+        std::string visual_name; // the sender's name, in display order too
         float font_size = 0;
         float wrap = 0;
         ImVec2 size;
     };
     std::unordered_map<std::string, TextLayout> layouts_; // message id -> measured text
+    struct Row {
+        float top = 0;    // from the list's top, in pixels
+        float height = 0; // of the bubble
+        bool show_name = false;
+        bool marker = false; // the unread marker sits in the gap above
+        const TextLayout* layout = nullptr;
+    };
+    std::vector<Row> rows_; // this frame's list layout (kept to reuse its memory)
 
     std::string draft_;
     std::string notice_;          // refusal of the last send, or of a name edit
