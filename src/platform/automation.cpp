@@ -83,7 +83,9 @@ EMSCRIPTEN_KEEPALIVE const char* pn_automation_call(const char* method, const ch
         }
     });
     *in_call = false;
-    if (!it->second.read_only) wake(); // a change of state is drawn like input is
+    // A change of state is drawn like one from the network: at once, bursts (a script sending
+    // a hundred messages) a few times a second.
+    if (!it->second.read_only) refresh();
     reply = *sync_result ? to_json(**sync_result).dump(-1, ' ', false,
                                                        nlohmann::json::error_handler_t::replace)
                          : R"({"pending":true})";

@@ -13,12 +13,20 @@
 namespace peddlenet::platform {
 namespace {
 
+// A network-driven change is shown by two frames: the first lays the new row out, the second
+// applies the scroll that brings it into view.
+constexpr int settle_frames = 2;
+
 struct Loop {
     std::function<void(double)> frame;
     MainLoopParams params;
     bool frame_pending = false;  // a requestAnimationFrame is scheduled
-    double active_until_ms = 0;  // keep drawing until this time
+    double active_until_ms = 0;  // keep drawing until this time (input)
     unsigned long frames = 0;
+    bool refresh_wanted = false;     // a change not yet drawn
+    bool refresh_timer_pending = false;
+    int settle_frames_left = 0;      // of the refresh being drawn
+    double last_refresh_ms = -1e9;   // when the last refresh started drawing
 };
 
 Loop& loop() {
@@ -27,14 +35,45 @@ Loop& loop() {
 }
 
 void schedule_frame();
+void plan_refresh();
 
 EM_BOOL on_animation_frame(double now_ms, void*) {
     Loop& l = loop();
     l.frame_pending = false;
     ++l.frames;
     l.frame(now_ms);
-    if (now_ms < l.active_until_ms) schedule_frame();
+    if (l.settle_frames_left > 0) --l.settle_frames_left;
+    if (now_ms < l.active_until_ms || l.settle_frames_left > 0) {
+        schedule_frame();
+    } else if (l.refresh_wanted) {
+        plan_refresh(); // changes that came while this refresh was drawing
+    }
     return EM_FALSE; // one-shot: schedule_frame() decides about the next one
+}
+
+void start_refresh() {
+    Loop& l = loop();
+    l.refresh_wanted = false;
+    l.settle_frames_left = settle_frames;
+    l.last_refresh_ms = emscripten_get_now();
+    schedule_frame();
+}
+
+void on_refresh_timer(void*) {
+    loop().refresh_timer_pending = false;
+    start_refresh();
+}
+
+void plan_refresh() {
+    Loop& l = loop();
+    if (l.refresh_timer_pending || l.settle_frames_left > 0) return; // one is coming; it draws this too
+    const double wait_ms = l.last_refresh_ms + refresh_interval_ms - emscripten_get_now();
+    if (wait_ms <= 0) {
+        start_refresh();
+    } else {
+        l.refresh_timer_pending = true;
+        emscripten_set_timeout(on_refresh_timer, wait_ms, nullptr);
+    }
 }
 
 void schedule_frame() {
@@ -95,10 +134,16 @@ void wake() {
 
 void refresh() {
     Loop& l = loop();
-    // ~6 frames at 60 Hz: a new message is laid out, then scrolled into view.
-    constexpr double settle_ms = 100.0;
-    l.active_until_ms = std::max(l.active_until_ms, emscripten_get_now() + settle_ms);
-    schedule_frame();
+    if (!l.frame) return;
+    const double now = emscripten_get_now();
+    if (now < l.active_until_ms) {
+        // Drawing for input anyway: make sure two more frames come.
+        l.active_until_ms = std::max(l.active_until_ms, now + 40.0);
+        schedule_frame();
+        return;
+    }
+    l.refresh_wanted = true;
+    plan_refresh();
 }
 
 int run_after(double delay_ms, std::function<void()> fn) {
