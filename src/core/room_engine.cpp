@@ -60,6 +60,8 @@ struct RoomEngine::Link {
     PeerConnectionState connection = PeerConnectionState::new_;
     // Reconciliation, reset at every channel opening.
     bool hello_answered = false;
+    bool hello_deferred = false;        // ours, until the stored history is restored
+    std::optional<HelloFrame> held_hello; // theirs, likewise
     std::size_t sync_budget = 0;
     // Round-trip time.
     std::optional<double> rtt_ms;
@@ -209,6 +211,7 @@ bool RoomEngine::enter_room(std::string room) {
     close_all_links();
     room_ = std::move(room);
     joined_ = false;
+    awaiting_history_ = false;
     log_.clear();
     notify_peers();
     notify_history();
@@ -219,19 +222,39 @@ void RoomEngine::leave_room() {
     close_all_links();
     room_.reset();
     joined_ = false;
+    awaiting_history_ = false;
     log_.clear();
     notify_peers();
     notify_history();
 }
 
+void RoomEngine::await_history() {
+    if (room_) awaiting_history_ = true;
+}
+
 ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
+    ChatLog::MergeResult r;
     if (!room_) {
-        ChatLog::MergeResult r;
         r.error = "not in a room";
         return r;
     }
-    ChatLog::MergeResult r = log_.merge_storage_json(stored);
-    if (r.error.empty()) notify_history();
+    if (!stored.is_null()) {
+        r = log_.merge_storage_json(stored);
+        if (r.error.empty()) notify_history();
+    }
+    if (awaiting_history_) {
+        // Unreadable history must not hold reconciliation back forever: go on either way.
+        awaiting_history_ = false;
+        for (auto& [peer, link] : links_) {
+            if (!link->channel_open) continue;
+            if (link->hello_deferred) send_hello(peer, *link);
+            if (link->held_hello) {
+                const HelloFrame hello = std::move(*link->held_hello);
+                link->held_hello.reset();
+                handle_hello(peer, *link, hello);
+            }
+        }
+    }
     return r;
 }
 
@@ -374,6 +397,8 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     link->channel_open = false;
     link->channel_closed = true;
     link->hello_answered = false;
+    link->hello_deferred = false;
+    link->held_hello.reset();
     link->sync_budget = 0;
     link->rtt_ms.reset();
     link->ping_sent_at.reset();
@@ -409,13 +434,23 @@ void RoomEngine::handle_open(const std::string& peer, Link& link) {
     link.channel_open = true;
     link.channel_closed = false;
     link.hello_answered = false;
+    link.held_hello.reset();
     link.sync_budget = max_sync_messages;
-    std::vector<std::string> have;
-    for (const ChatMessage* m : log_.newest(max_sync_messages)) have.push_back(m->id);
-    rtc_.send(peer, build_hello_frame(have));
+    if (awaiting_history_) {
+        link.hello_deferred = true;
+    } else {
+        send_hello(peer, link);
+    }
     link.ping_sent_at.reset();
     send_ping(peer, link, clock_.monotonic_ms());
     notify_peers();
+}
+
+void RoomEngine::send_hello(const std::string& peer, Link& link) {
+    link.hello_deferred = false;
+    std::vector<std::string> have;
+    for (const ChatMessage* m : log_.newest(max_sync_messages)) have.push_back(m->id);
+    rtc_.send(peer, build_hello_frame(have));
 }
 
 void RoomEngine::on_channel_message(const std::string& peer, std::string_view text) {
@@ -450,6 +485,10 @@ void RoomEngine::on_channel_message(const std::string& peer, std::string_view te
 void RoomEngine::handle_hello(const std::string& peer, Link& link, const HelloFrame& hello) {
     if (link.hello_answered) {
         ++stats_.frames_dropped;
+        return;
+    }
+    if (awaiting_history_) {
+        link.held_hello = hello; // answered with the stored history, once it is read
         return;
     }
     link.hello_answered = true;

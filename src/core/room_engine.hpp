@@ -22,8 +22,9 @@
 //  [ ] a channel that closes while its peer stays in the room and both sockets stay up (SCTP
 //      giving up after a long outage) is rebuilt only at the next joined / peer-rejoined
 //
-// Usage: construct with the transport; enter_room(room); restore_history(stored); send the
-// server's join; forward every server event and every transport event to the on_* methods;
+// Usage: construct with the transport; enter_room(room); await_history(); send the server's
+// join; restore_history(stored) when the read completes; forward every server event and every
+// transport event to the on_* methods;
 // call tick() every frame; save history_json() when history_changed fires.
 //
 // Trust rules for data channel input (what a hostile peer P can and cannot do):
@@ -205,6 +206,10 @@ public:
     // next, then send the server's join. Returns false (changing nothing) unless `room`
     // satisfies is_valid_id.
     bool enter_room(std::string room);
+    // The stored history is still being read (IndexedDB answers asynchronously): channels that
+    // open meanwhile hold reconciliation back until restore_history(), so that it covers what
+    // was stored. Call right after enter_room; the server's join need not wait for the read.
+    void await_history();
     // Closes every link and leaves: room() becomes empty, the log is emptied.
     void leave_room();
     const std::optional<std::string>& room() const { return room_; }
@@ -214,8 +219,9 @@ public:
     // ---- history -----------------------------------------------------------------------------
     const ChatLog& log() const { return log_; }
     const std::deque<ChatMessage>& messages() const { return log_.messages(); }
-    // Merges stored history (ChatLog storage form) into the room's log; best called right after
-    // enter_room (messages restored later reach peers at their next channel opening).
+    // Merges stored history (ChatLog storage form; null: nothing stored) into the room's log,
+    // then reconciles with every channel that opened while await_history() held it back.
+    // Without await_history, messages restored late reach peers at their next channel opening.
     ChatLog::MergeResult restore_history(const nlohmann::json& stored);
     // The room's history in storage form, for IndexedDB.
     nlohmann::json history_json() const { return log_.to_storage_json(); }
@@ -279,6 +285,7 @@ private:
     void close_all_links();
     LinkState state_of(const Link& link) const;
     void handle_open(const std::string& peer, Link& link);
+    void send_hello(const std::string& peer, Link& link);
     void handle_hello(const std::string& peer, Link& link, const HelloFrame& hello);
     void handle_chat(const std::string& peer, Link& link, ChatFrame frame);
     void handle_ack(const std::string& peer, const AckFrame& ack);
@@ -295,6 +302,7 @@ private:
     std::string name_;
     std::optional<std::string> room_;
     bool joined_ = false;
+    bool awaiting_history_ = false; // see await_history()
     ChatLog log_;
     std::map<std::string, std::unique_ptr<Link>> links_;
     RoomStats stats_;

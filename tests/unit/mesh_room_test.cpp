@@ -242,6 +242,57 @@ TEST_CASE("a peer that was away gets what it missed from whoever has it", "[mesh
     }
 }
 
+TEST_CASE("a join that does not wait for the stored history still reconciles it", "[mesh][chat]") {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        INFO("seed " << seed);
+        World world(seed);
+        FakeServer server(world);
+        SimPeer ann(world, server, "ann", "Ann", seed);
+        SimPeer cat(world, server, "cat", "Cat", seed + 100);
+        // Cat wrote while alone; only its stored history holds the message.
+        cat.join("r");
+        REQUIRE(cat.say("only in my storage").ok());
+        world.run();
+        const nlohmann::json saved = cat.engine.history_json();
+        cat.leave();
+        ann.join("r");
+        REQUIRE(ann.say("hello from ann").ok());
+        world.run();
+
+        // Cat's page reloads: it joins at once while IndexedDB is still reading.
+        cat.join("r");
+        cat.engine.await_history();
+        world.run();
+        REQUIRE(cat.open_links() == 1);
+        CHECK(ann.texts() == std::vector<std::string>{"hello from ann"}); // nothing reconciled yet
+        CHECK(cat.engine.messages().empty());
+
+        REQUIRE(cat.engine.restore_history(saved).added == 1);
+        world.run();
+        CHECK(ann.texts() == cat.texts());
+        CHECK(ann.engine.messages().size() == 2);
+        CHECK(cat.engine.delivery(*find_text(cat, "only in my storage")).state == DeliveryState::delivered);
+        CHECK(cat.engine.stats().frames_dropped == 0);
+        CHECK(ann.engine.stats().frames_dropped == 0);
+    }
+}
+
+TEST_CASE("unreadable history does not hold reconciliation back", "[mesh][chat]") {
+    World world(5);
+    FakeServer server(world);
+    SimPeer ann(world, server, "ann", "Ann", 1);
+    SimPeer cat(world, server, "cat", "Cat", 2);
+    ann.join("r");
+    REQUIRE(ann.say("hi").ok());
+    cat.join("r");
+    cat.engine.await_history();
+    world.run();
+    CHECK(cat.engine.messages().empty());
+    CHECK(cat.engine.restore_history(nlohmann::json()).error.empty()); // nothing was stored
+    world.run();
+    CHECK(cat.texts() == std::vector<std::string>{"hi"});
+}
+
 TEST_CASE("reconciliation is bounded to the newest 500 messages", "[mesh][chat]") {
     World world(9);
     FakeServer server(world);
