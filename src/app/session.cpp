@@ -22,8 +22,8 @@ constexpr const char* key_peer = "peddlenet.peer";
 constexpr const char* key_name = "peddlenet.name";
 constexpr const char* key_room = "peddlenet.room";
 constexpr const char* key_ice = "peddlenet.ice-servers";
-// At most one history write per this interval: the first change is saved at once (a reload
-// right after sending must not lose the message), a burst after it in one more write.
+// At most one history write per this interval for what arrives from peers: the first change
+// is saved at once, a burst after it in one more write. Own messages are saved at once (send()).
 constexpr double save_interval_ms = 300.0;
 
 std::string load_or_create_peer_id() {
@@ -42,6 +42,37 @@ std::string load_name() {
 
 std::string history_key(const std::string& room) {
     return "room:" + room;
+}
+
+// Own messages not yet confirmed written to IndexedDB, per room, in storage form. localStorage
+// writes synchronously, so a message survives a reload that comes before IndexedDB commits;
+// peers cannot make up for a loss, since they never give us back our own messages.
+std::string unsaved_key(const std::string& room) {
+    return "peddlenet.unsaved." + room;
+}
+
+nlohmann::json read_unsaved(const std::string& room) {
+    const auto text = platform::local_get(unsaved_key(room));
+    nlohmann::json doc = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+    if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array()) {
+        doc = {{"v", 1}, {"messages", nlohmann::json::array()}};
+    }
+    return doc;
+}
+
+// The id of a stored message, "" for anything malformed (localStorage is shared with other tabs).
+std::string stored_id(const nlohmann::json& m) {
+    if (!m.is_object()) return {};
+    const auto id = m.find("id");
+    return id != m.end() && id->is_string() ? id->get<std::string>() : std::string();
+}
+
+void write_unsaved(const std::string& room, const nlohmann::json& doc) {
+    if (doc["messages"].empty()) {
+        platform::local_remove(unsaved_key(room));
+    } else {
+        platform::local_set(unsaved_key(room), doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
 }
 
 double now_ms() {
@@ -149,6 +180,18 @@ std::string ChatSession::set_name(const std::string& name) {
     return {};
 }
 
+SendResult ChatSession::send(const std::string& text) {
+    SendResult result = engine_.send(text);
+    const ChatMessage* sent = result.ok() ? engine_.log().find(result.id) : nullptr;
+    if (sent && engine_.room()) {
+        nlohmann::json unsaved = read_unsaved(*engine_.room());
+        unsaved["messages"].push_back(chat_message_to_json(*sent));
+        write_unsaved(*engine_.room(), unsaved);
+        if (!restoring_) save_now();
+    }
+    return result;
+}
+
 std::optional<std::string> ChatSession::saved_room() const {
     auto room = platform::local_get(key_room);
     if (room && is_valid_id(*room)) return room;
@@ -162,21 +205,21 @@ bool ChatSession::enter(const std::string& room) {
     restoring_ = true; // before enter_room, whose emptied log must not be saved over the room's
     engine_.enter_room(room);
     platform::local_set(key_room, room);
+    // Join at once and read the history meanwhile (tens of ms in IndexedDB, as long as half the
+    // connection): the engine holds reconciliation back until the history is in.
+    engine_.await_history();
+    signaling_.join(room, engine_.name());
     const std::uint64_t generation = ++restore_generation_;
-    // History first, so that the first reconciliation already offers what we had; the server
-    // join follows either way (an unreadable store must not keep us out of the room).
-    platform::history_get(history_key(room), [this, room, generation](std::optional<std::string> stored) {
+    platform::history_get(history_key(room), [this, generation](std::optional<std::string> stored) {
         if (generation != restore_generation_) return; // left (or switched) meanwhile
         restoring_ = false;
-        if (stored) {
-            const nlohmann::json json = nlohmann::json::parse(*stored, nullptr, false);
-            if (!json.is_discarded()) {
-                merging_stored_ = true;
-                engine_.restore_history(json);
-                merging_stored_ = false;
-            }
-        }
-        signaling_.join(room, engine_.name());
+        nlohmann::json json = stored ? nlohmann::json::parse(*stored, nullptr, false) : nlohmann::json();
+        if (json.is_discarded()) json = nullptr; // unreadable: start afresh rather than stay stuck
+        merging_stored_ = true;
+        engine_.restore_history(json);
+        engine_.restore_history(read_unsaved(*engine_.room())); // sent just before a reload
+        merging_stored_ = false;
+        save_now(); // the backup, and whatever arrived during the read, into IndexedDB
         platform::refresh();
     });
     return true;
@@ -252,9 +295,25 @@ void ChatSession::save_now() {
     save_pending_ = false;
     last_save_ms_ = now_ms();
     if (!engine_.room()) return;
-    platform::history_put(history_key(*engine_.room()), engine_.history_json().dump(),
-                          [](bool ok, const std::string& error) {
-                              if (!ok) emscripten_log(EM_LOG_WARN, "PeddleNet: history not saved: %s", error.c_str());
+    const std::string room = *engine_.room();
+    // The backed-up messages this write covers: dropped from the backup once it has committed.
+    std::vector<std::string> covered;
+    for (const auto& m : read_unsaved(room)["messages"]) covered.push_back(stored_id(m));
+    platform::history_put(history_key(room), engine_.history_json().dump(),
+                          [room, covered = std::move(covered)](bool ok, const std::string& error) {
+                              if (!ok) {
+                                  emscripten_log(EM_LOG_WARN, "PeddleNet: history not saved: %s", error.c_str());
+                                  return;
+                              }
+                              if (covered.empty()) return;
+                              nlohmann::json unsaved = read_unsaved(room);
+                              nlohmann::json kept = nlohmann::json::array();
+                              for (auto& m : unsaved["messages"]) {
+                                  const std::string id = stored_id(m);
+                                  if (std::find(covered.begin(), covered.end(), id) == covered.end()) kept.push_back(std::move(m));
+                              }
+                              unsaved["messages"] = std::move(kept);
+                              write_unsaved(room, unsaved);
                           });
 }
 

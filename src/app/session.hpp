@@ -72,7 +72,9 @@ public:
     void leave();
     std::optional<std::string> room() const { return engine_.room(); }
 
-    SendResult send(const std::string& text) { return engine_.send(text); }
+    // Sends (or queues) a message. Our own messages are stored at once, not on the save
+    // throttle: peers never give us back our own, so a reload right after sending would lose it.
+    SendResult send(const std::string& text);
     const RoomEngine& engine() const { return engine_; }
     SignalingStatus signaling() const { return signaling_.status(); }
 

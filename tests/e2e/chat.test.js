@@ -124,6 +124,25 @@ test('a reloaded page comes back as the same peer with its history and gets what
   assert.equal(sa.peers[0].peerId, before.peerId);
 });
 
+test('a message sent in the same moment as a reload is kept and delivered', async (t) => {
+  const pages = await openPages(t, 2);
+  await joinAll(pages, ['Cy', 'Di'], 'reload-at-once');
+  const [a, b] = pages;
+  // Alone in the room for this: A leaves, so the message can only survive in B's own storage.
+  await a.evaluate(() => window.peddlenet.leave());
+  await waitForState(b, (s) => s.peers.length === 0);
+  const reload = b.waitForNavigation();
+  await b.evaluate(() => { window.peddlenet.send('sent as the page went away'); location.reload(); });
+  await reload;
+  await b.waitForFunction(() => window.peddlenet !== undefined);
+  await b.evaluate(() => window.peddlenet.ready);
+  const back = await waitForState(b, (s) => s.messages.length === 1, 10000);
+  assert.equal(back.messages[0].text, 'sent as the page went away');
+  // Still B's to deliver: A comes back and receives it.
+  await a.evaluate(() => window.peddlenet.join('reload-at-once'));
+  await waitForState(a, (s) => s.messages.some((m) => m.text === 'sent as the page went away'), 20000);
+});
+
 test('chat keeps working when the signaling server goes away', async (t) => {
   const own = await startServer();
   t.after(() => own.stop());
