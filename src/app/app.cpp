@@ -8,6 +8,7 @@
 #include "core/invite.hpp"
 #include "core/room_name.hpp"
 #include "core/text.hpp"
+#include "platform/appearance.hpp"
 #include "platform/automation.hpp"
 #include "platform/canvas.hpp"
 #include "platform/input.hpp"
@@ -57,7 +58,7 @@ bool App::start() {
     io.LogFilename = nullptr;
     io.ConfigInputTrickleEventQueue = true; // a tap's press and release land in separate frames
     load_fonts();
-    apply_theme();
+    apply_appearance();
     if (!platform::renderer_init()) return false;
     platform::install_input();
     platform::on_context_change([this](bool lost) {
@@ -74,7 +75,10 @@ bool App::start() {
                 return true;
             });
         },
-        [this](const std::string& text) { notice_ = text; }});
+        [this](const std::string& text) { notice_ = text; },
+        [this](const ChatMessage& message) {
+            if (const auto room = session_->room()) notifications_.message_arrived(*room, message, emscripten_get_now());
+        }});
     name_ = session_->has_saved_name() ? session_->name() : std::string(); // no "Anonymous" to delete first
     // The signaling server: the one an opened invite names, else the one kept for the saved room,
     // else the page's own.
@@ -106,7 +110,9 @@ bool App::start() {
     });
     platform::on_visibility_change([this](bool hidden) {
         if (hidden) session_->flush(); // a hidden page can be killed without another event
+        notifications_.page_hidden(hidden);
     });
+    platform::watch_appearance([this] { apply_appearance(); });
     register_automation();
     platform::install_automation();
     platform::run_main_loop([this](double now_ms) { frame(now_ms); });
@@ -130,8 +136,11 @@ void App::frame(double now_ms) {
     ImGui::NewFrame();
 
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(viewport->WorkPos);
-    ImGui::SetNextWindowSize(viewport->WorkSize);
+    // Clear of the notch, the rounded corners and the home indicator (the page covers them).
+    const platform::SafeAreaInsets& inset = safe_area_;
+    ImGui::SetNextWindowPos(ImVec2(viewport->WorkPos.x + inset.left, viewport->WorkPos.y + inset.top));
+    ImGui::SetNextWindowSize(ImVec2(std::max(0.0f, viewport->WorkSize.x - inset.left - inset.right),
+                                    std::max(0.0f, viewport->WorkSize.y - inset.top - inset.bottom)));
     ImGui::Begin("PeddleNet", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
@@ -143,7 +152,7 @@ void App::frame(double now_ms) {
     case Screen::scanner: draw_scanner(); break;
     case Screen::invited: draw_invited(); break;
     case Screen::settings:
-        if (settings_screen_.draw(*session_) == SettingsScreen::Action::close) screen_ = Screen::home;
+        if (settings_screen_.draw(*session_, notifications_) == SettingsScreen::Action::close) screen_ = Screen::home;
         break;
     }
     // Whatever took the app off the scanner (also join() or showInvite() from the API), the
@@ -165,6 +174,13 @@ void App::frame(double now_ms) {
         EM_ASM({ if (window.peddlenetShell) window.peddlenetShell.started(); });
         platform::signal_automation_ready();
     }
+}
+
+void App::apply_appearance() {
+    const ThemeKind theme = platform::preferred_color_scheme() == platform::ColorScheme::light ? ThemeKind::light
+                                                                                                 : ThemeKind::dark;
+    apply_theme(theme); // cheap, and only on a change or a resize
+    safe_area_ = platform::safe_area_insets();
 }
 
 void App::draw_home() {
@@ -207,7 +223,7 @@ void App::draw_home() {
         screen_ = Screen::settings;
     }
     if (!notice_.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
         literal_text(notice_, false);
         ImGui::PopTextWrapPos();
@@ -405,6 +421,10 @@ nlohmann::json App::state_json() const {
         {"screen", screen},
         {"scanner", scanner_screen_.state_json()},
         {"inviteEncodeMs", invite_screen_.last_encode_ms()},
+        {"theme", current_theme() == ThemeKind::light ? "light" : "dark"},
+        {"safeArea", {{"top", safe_area_.top}, {"right", safe_area_.right}, {"bottom", safe_area_.bottom},
+                      {"left", safe_area_.left}}},
+        {"notifications", notifications_.state_json()},
     };
 }
 

@@ -10,6 +10,8 @@
 //      asking for a name first when there is none; an invite naming another signaling server
 //      reloads the app on that server, which is then kept for the room across reloads
 //  [X] WebGL context loss: a clear message, then recovery with fresh GL objects
+//  [X] follows the device: dark or light theme by prefers-color-scheme (live), layout inside
+//      the safe-area insets; notifications for messages arriving while hidden (when allowed)
 #pragma once
 
 #include "app/invite_screen.hpp"
@@ -17,6 +19,7 @@
 #include "app/scanner_screen.hpp"
 #include "app/session.hpp"
 #include "app/settings_screen.hpp"
+#include "platform/appearance.hpp"
 #include "platform/automation.hpp"
 
 #include <memory>
@@ -39,6 +42,8 @@ private:
     enum class Screen { home, join, room, invite, scanner, invited, settings };
 
     void frame(double now_ms);
+    // Follows the device: theme from prefers-color-scheme, layout inside the safe area.
+    void apply_appearance();
     void draw_home();
     void draw_join();
     void draw_room();
@@ -60,6 +65,7 @@ private:
     std::unique_ptr<ChatSession> session_;
     RoomScreen room_screen_;
     SettingsScreen settings_screen_;
+    BackgroundNotifications notifications_;
     InviteScreen invite_screen_;
     InvitedScreen invited_screen_;
     ScannerScreen scanner_screen_{ScannerScreen::Events{
@@ -80,6 +86,7 @@ private:
     std::string notice_;     // one line of feedback under the buttons (validation errors)
     double last_frame_ms_ = 0;
     bool context_lost_ = false;
+    platform::SafeAreaInsets safe_area_; // CSS px the layout keeps clear of
     bool announced_ready_ = false;
 };
 

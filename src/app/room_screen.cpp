@@ -16,24 +16,19 @@
 namespace peddlenet::app {
 namespace {
 
-// Sender names get one of these, picked by peer id, so a conversation is easy to follow.
-constexpr ImU32 name_palette[] = {
-    IM_COL32(255, 179, 102, 255), IM_COL32(120, 200, 255, 255), IM_COL32(140, 230, 150, 255),
-    IM_COL32(240, 140, 200, 255), IM_COL32(255, 220, 110, 255), IM_COL32(170, 160, 255, 255),
-    IM_COL32(110, 225, 210, 255), IM_COL32(255, 140, 130, 255),
-};
-
+// Sender names get one of the theme's name colours, picked by peer id, so a conversation is easy
+// to follow.
 ImU32 name_colour(std::string_view peer) {
     std::uint32_t h = 2166136261u; // FNV-1a: stable across peers and reloads
     for (const char c : peer) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    return name_palette[h % (sizeof name_palette / sizeof name_palette[0])];
+    return palette().names[h % Palette::name_count];
 }
 
 ImVec4 link_colour(LinkState s) {
     switch (s) {
-    case LinkState::open: return ImVec4(0.40f, 0.85f, 0.50f, 1.0f);
-    case LinkState::connecting: return ImVec4(1.00f, 0.75f, 0.30f, 1.0f);
-    case LinkState::closed: return ImVec4(0.55f, 0.57f, 0.62f, 1.0f);
+    case LinkState::open: return palette().link_open;
+    case LinkState::connecting: return palette().link_connecting;
+    case LinkState::closed: return palette().link_closed;
     }
     return ImVec4(1, 1, 1, 1);
 }
@@ -263,7 +258,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         }
         ImGui::PopID();
 
-        const ImU32 bg = own ? IM_COL32(122, 62, 20, 255) : ImGui::GetColorU32(ImGuiCol_FrameBg);
+        const ImU32 bg = own ? palette().own_bubble : ImGui::GetColorU32(ImGuiCol_FrameBg);
         dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + row->height), bg, em(0.8f));
         float text_y = p0.y + pad_y;
         if (row->show_name) {
@@ -274,7 +269,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text), layout.visual.data(),
                     layout.visual.data() + layout.visual.size(), wrap);
         text_y += layout.size.y;
-        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, text_y), IM_COL32(200, 200, 210, 170),
+        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, text_y), palette().meta_text,
                     meta.c_str());
     }
     if (!messages.empty()) {
@@ -302,7 +297,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
 // "New": a line across the list above the first unread message, drawn in the gap reserved for it.
 void RoomScreen::draw_unread_marker(float y, float h) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImU32 colour = IM_COL32(250, 140, 51, 255);
+    const ImU32 colour = ImGui::GetColorU32(palette().accent_text);
     const ImVec2 top_left(ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x,
                           ImGui::GetWindowPos().y - ImGui::GetScrollY() + y);
     const float w = ImGui::GetContentRegionAvail().x;
@@ -326,7 +321,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
         refocus_composer_ = false;
     }
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.08f, 0.06f, 0.04f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
     const bool clicked = ImGui::Button("Send", ImVec2(send_w, 0));
     ImGui::PopStyleColor();
     if ((entered || clicked) && !draft_.empty()) {
@@ -343,9 +338,9 @@ void RoomScreen::draw_composer(ChatSession& session) {
     if (draft_.size() > max_text_bytes - 512) {
         const bool over = draft_.size() > max_text_bytes;
         const std::string count = std::to_string(draft_.size()) + " / " + std::to_string(max_text_bytes) + " bytes";
-        ImGui::TextColored(over ? ImVec4(1.0f, 0.55f, 0.5f, 1.0f) : ImVec4(0.6f, 0.62f, 0.68f, 1.0f), "%s", count.c_str());
+        ImGui::TextColored(over ? palette().error_text : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), "%s", count.c_str());
     } else if (!notice_.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);
         ImGui::PopStyleColor();
     }

@@ -1,6 +1,7 @@
 // widgets.cpp: see widgets.hpp.
 #include "app/widgets.hpp"
 
+#include "app/theme.hpp"
 #include "platform/input.hpp"
 
 #include <imgui_stdlib.h>
@@ -40,7 +41,7 @@ bool text_field(const char* id, const char* hint, std::string& value, std::size_
 }
 
 bool primary_button(const char* label, float width) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.08f, 0.06f, 0.04f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
     const bool pressed = ImGui::Button(label, ImVec2(width, em(2.6f)));
     ImGui::PopStyleColor();
     return pressed;

@@ -21,7 +21,7 @@ float em(float x);
 bool text_field(const char* id, const char* hint, std::string& value, std::size_t max_bytes,
                 ImGuiInputTextFlags flags = 0);
 
-// The main call to action: accent colour, dark text, full width unless `width` is given.
+// The main call to action: accent colour, full width unless `width` is given.
 bool primary_button(const char* label, float width = -FLT_MIN);
 bool secondary_button(const char* label, float width = -FLT_MIN);
 
