@@ -42,6 +42,19 @@ std::string clock_time(std::int64_t ts_ms) {
     return buf;
 }
 
+// `text` cut at a character boundary with an ellipsis so that it fits `width` pixels.
+std::string fit_width(const std::string& text, float width) {
+    if (ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size()).x <= width) return text;
+    const char* ellipsis = "\xE2\x80\xA6";
+    const float ellipsis_w = ImGui::CalcTextSize(ellipsis).x;
+    std::size_t end = text.size();
+    while (end > 0) {
+        do --end; while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80);
+        if (ImGui::CalcTextSize(text.c_str(), text.c_str() + end).x + ellipsis_w <= width) break;
+    }
+    return text.substr(0, end) + ellipsis;
+}
+
 std::string delivery_text(const Delivery& d) {
     switch (d.state) {
     case DeliveryState::received: return {};
@@ -93,31 +106,45 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
 
 void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const RoomEngine& engine = session.engine();
+    const auto peers = engine.peers();
+    const std::string people = "People " + std::to_string(peers.size() + 1) + "###people";
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float pad = 2 * style.FramePadding.x;
+    const float people_w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
+    const float invite_w = ImGui::CalcTextSize("Invite").x + pad;
+    const float buttons_x = ImGui::GetContentRegionMax().x - people_w - style.ItemSpacing.x - invite_w;
+
     if (ImGui::Button("Leave")) action = Action::leave;
     ImGui::SameLine();
-    ImGui::BeginGroup();
-    literal_text(session.room().value_or(""), false);
+    // Room name and head count between Leave and Invite, cut with an ellipsis when too long.
+    const float title_w = std::max(0.0f, buttons_x - ImGui::GetCursorPosX() - style.ItemSpacing.x);
     std::size_t open = 0;
-    const auto peers = engine.peers();
     for (const LinkInfo& p : peers) open += p.state == LinkState::open;
-    std::string status = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
-    switch (session.signaling()) {
-    case SignalingStatus::online: break;
-    case SignalingStatus::connecting: status += "  \xC2\xB7  connecting to server"; break;
-    case SignalingStatus::offline: status += "  \xC2\xB7  server offline, chat continues"; break;
-    }
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(fit_width(session.room().value_or(""), title_w).c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextUnformatted(status.c_str());
+    ImGui::TextUnformatted(fit_width(std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here"), title_w).c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
-    const std::string people = "People " + std::to_string(peers.size() + 1) + "###people";
-    const float pad = 2 * ImGui::GetStyle().FramePadding.x;
-    const float w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
-    const float invite_w = ImGui::CalcTextSize("Invite").x + pad;
-    ImGui::SameLine(ImGui::GetContentRegionMax().x - w - ImGui::GetStyle().ItemSpacing.x - invite_w);
+    ImGui::SameLine(buttons_x);
     if (ImGui::Button("Invite")) action = Action::invite;
     ImGui::SameLine();
     if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+
+    // The server's state only when it matters, on a line of its own (too long for the row above).
+    const char* server = nullptr;
+    switch (session.signaling()) {
+    case SignalingStatus::online: break;
+    case SignalingStatus::connecting: server = "Connecting to the server\xE2\x80\xA6"; break;
+    case SignalingStatus::offline: server = "Server offline: chat with those connected continues"; break;
+    }
+    if (server) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(server);
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
     ImGui::Separator();
 }
 
