@@ -5,7 +5,7 @@
 //  [X] keyboard focus moved to the hidden field inside the touch handler (iOS/Android need a gesture)
 //  [X] text: insert, paste, IME compositions (committed text), Backspace on soft keyboards
 //  [X] window resize and visualViewport changes wake the render loop
-//  [ ] preedit (uncommitted IME text) is not shown inside the ImGui field yet
+//  [X] preedit (uncommitted IME text) drawn at the ImGui field's caret; this field follows the caret
 
 var LibraryPeddleInput = {
   $PeddleInput: {
@@ -26,6 +26,8 @@ var LibraryPeddleInput = {
       return ccall('pn_input_key', 'number', ['string', 'number', 'number'], [name, down, mods]);
     },
     text: function (text) { ccall('pn_input_text', null, ['string'], [text]); },
+    // The composition so far; '' clears it. C++ draws it at the caret and wakes the render loop.
+    preedit: function (text) { ccall('pn_input_preedit', null, ['string'], [text]); },
 
     mods: function (e) {
       return (e.ctrlKey ? 1 : 0) | (e.shiftKey ? 2 : 0) | (e.altKey ? 4 : 0) | (e.metaKey ? 8 : 0);
@@ -33,7 +35,8 @@ var LibraryPeddleInput = {
   },
 
   pn_input_install__deps: ['$PeddleInput', 'pn_input_pointer', 'pn_input_wheel', 'pn_input_key',
-                           'pn_input_text', 'pn_input_text_field_at', 'pn_input_focus', 'pn_input_wake'],
+                           'pn_input_text', 'pn_input_preedit', 'pn_input_text_field_at', 'pn_input_focus',
+                           'pn_input_wake'],
   pn_input_install: function () {
     var canvas = document.getElementById('canvas');
     var field = document.getElementById('text-input');
@@ -94,9 +97,15 @@ var LibraryPeddleInput = {
       if (e.key === 'Process' || e.key === 'Unidentified') return;
       PeddleInput.key(e.key, 0, PeddleInput.mods(e));
     });
-    field.addEventListener('compositionstart', function () { PeddleInput.composing = true; });
+    field.addEventListener('compositionstart', function () {
+      PeddleInput.composing = true;
+      PeddleInput.preedit(''); // compositionstart's data is the text it replaces, not a preedit
+    });
+    field.addEventListener('compositionupdate', function (e) { PeddleInput.preedit(e.data || ''); });
     field.addEventListener('compositionend', function (e) {
       PeddleInput.composing = false;
+      // The preedit goes before the committed text arrives, so the two never show at once.
+      PeddleInput.preedit('');
       if (e.data) PeddleInput.text(e.data);
       PeddleInput.resetField();
     });
@@ -114,7 +123,12 @@ var LibraryPeddleInput = {
       }
       PeddleInput.resetField();
     });
-    field.addEventListener('blur', function () { _pn_input_focus(0); });
+    field.addEventListener('blur', function () {
+      // Browsers end a composition as focus leaves; should one not, no preedit stays drawn either.
+      PeddleInput.composing = false;
+      PeddleInput.preedit('');
+      _pn_input_focus(0);
+    });
     field.addEventListener('focus', function () { PeddleInput.resetField(); _pn_input_focus(1); });
 
     window.addEventListener('resize', function () { _pn_input_wake(); });
@@ -142,8 +156,8 @@ var LibraryPeddleInput = {
     if (!focused && document.activeElement === field) field.blur();
   },
 
-  // Positions the hidden field over the active ImGui text field, so that the phone scrolls it
-  // into view above the keyboard and the IME popup appears next to it.
+  // Positions the hidden field at the active ImGui text field's caret (to the field's end), so that
+  // the phone scrolls it into view above the keyboard and the IME popup appears next to the caret.
   pn_input_place_text_field__deps: ['$PeddleInput'],
   pn_input_place_text_field: function (x, y, w, h) {
     var s = PeddleInput.field && PeddleInput.field.style;

@@ -158,6 +158,7 @@ void App::frame(double now_ms) {
     // Whatever took the app off the scanner (also join() or showInvite() from the API), the
     // camera goes off with it.
     if (screen_ != Screen::scanner && scanner_screen_.is_open()) close_scanner();
+    platform::draw_preedit(); // over whichever screen's text field is composing
     ImGui::End();
 
     ImGui::Render();
@@ -425,6 +426,7 @@ nlohmann::json App::state_json() const {
         {"safeArea", {{"top", safe_area_.top}, {"right", safe_area_.right}, {"bottom", safe_area_.bottom},
                       {"left", safe_area_.left}}},
         {"notifications", notifications_.state_json()},
+        {"preedit", platform::preedit_text()},
     };
 }
 

@@ -6,9 +6,11 @@
 
 #include <emscripten/emscripten.h>
 #include <imgui.h>
-#include <imgui_internal.h> // ClearActiveID
+#include <imgui_internal.h> // ClearActiveID, this frame's PlatformImeData
 
+#include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,9 +38,11 @@ struct InputState {
     std::vector<Rect> text_fields;      // drawn this frame
     std::vector<Rect> last_text_fields; // drawn last frame: what a tap now would hit
     bool field_focused = false;
-    bool browser_blurred = false;
-    int frames_focused_unwanted = 0; // frames the hidden input kept focus that ImGui did not want // the browser took focus away (keyboard dismissed, tab switch)
+    bool browser_blurred = false;    // the browser took focus away (keyboard dismissed, tab switch)
+    int frames_focused_unwanted = 0; // frames the hidden input kept focus that ImGui did not want
     std::string clipboard; // ImGui's copy target, also served back on paste inside the app
+    std::string preedit;   // the IME's uncommitted composition, from web/input.js
+    ImGuiPlatformImeData ime; // the active field's caret, as ImGui last reported it
 };
 
 InputState& state() {
@@ -104,12 +108,27 @@ const char* get_clipboard(ImGuiContext*) {
     return state().clipboard.c_str();
 }
 
+// ImGui calls this at the end of a frame whenever the caret of the active field moved (or the
+// field was activated or left).
+void set_ime_data(ImGuiContext*, ImGuiViewport*, ImGuiPlatformImeData* data) {
+    state().ime = *data;
+}
+
+// The text field drawn this frame that holds the caret at (x, y), or null.
+const Rect* field_with_caret(float x, float y) {
+    for (const Rect& r : state().text_fields) {
+        if (r.contains(x, y)) return &r;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 void install_input() {
     ImGuiPlatformIO& pio = ImGui::GetPlatformIO();
     pio.Platform_SetClipboardTextFn = set_clipboard;
     pio.Platform_GetClipboardTextFn = get_clipboard;
+    pio.Platform_SetImeDataFn = set_ime_data;
     pn_input_install();
 }
 
@@ -125,12 +144,69 @@ void note_text_field(float x, float y, float w, float h) {
     state().text_fields.push_back({x, y, w, h});
 }
 
+void draw_preedit() {
+    const InputState& s = state();
+    // This frame's caret: the active field set it while drawing (Platform_SetImeDataFn only
+    // hears of it at ImGui::Render, too late for this frame's draw list).
+    const ImGuiPlatformImeData& caret = ImGui::GetCurrentContext()->PlatformImeData;
+    if (s.preedit.empty() || !caret.WantVisible) return;
+    ImFont* font = ImGui::GetFont();
+    const float size = caret.InputLineHeight;
+    const char* begin = s.preedit.data();
+    const char* end = begin + s.preedit.size();
+    const float width = font->CalcTextSizeA(size, FLT_MAX, 0.0f, begin, end).x;
+    ImVec2 pos(caret.InputPos.x + 1.0f, caret.InputPos.y); // InputPos is 1 px left of the caret
+    ImVec2 clip_min(0.0f, 0.0f), clip_max = ImGui::GetIO().DisplaySize;
+    if (const Rect* field = field_with_caret(pos.x, pos.y + size * 0.5f)) {
+        const float pad = ImGui::GetStyle().FramePadding.x;
+        clip_min = ImVec2(field->x + pad, field->y);
+        clip_max = ImVec2(field->x + field->w - pad, field->y + field->h);
+        // Too long for the room right of the caret: end at the field's edge, over the text before
+        // it (wider than the field: its start is cut off, the end with the caret stays in view).
+        pos.x = std::min(pos.x, clip_max.x - width - 1.0f);
+    }
+    const float after = pos.x + width + 1.0f; // right of the preedit and its caret
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    dl->PushClipRect(clip_min, clip_max, true);
+    // The field from the caret on is drawn again: the preedit, then the rest of the line pushed
+    // right of it (an empty field's hint is covered, not mixed into the preedit).
+    dl->AddRectFilled(pos, ImVec2(std::max(after, clip_max.x), pos.y + size),
+                      ImGui::GetColorU32(ImGuiCol_FrameBg));
+    dl->AddText(font, size, pos, text, begin, end);
+    const float underline = std::max(1.0f, std::floor(size / 16.0f));
+    dl->AddRectFilled(ImVec2(pos.x, pos.y + size - underline), ImVec2(pos.x + width, pos.y + size),
+                      text);
+    dl->AddRectFilled(ImVec2(pos.x + width, pos.y), ImVec2(after, pos.y + size),
+                      ImGui::GetColorU32(ImGuiCol_InputTextCursor));
+    const ImGuiInputTextState* field_text = ImGui::GetInputTextState(ImGui::GetActiveID());
+    if (field_text && field_text->TextSrc && !(field_text->Flags & ImGuiInputTextFlags_Password)) {
+        // The committed text replaces a selection, so the rest starts after it.
+        const int from = field_text->HasSelection() ? field_text->GetSelectionEnd()
+                                                    : field_text->GetCursorPos();
+        const char* rest = field_text->TextSrc + std::clamp(from, 0, field_text->TextLen);
+        const char* rest_end = field_text->TextSrc + field_text->TextLen;
+        rest_end = std::find(rest, rest_end, '\n');
+        dl->AddText(font, size, ImVec2(after, pos.y), text, rest, rest_end);
+    }
+    dl->PopClipRect();
+}
+
+const std::string& preedit_text() {
+    return state().preedit;
+}
+
 void end_input_frame() {
     InputState& s = state();
     const ImGuiIO& io = ImGui::GetIO();
-    if (io.WantTextInput && !s.text_fields.empty()) {
-        const Rect& r = s.text_fields.back();
-        pn_input_place_text_field(r.x, r.y, r.w, r.h);
+    if (io.WantTextInput && s.ime.WantVisible) {
+        // The hidden input over the caret, as wide as the rest of the field: the phone scrolls the
+        // caret into view above its keyboard and the OS opens its candidate window next to it.
+        const ImVec2 caret(s.ime.InputPos.x + 1.0f, s.ime.InputPos.y);
+        const float h = s.ime.InputLineHeight;
+        const Rect* field = field_with_caret(caret.x, caret.y + h * 0.5f);
+        const float w = field ? field->x + field->w - caret.x : h;
+        pn_input_place_text_field(caret.x, caret.y, w, h);
     }
     if (s.browser_blurred && io.WantTextInput) {
         // The user dismissed the keyboard: end the edit instead of raising the keyboard again.
@@ -209,6 +285,12 @@ EMSCRIPTEN_KEEPALIVE int pn_input_key(const char* key, int down, int mods) {
 
 EMSCRIPTEN_KEEPALIVE void pn_input_text(const char* utf8) {
     ImGui::GetIO().AddInputCharactersUTF8(utf8);
+    wake();
+}
+
+// The IME's composition so far (UTF-8); empty when it ends or is cancelled.
+EMSCRIPTEN_KEEPALIVE void pn_input_preedit(const char* utf8) {
+    state().preedit = utf8 ? utf8 : "";
     wake();
 }
 
