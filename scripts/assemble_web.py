@@ -2,6 +2,10 @@
 """Assembles the servable web root from the wasm build (build step, run by CMake after linking).
 
 - peddlenet.js/.wasm/.data get content-hashed names, so the server can mark them immutable;
+- so do the fonts in fonts-lazy/ (those marked "lazy" in assets/fonts.json, put there by
+  subset_fonts.py), listed apart as BUILD.onDemand and left out of the service worker's precache
+  list: the first load does not carry them; the page fetches one when text needs it, and the
+  worker then keeps it (its ON_DEMAND list);
 - index.html (shell/) and sw.js (web/) are filled in with those names, their sizes (for the
   loading bar) and a build id derived from every shipped byte (the service worker's cache name);
 - icons are rendered from assets/*.svg with rsvg-convert (Debian librsvg2-bin);
@@ -20,7 +24,7 @@ HASHED = ["peddlenet.js", "peddlenet.wasm", "peddlenet.data"]
 ICONS = [("icon.svg", "icon-192.png", 192), ("icon.svg", "icon-512.png", 512),
          ("icon-maskable.svg", "icon-maskable-192.png", 192),
          ("icon-maskable.svg", "icon-maskable-512.png", 512)]
-COMPRESSIBLE = {".html", ".js", ".wasm", ".data", ".webmanifest", ".json", ".svg", ".css"}
+COMPRESSIBLE = {".html", ".js", ".wasm", ".data", ".webmanifest", ".json", ".svg", ".css", ".ttf"}
 
 
 def digest(data: bytes) -> str:
@@ -39,12 +43,20 @@ def main() -> int:
     staging.mkdir(parents=True)
 
     files, sizes = {}, {}
-    for name in HASHED:
-        data = (args.build_dir / name).read_bytes()
+
+    def stage_hashed(name: str, data: bytes) -> None:
         stem, ext = name.rsplit(".", 1)
-        hashed = f"{stem}.{digest(data)[:12]}.{ext}"
-        (staging / hashed).write_bytes(data)
-        files[name], sizes[name] = hashed, len(data)
+        files[name], sizes[name] = f"{stem}.{digest(data)[:12]}.{ext}", len(data)
+        (staging / files[name]).write_bytes(data)
+
+    for name in HASHED:
+        stage_hashed(name, (args.build_dir / name).read_bytes())
+
+    shell_files = dict(files)
+    lazy_dir = args.build_dir / "fonts-lazy"
+    for font in sorted(lazy_dir.iterdir()) if lazy_dir.is_dir() else []:
+        stage_hashed(font.name, font.read_bytes())
+    on_demand = {name: hashed for name, hashed in files.items() if name not in shell_files}
 
     for svg, png, size in ICONS:
         subprocess.run(["rsvg-convert", "-w", str(size), "-h", str(size),
@@ -57,14 +69,15 @@ def main() -> int:
                       (args.source_dir / "shell" / "index.html").read_bytes() +
                       (args.source_dir / "web" / "sw.js").read_bytes())[:12]
 
-    build_json = json.dumps({"id": build_id, "files": files,
+    build_json = json.dumps({"id": build_id, "files": shell_files, "onDemand": on_demand,
                              "wasmBytes": sizes["peddlenet.wasm"], "dataBytes": sizes["peddlenet.data"]})
     index = (args.source_dir / "shell" / "index.html").read_text()
     (staging / "index.html").write_text(index.replace("{{BUILD_JSON}}", build_json))
 
-    precache = ["./"] + sorted(p.name for p in staging.iterdir() if p.name != "index.html")
+    precache = ["./"] + sorted(p.name for p in staging.iterdir() if p.name not in ["index.html", *on_demand.values()])
     sw = (args.source_dir / "web" / "sw.js").read_text()
-    sw = sw.replace("{{BUILD_ID}}", build_id).replace("{{PRECACHE_JSON}}", json.dumps(precache))
+    sw = (sw.replace("{{BUILD_ID}}", build_id).replace("{{PRECACHE_JSON}}", json.dumps(precache))
+          .replace("{{ON_DEMAND_JSON}}", json.dumps(sorted(on_demand.values()))))
     (staging / "sw.js").write_text(sw)
 
     for path in sorted(staging.iterdir()):

@@ -1,7 +1,8 @@
 // sw.js: PeddleNet's service worker: the app shell is precached under a cache named after the
 // build's content hash, served cache-first, so the app starts with no network at all.
-// scripts/assemble_web.py fills in BUILD_ID and PRECACHE.
+// scripts/assemble_web.py fills in BUILD_ID, PRECACHE and ON_DEMAND.
 //  [X] explicit precache list (html, js, wasm, fonts package, icons, manifest)
+//  [X] files fetched on demand (the CJK font) kept in the same cache once fetched: offline later
 //  [X] old caches deleted on activate; dynamic endpoints never cached
 //  [X] a new build waits; the page offers "Update ready" and sends 'skip-waiting' when tapped
 //  [X] a tap on a message notification focuses the app (or opens it)
@@ -11,6 +12,8 @@ const BUILD_ID = '{{BUILD_ID}}';
 const CACHE = 'peddlenet-' + BUILD_ID;
 const PRECACHE = {{PRECACHE_JSON}};
 const NEVER_CACHED = ['/ws', '/healthz', '/metrics'];
+// Too big for the first load; cached the first time the page asks for one (web/font_loader.js).
+const ON_DEMAND = {{ON_DEMAND_JSON}};
 
 // Content-hashed names (assemble_web.py: name.<12 hex>.ext) never change meaning, so the copy the
 // first visit just downloaded into the HTTP cache is the right one: no second download of the
@@ -42,8 +45,12 @@ self.addEventListener('fetch', (event) => {
   if (NEVER_CACHED.some((path) => url.pathname.endsWith(path))) return;
   // Every navigation inside the scope is the app (invite links carry the room in the fragment).
   const key = request.mode === 'navigate' ? new URL('./', self.registration.scope).href : request;
+  const keep = ON_DEMAND.some((name) => url.pathname.endsWith('/' + name));
   event.respondWith(caches.open(CACHE).then((cache) =>
-    cache.match(key, { ignoreSearch: true }).then((hit) => hit || fetch(request))));
+    cache.match(key, { ignoreSearch: true }).then((hit) => hit || fetch(request).then((response) => {
+      if (keep && response.ok) event.waitUntil(cache.put(request, response.clone()));
+      return response;
+    }))));
 });
 
 // A tap on a message notification (web/notify.js): back to the app, the open window if there is

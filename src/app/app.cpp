@@ -427,6 +427,7 @@ nlohmann::json App::state_json() const {
                       {"left", safe_area_.left}}},
         {"notifications", notifications_.state_json()},
         {"preedit", platform::preedit_text()},
+        {"fonts", lazy_fonts_state()},
     };
 }
 

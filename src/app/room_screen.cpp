@@ -242,9 +242,10 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
             layout.visual = to_visual_order(m.text);
             layout.visual_name = to_visual_order(m.name);
         }
-        if (layout.font_size != fs || layout.wrap != wrap) {
+        if (layout.font_size != fs || layout.wrap != wrap || layout.fonts != font_generation()) {
             layout.font_size = fs;
             layout.wrap = wrap;
+            layout.fonts = font_generation();
             layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, layout.visual.data(),
                                               layout.visual.data() + layout.visual.size());
         }

@@ -41,6 +41,7 @@ private:
         std::string visual_name; // the sender's name, in display order too
         float font_size = 0;
         float wrap = 0;
+        unsigned fonts = 0;      // font_generation() when measured: a merged font changes widths
         ImVec2 size;
     };
     std::unordered_map<std::string, TextLayout> layouts_; // message id -> measured text

@@ -1,7 +1,17 @@
 // theme.cpp: see theme.hpp. Contrast ratios (WCAG 2) of the text pairs are noted beside them.
 #include "app/theme.hpp"
 
+#include "lazy_fonts.hpp" // generated from assets/fonts.json by scripts/subset_fonts.py
+#include "platform/font_loader.hpp"
+#include "platform/main_loop.hpp"
+
+#include <imgui_internal.h> // ImFontLoader
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstring>
 #include <initializer_list>
+#include <string>
 
 namespace peddlenet::app {
 namespace {
@@ -109,6 +119,88 @@ void set_light_colours(ImGuiStyle& style) {
     c[ImGuiCol_ScrollbarBg] = ImVec4(0, 0, 0, 0);
 }
 
+// Fonts fetched on demand (lazy_fonts.hpp). Each is watched by a stand-in source merged into the
+// main font: ImGui asks it for a code point only when no source before it has one, that is when a
+// character of the lazy font's ranges is about to be drawn as a box. It starts the fetch and
+// answers "no glyph"; once the file is merged, ImGui discards the glyphs baked so far, so the
+// boxes already on screen are drawn again with the real glyphs.
+enum class LazyStatus { idle, loading, loaded, unreadable };
+struct LazyFont {
+    LazyStatus status = LazyStatus::idle;
+    std::string error; // the last failure, kept for the automation API
+};
+std::array<LazyFont, lazy_font_specs.size()> lazy_fonts;
+unsigned merged_fonts = 0;
+
+bool in_ranges(const ImWchar* ranges, ImWchar c) {
+    for (; ranges[0] != 0; ranges += 2) {
+        if (c >= ranges[0] && c <= ranges[1]) return true;
+    }
+    return false;
+}
+
+void merge_lazy_font(std::size_t index, const platform::FontFile& file) {
+    LazyFont& font = lazy_fonts[index];
+    if (!file.error.empty()) {
+        // Offline or a server error: the boxes stay, and the next new character tries again.
+        font.status = LazyStatus::idle;
+        font.error = file.error;
+        return;
+    }
+    ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+    void* data = ImGui::MemAlloc(file.size); // the atlas owns and frees it, also on failure
+    std::memcpy(data, file.data, file.size);
+    ImFontConfig config;
+    config.MergeMode = true;
+    config.DstFont = atlas->Fonts[0];
+    config.GlyphRanges = lazy_font_specs[index].ranges;
+    if (!atlas->AddFontFromMemoryTTF(data, static_cast<int>(file.size), base_font_px, &config)) {
+        font.status = LazyStatus::unreadable; // the same bytes would fail again: no retry
+        font.error = "not a font ImGui can read";
+        return;
+    }
+    font.status = LazyStatus::loaded;
+    font.error.clear();
+    ++merged_fonts;
+    platform::refresh();
+}
+
+int watch_glyph_index(ImFontAtlas*, ImFontConfig* source, ImWchar c) {
+    for (std::size_t i = 0; i < lazy_font_specs.size(); ++i) {
+        const LazyFontSpec& spec = lazy_font_specs[i];
+        if (source->GlyphRanges != spec.ranges || lazy_fonts[i].status != LazyStatus::idle) continue;
+        if (!in_ranges(spec.ranges, c)) continue;
+        lazy_fonts[i].status = LazyStatus::loading;
+        platform::fetch_font(spec.file, [i](const platform::FontFile& file) { merge_lazy_font(i, file); });
+    }
+    return 0; // never a glyph of its own
+}
+
+bool watch_load_glyph(ImFontAtlas*, ImFontConfig*, ImFontBaked*, void*, int, ImFontGlyph*, float*) {
+    return false;
+}
+
+const ImFontLoader* watch_loader() {
+    static const ImFontLoader loader = [] {
+        ImFontLoader l;
+        l.Name = "lazy font watch";
+        l.FontSrcGetGlyphIndexFromCodepoint = watch_glyph_index;
+        l.FontBakedLoadGlyph = watch_load_glyph;
+        return l;
+    }();
+    return &loader;
+}
+
+const char* to_string(LazyStatus status) {
+    switch (status) {
+    case LazyStatus::idle: return "idle";
+    case LazyStatus::loading: return "loading";
+    case LazyStatus::loaded: return "loaded";
+    case LazyStatus::unreadable: return "unreadable";
+    }
+    return "idle";
+}
+
 } // namespace
 
 bool load_fonts() {
@@ -123,7 +215,23 @@ bool load_fonts() {
     for (const char* fallback : {"/fonts/hebrew.ttf", "/fonts/arabic.ttf", "/fonts/symbols.ttf", "/fonts/emoji.ttf"}) {
         io.Fonts->AddFontFromFileTTF(fallback, base_font_px, &merge);
     }
+    for (const LazyFontSpec& spec : lazy_font_specs) {
+        ImFontConfig watch;
+        watch.MergeMode = true;
+        watch.FontLoader = watch_loader();
+        watch.GlyphRanges = spec.ranges;
+        io.Fonts->AddFont(&watch);
+    }
     return true;
+}
+
+nlohmann::json lazy_fonts_state() {
+    auto state = nlohmann::json::object();
+    for (std::size_t i = 0; i < lazy_font_specs.size(); ++i) {
+        state[lazy_font_specs[i].file] = {{"status", to_string(lazy_fonts[i].status)},
+                                          {"error", lazy_fonts[i].error}};
+    }
+    return state;
 }
 
 void apply_theme(ThemeKind kind) {
@@ -143,6 +251,10 @@ ThemeKind current_theme() {
 
 const Palette& palette() {
     return current == ThemeKind::light ? light_palette : dark_palette;
+}
+
+unsigned font_generation() {
+    return merged_fonts;
 }
 
 } // namespace peddlenet::app

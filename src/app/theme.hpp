@@ -1,13 +1,16 @@
 // theme.hpp: PeddleNet's look: colours, rounding and spacing for phones, fonts from assets/.
-// Needs: an ImGui context; the fonts preloaded at /fonts by the build.
+// Needs: an ImGui context; the fonts preloaded at /fonts by the build; platform/font_loader.
 //  [X] Noto Sans with Hebrew, Arabic, symbol and emoji fallbacks merged in (ImGui 1.92 bakes
 //      glyphs on demand, so unused fallbacks cost only their bytes)
+//  [X] fonts too big for the first load (CJK) fetched the first time a character of theirs is
+//      drawn, then merged in and the text redrawn; boxes until then, and if the fetch fails
 //  [X] a dark and a light palette (the app follows prefers-color-scheme); every text colour
 //      reads at WCAG contrast >= 4.5:1 on the surface it is drawn on, buttons included
 //  [X] sizes in em so every DPR and zoom level looks the same
 #pragma once
 
 #include <imgui.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstddef>
 
@@ -18,6 +21,13 @@ inline constexpr float base_font_px = 18.0f;
 
 // Loads the fonts; false when the main font is missing (the app then falls back to ImGui's own).
 bool load_fonts();
+
+// The on-demand fonts for the automation API: {"cjk.ttf": {"status", "error"}}; status is idle
+// (not needed yet, or the last fetch failed: see error), loading, loaded or unreadable.
+nlohmann::json lazy_fonts_state();
+
+// Counts the fonts merged since start: text measured under another count has other widths now.
+unsigned font_generation();
 
 enum class ThemeKind { dark, light };
 
