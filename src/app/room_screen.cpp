@@ -215,10 +215,12 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
 
     if (messages.empty()) {
         ImGui::Dummy(em(0, 1.0f));
-        ImGui::PushTextWrapPos(0.0f);
+        ImGui::Indent(em(0.65f)); // the list has no padding of its own: inset like bubble text
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 2 * em(0.65f));
         ImGui::TextDisabled("No messages yet. Say hello! Messages go straight to the people in this "
                             "room, never through a server.");
         ImGui::PopTextWrapPos();
+        ImGui::Unindent(em(0.65f));
     }
 
     // Pass 1: where every message sits, from cached sizes only. A frame then draws just the rows
