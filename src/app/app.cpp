@@ -218,7 +218,7 @@ void App::draw_home() {
         notice_.clear();
         open_scanner();
     }
-    if (ImGui::SmallButton("Settings")) {
+    if (secondary_button("Settings", column)) { // a full-height touch target like the others
         notice_.clear();
         settings_screen_.open(*session_);
         screen_ = Screen::settings;
