@@ -6,6 +6,7 @@
 //  [X] text: insert, paste, IME compositions (committed text), Backspace on soft keyboards
 //  [X] window resize and visualViewport changes wake the render loop
 //  [X] preedit (uncommitted IME text) drawn at the ImGui field's caret; this field follows the caret
+//  [X] a tap elsewhere while composing commits the composition first (nothing typed is lost)
 
 var LibraryPeddleInput = {
   $PeddleInput: {
@@ -50,6 +51,14 @@ var LibraryPeddleInput = {
                         sourceOf[e.pointerType] || 0, e.timeStamp);
     }
     canvas.addEventListener('pointerdown', function (e) {
+      // A tap while composing commits the composition first, as native fields do: the browser
+      // commits on blur (compositionend, handled below), so the text reaches the field that is
+      // still active before the tap can move ImGui's focus elsewhere (the Send button, say).
+      // Focus returns at once: C++ sees no blur, the keyboard stays.
+      if (PeddleInput.composing) {
+        field.blur();
+        field.focus({ preventScroll: true });
+      }
       canvas.setPointerCapture(e.pointerId);
       // Keep focus where C++ put it: a click on the canvas must not blur the text field.
       e.preventDefault();

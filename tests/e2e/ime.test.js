@@ -110,3 +110,23 @@ test('the hidden input follows the caret along typed text', async (t) => {
   assert.ok(typed.focused);
   assert.deepEqual(page.problems, []);
 });
+
+test('tapping Send while composing commits the composition and sends it', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  t.after(() => context.close());
+  const page = await openApp(browser, server.url, { context });
+  await page.evaluate(() => window.peddlenet.setName('Kim'));
+  await page.evaluate(() => window.peddlenet.join('ime-tap'));
+  await page.mouse.click(120, 810); // the composer
+  await page.waitForFunction(() => document.activeElement === document.getElementById('text-input'),
+                             null, { timeout: 5000 });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Input.imeSetComposition', { text: 'hanabi', selectionStart: 6, selectionEnd: 6 });
+  await waitForState(page, (s) => s.preedit === 'hanabi', 5000);
+  await page.mouse.click(337, 810); // Send, with the composition still open
+  const sent = await waitForState(page, (s) => s.messages.length > 0, 5000);
+  await page.waitForTimeout(300); // a second message would be a duplicated commit
+  assert.deepEqual((await state(page)).messages.map((m) => m.text), ['hanabi']);
+  assert.equal(sent.preedit, '');
+  assert.deepEqual(page.problems, []);
+});
