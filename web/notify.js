@@ -15,9 +15,11 @@ var LibraryPeddleNotify = {
       var p = N.PERMISSION[Notification.permission];
       return p === undefined ? N.PERMISSION['default'] : p;
     },
-    // The active service worker's registration, or null (none, or not controlling yet).
+    // The page's service worker registration once it has an active worker, or null. Whether
+    // the worker controls this page yet does not matter for notifications (and Android has
+    // no page notifications to fall back on).
     registration: function () {
-      if (!('serviceWorker' in navigator) || !navigator.serviceWorker.controller) return Promise.resolve(null);
+      if (!('serviceWorker' in navigator)) return Promise.resolve(null);
       return navigator.serviceWorker.getRegistration().then(function (r) {
         return r && r.active && typeof r.showNotification === 'function' ? r : null;
       }, function () { return null; });

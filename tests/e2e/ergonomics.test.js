@@ -271,6 +271,11 @@ test('a message arriving while the page is hidden shows a notification; none whi
   const page = context.pages()[0];
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  const warnings = []; // the app logs a notification it could not show; printed on failure
+  page.on('console', (m) => {
+    if ((m.type() === 'warning' || m.type() === 'error') && !/GL Driver Message/.test(m.text())) warnings.push(m.text());
+  });
+  t.after(() => { if (warnings.length) console.log(`# page warnings: ${JSON.stringify(warnings)}`); });
   await page.goto(server.url);
   await page.waitForFunction(() => window.peddlenet !== undefined, null, { timeout: 30000 });
   await page.evaluate(() => window.peddlenet.ready);
