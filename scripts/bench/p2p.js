@@ -17,7 +17,7 @@
 // the machine's real interfaces.
 'use strict';
 const path = require('node:path');
-const { startServer, launchBrowser, openApp } = require(path.join(__dirname, '../../tests/e2e/harness'));
+const { startServer, launchBrowser, openApp, state } = require(path.join(__dirname, '../../tests/e2e/harness'));
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -37,7 +37,6 @@ function quantile(values, q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 0) : 'n/a');
-const state = (page) => page.evaluate(() => window.peddlenet.state());
 
 async function waitFor(page, fn, arg, timeout = 20000, polling = 5) {
   await page.waitForFunction(fn, arg, { timeout, polling });

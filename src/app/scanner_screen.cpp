@@ -2,6 +2,7 @@
 #include "app/scanner_screen.hpp"
 
 #include "app/widgets.hpp"
+#include "platform/webgl_renderer.hpp"
 #include "qr/qr.hpp"
 
 #include <GLES3/gl3.h>
@@ -173,14 +174,7 @@ void ScannerScreen::draw_preview(float width, float height) {
     dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(0, 0, 0, 255), em(0.4f));
 
     // A lost and restored WebGL context invalidates every texture: make a fresh one then.
-    if (texture_ == 0 || !glIsTexture(texture_)) {
-        glGenTextures(1, &texture_);
-        glBindTexture(GL_TEXTURE_2D, texture_);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    }
+    if (texture_ == 0 || !glIsTexture(texture_)) texture_ = platform::create_texture();
     int video_w = 0, video_h = 0;
     if (camera_.update_preview(texture_, video_w, video_h) && video_w > 0 && video_h > 0) {
         // Fitted whole (letterboxed): the person sees exactly what the decoder sees.

@@ -212,14 +212,18 @@ bool ChatSession::enter(const std::string& room) {
     const std::uint64_t generation = ++restore_generation_;
     platform::history_get(history_key(room), [this, generation](std::optional<std::string> stored) {
         if (generation != restore_generation_) return; // left (or switched) meanwhile
-        restoring_ = false;
         nlohmann::json json = stored ? nlohmann::json::parse(*stored, nullptr, false) : nlohmann::json();
         if (json.is_discarded()) json = nullptr; // unreadable: start afresh rather than stay stuck
         merging_stored_ = true;
-        engine_.restore_history(json);
-        engine_.restore_history(read_unsaved(*engine_.room())); // sent just before a reload
+        const ChatLog::MergeResult stored_result = engine_.restore_history(json);
+        const nlohmann::json unsaved = read_unsaved(*engine_.room()); // sent just before a reload
+        const bool backed_up = !unsaved["messages"].empty();
+        if (backed_up) engine_.restore_history(unsaved);
         merging_stored_ = false;
-        save_now(); // the backup, and whatever arrived during the read, into IndexedDB
+        // Still restoring until here, so merging what was just read schedules no write of it.
+        // Write back only when IndexedDB lacks something: the backup, or what arrived during the read.
+        restoring_ = false;
+        if (backed_up || engine_.messages().size() > stored_result.added) save_now();
         platform::refresh();
     });
     return true;

@@ -24,4 +24,8 @@ void renderer_render(ImDrawData* draw_data);
 // After the browser restored a lost context: the old GL objects are gone, make new ones.
 bool renderer_recreate();
 
+// A new 2D texture, bound, sampled linearly and clamped at the edges (what ImGui's textures and
+// the camera preview need); its GL name goes into ImTextureRef as the ImTextureID.
+unsigned create_texture();
+
 } // namespace peddlenet::platform

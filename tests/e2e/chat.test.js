@@ -3,7 +3,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, launchBrowser, openApp, screenshot, waitForState } = require('./harness');
+const { startServer, launchBrowser, openApp, screenshot, waitForState, state, send } = require('./harness');
 
 let server, browser;
 test.before(async () => {
@@ -15,8 +15,6 @@ test.after(async () => {
   await server?.stop();
 });
 
-const state = (page) => page.evaluate(() => window.peddlenet.state());
-const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
 
 async function joinAll(pages, names, room) {
   for (let i = 0; i < pages.length; ++i) {

@@ -7,7 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { WEB_ROOT, startServer, launchBrowser, openApp, screenshot, waitForState } = require('./harness');
+const { WEB_ROOT, startServer, launchBrowser, openApp, screenshot, waitForState, state, send } = require('./harness');
 const { readBuild, countingProxy, waitForController, waitForSavedText } = require('./pwa_support');
 const { decodePng } = require('./png');
 
@@ -25,8 +25,6 @@ test.after(async () => {
   await server?.stop();
 });
 
-const state = (page) => page.evaluate(() => window.peddlenet.state());
-const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
 const fontStatus = async (page) => (await state(page)).fonts['cjk.ttf'];
 
 // A phone-sized context; `worker` false keeps the service worker out (page.route then sees

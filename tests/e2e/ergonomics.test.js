@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { startServer, launchBrowser, openApp, screenshot, waitForState } = require('./harness');
+const { startServer, launchBrowser, openApp, screenshot, waitForState, state } = require('./harness');
 const { CHROMIUM_ARGS, waitForController } = require('./pwa_support');
 const { decodePng } = require('./png');
 
@@ -26,7 +26,6 @@ test.after(async () => {
 });
 
 const PHONE = { width: 390, height: 844 };
-const state = (page) => page.evaluate(() => window.peddlenet.state());
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // WCAG 2 relative luminance and contrast ratio of two [r, g, b] colours.

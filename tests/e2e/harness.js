@@ -104,4 +104,10 @@ async function waitForState(page, predicate, timeoutMs = 10000, arg) {
   return page.evaluate(() => window.peddlenet.state());
 }
 
-module.exports = { ROOT, WEB_ROOT, ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, freePort };
+// The automation API's state() and send(), called in the page.
+const state = (page) => page.evaluate(() => window.peddlenet.state());
+const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
+
+module.exports = {
+  ROOT, WEB_ROOT, ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, freePort, state, send,
+};

@@ -3,7 +3,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, launchBrowser, openApp, screenshot, waitForState } = require('./harness');
+const { startServer, launchBrowser, openApp, screenshot, waitForState, state } = require('./harness');
 const { decodePng } = require('./png');
 
 let server, browser;
@@ -16,7 +16,6 @@ test.after(async () => {
   await server?.stop();
 });
 
-const state = (page) => page.evaluate(() => window.peddlenet.state());
 
 // The hidden text input's box in CSS px: C++ keeps it over the active field's caret.
 const hiddenInputBox = (page) => page.evaluate(() => {

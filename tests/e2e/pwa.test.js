@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const { startServer, launchBrowser, openApp, screenshot, waitForState, freePort } = require('./harness');
+const { startServer, launchBrowser, openApp, screenshot, waitForState, freePort, state } = require('./harness');
 const { readBuild, assembleTwoBuilds, countingProxy, launchProfile, waitForController, waitForSavedText, inkStats } =
   require('./pwa_support');
 const { decodePng } = require('./png');
@@ -31,7 +31,6 @@ test.after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const state = (page) => page.evaluate(() => window.peddlenet.state());
 
 async function newContext(t) {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });

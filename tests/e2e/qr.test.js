@@ -10,7 +10,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState } = require('./harness');
+const { ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, state } = require('./harness');
 const { decodePng } = require('./png');
 const { qrFrame, writeY4m } = require('./qr_media');
 
@@ -26,7 +26,6 @@ test.after(async () => {
   await server?.stop();
 });
 
-const state = (page) => page.evaluate(() => window.peddlenet.state());
 
 // Closes what a test opened, pass or fail.
 function cleanup(t, ...things) {
