@@ -3,7 +3,7 @@
 
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
-#include "core/protocol.hpp"
+#include "core/signaling_protocol.hpp"
 #include "core/chat_log.hpp"
 #include "core/invite.hpp"
 #include "core/room_name.hpp"

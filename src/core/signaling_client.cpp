@@ -101,9 +101,7 @@ void SignalingClient::on_message(std::string_view text) {
             } else if constexpr (std::is_same_v<T, protocol::PeerLeft>) {
                 if (joined_) engine_.on_peer_left(m.peer);
             } else if constexpr (std::is_same_v<T, protocol::SignalFrom>) {
-                if (!joined_) return;
-                nlohmann::json data = nlohmann::json::parse(m.data, nullptr, false);
-                if (!data.is_discarded()) engine_.on_signal(m.from, data);
+                if (joined_) engine_.on_signal(m.from, m.data); // already parsed, an object
             } else if constexpr (std::is_same_v<T, protocol::Pong>) {
                 // last_heard_ms_ is already updated: that is all a pong is for.
             } else if constexpr (std::is_same_v<T, protocol::ServerError>) {

@@ -1,7 +1,7 @@
 // signaling_client.hpp: the app's side of the signaling server: one WebSocket, the room join,
 // reconnection with backoff, and the server's events turned into RoomEngine calls.
-// Needs: core/protocol.hpp (wire format), core/room_engine.hpp, core/backoff.hpp. Platform-free:
-// the socket is an interface (browser binding or test fake), time is injected.
+// Needs: core/signaling_protocol.hpp (wire format), core/room_engine.hpp, core/backoff.hpp.
+// Platform-free: the socket is an interface (browser binding or test fake), time is injected.
 //  [X] status offline / connecting / online; reconnect with capped exponential backoff + jitter
 //  [X] the current room is (re)joined on every connection, so a server restart heals by itself
 //  [X] joined / peer-joined / peer-rejoined / peer-left / signal forwarded to the engine
@@ -10,8 +10,8 @@
 #pragma once
 
 #include "core/backoff.hpp"
-#include "core/protocol.hpp"
 #include "core/random.hpp"
+#include "core/signaling_protocol.hpp"
 
 #include <functional>
 #include <optional>

@@ -1,12 +1,12 @@
 // metrics.hpp: counters and gauges of the server, rendered in Prometheus text format 0.0.4.
-// Needs: core/protocol.hpp (error slugs label the error counter).
+// Needs: core/signaling_protocol.hpp (error slugs label the error counter).
 //  [X] gauges: open WebSocket connections, rooms, peers (incl. those in their grace period)
 //  [X] counters: connections accepted, messages received / relayed, errors by code,
 //      slow clients dropped, HTTP responses by status class
 //  [X] process: resident memory, CPU seconds, open file descriptors (from /proc)
 #pragma once
 
-#include "core/protocol.hpp"
+#include "core/signaling_protocol.hpp"
 
 #include <array>
 #include <cstdint>

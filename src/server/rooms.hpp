@@ -1,7 +1,7 @@
 // rooms.hpp: the room model. Who is in which room, joins, rejoins after a refresh, grace
 // periods, and relaying signals between members of one room. No sockets: a connection is
 // an Outlet, so the model is unit-tested with recording fakes.
-// Needs: core/protocol.hpp, server/config.hpp (limits), server/metrics.hpp (gauges, counters).
+// Needs: server/frame_scanner.hpp (message types), server/config.hpp (limits), server/metrics.hpp (gauges, counters).
 //  [X] join -> `joined` (the others) to the joiner, `peer-joined` to the others
 //  [X] the same peer id joining again replaces the old socket; others get `peer-rejoined`,
 //      never peer-left + peer-joined (also during the grace period)
@@ -10,7 +10,7 @@
 //  [X] limits: peers per room, rooms per server; empty rooms are deleted
 #pragma once
 
-#include "core/protocol.hpp"
+#include "server/frame_scanner.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 

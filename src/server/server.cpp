@@ -14,7 +14,7 @@
 //   the room model, which may be iterating members when it hands a frame to a connection.
 #include "server/server.hpp"
 
-#include "core/protocol.hpp"
+#include "server/frame_scanner.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/rate_limiter.hpp"

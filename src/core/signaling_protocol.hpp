@@ -1,14 +1,18 @@
-// protocol.hpp: the signaling wire protocol, version 1 (JSON text frames on WebSocket /ws).
-// Shared by the native server and the wasm client; docs/PROTOCOL.md is the prose version.
-// Needs: core/text.hpp (UTF-8 and id rules), nlohmann/json (client-side parsing only).
+// signaling_protocol.hpp: the signaling wire protocol, version 1 (JSON text frames on WebSocket
+// /ws): message types, builders and the client's parser. docs/PROTOCOL.md is the prose version.
+// Shared by the native server (error codes, field rules, the builders it answers with) and the
+// wasm client; the server's own frame scanner lives in server/frame_scanner.hpp.
+// Needs: core/text.hpp (UTF-8 and id rules), nlohmann/json (client-side parsing).
 // Never throws: wasm builds run without exception support, and hostile input is normal here.
-//  [X] server side: parse client frames (join, signal, leave, ping) into typed structs, with a
-//      stable error slug and a human sentence for every refusal; a single-pass strict JSON
-//      scanner that keeps `data` as the sender's exact bytes (no DOM, no re-serialization)
+//  [X] stable error slugs with a human sentence for every refusal (Problem)
+//  [X] field rules for ids and display names, shared by the server and the app's forms
 //  [X] server side: build joined, peer-joined, peer-left, peer-rejoined, signal, pong, error
-//  [X] client side: build join, signal, leave, ping; parse every server frame
+//  [X] client side: build join, signal, leave, ping; parse every server frame, `data` handed on
+//      as a parsed JSON object (no dump and re-parse)
 //  [X] unknown fields are ignored (later versions may add fields), unknown types are refused
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -26,11 +30,6 @@ inline constexpr int version = 1;
 // Display names: 1..32 code points of valid UTF-8 without control characters; long enough for
 // "First Last", short enough to fit a phone's peer list row.
 inline constexpr std::size_t max_name_chars = 32;
-
-// Nesting levels accepted in a frame (the frame object itself is level 1). SDP and ICE payloads
-// are 2-3 levels deep; a hard cap keeps the recursive scanner's stack bounded against hostile
-// input such as 100k opening brackets.
-inline constexpr std::size_t max_json_depth = 32;
 
 // Stable error slugs; the text spelling is the wire format (see slug()).
 enum class ErrorCode : std::uint8_t {
@@ -70,27 +69,14 @@ template <class T> struct Parsed {
     bool ok() const { return value.has_value(); }
 };
 
-// ---- client -> server ------------------------------------------------------------------------
-
-struct Join {
-    std::string room; // 1..64 of [A-Za-z0-9_-]
-    std::string peer; // 1..64 of [A-Za-z0-9_-]; the same id joining again is a refresh
-    std::string name; // see max_name_chars
-};
-struct Signal {
-    std::string to;   // peer id in the sender's room
-    std::string data; // a JSON object, exactly the bytes the sender wrote
-};
-struct Leave {};
-struct Ping {};
-using ClientMessage = std::variant<Join, Signal, Leave, Ping>;
-
-// Parses one client frame. Never throws; every refusal carries a slug and a sentence.
-Parsed<ClientMessage> parse_client(std::string_view text);
-
-// Field rules, shared by parse_client and the app's forms. nullopt when acceptable.
+// Field rules, shared by the server's parser and the app's forms. nullopt when acceptable.
 std::optional<Problem> check_id(std::string_view field, std::string_view value);
 std::optional<Problem> check_name(std::string_view name);
+
+// Short, printable echo of received text for error messages (at most 32 characters, then "...").
+std::string echo(std::string_view s);
+
+// ---- client -> server (builders; the server parses with server/frame_scanner.hpp) -----------
 
 std::string build_join(std::string_view room, std::string_view peer, std::string_view name);
 // `data_json` must be the text of a JSON object (e.g. nlohmann::json::dump()).
@@ -123,7 +109,7 @@ struct PeerRejoined {
 };
 struct SignalFrom {
     std::string from;
-    std::string data; // JSON object text
+    nlohmann::json data; // always an object
 };
 struct Pong {};
 struct ServerError {
@@ -142,6 +128,7 @@ std::string build_joined(std::string_view room, std::string_view peer,
 std::string build_peer_joined(std::string_view peer, std::string_view name);
 std::string build_peer_left(std::string_view peer);
 std::string build_peer_rejoined(std::string_view peer, std::string_view name);
+// `data_json` is relayed as is: the exact bytes the sender wrote.
 std::string build_signal_from(std::string_view from, std::string_view data_json);
 std::string build_pong();
 std::string build_error(ErrorCode code, std::string_view message);

@@ -1,0 +1,80 @@
+// Signaling protocol (core/signaling_protocol.hpp): error slugs, the server's builders as the
+// client parses them, malformed server frames, JSON string escaping.
+#include "core/signaling_protocol.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace peddlenet::protocol;
+using nlohmann::json;
+
+namespace {
+
+template <class T> T server_as(std::string_view text) {
+    auto r = parse_server(text);
+    INFO(text << " -> " << r.problem.message);
+    REQUIRE(r.ok());
+    REQUIRE(std::holds_alternative<T>(*r.value));
+    return std::get<T>(*r.value);
+}
+
+} // namespace
+
+TEST_CASE("error slugs round-trip and are stable", "[protocol]") {
+    CHECK(slug(ErrorCode::bad_json) == "bad-json");
+    CHECK(slug(ErrorCode::too_large) == "too-large");
+    CHECK(slug(ErrorCode::no_such_peer) == "no-such-peer");
+    CHECK(slug(ErrorCode::server_full) == "server-full");
+    for (std::size_t i = 0; i < error_code_count; ++i) {
+        const auto code = static_cast<ErrorCode>(i);
+        CHECK(error_code_from_slug(slug(code)) == code);
+    }
+    CHECK_FALSE(error_code_from_slug("no-such-thing").has_value());
+}
+
+TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") {
+    const std::vector<PeerInfo> others = {{"a", "Ann"}, {"b", "Bob \"B\"\n"}};
+    const auto joined = server_as<Joined>(build_joined("r", "me", others));
+    CHECK(joined.room == "r");
+    CHECK(joined.peer == "me");
+    CHECK(joined.peers == others);
+    CHECK(server_as<Joined>(build_joined("r", "me", {})).peers.empty());
+
+    const auto pj = server_as<PeerJoined>(build_peer_joined("a", "Ann"));
+    CHECK((pj.peer == "a" && pj.name == "Ann"));
+    CHECK(server_as<PeerLeft>(build_peer_left("a")).peer == "a");
+    const auto pr = server_as<PeerRejoined>(build_peer_rejoined("a", "Ann"));
+    CHECK((pr.peer == "a" && pr.name == "Ann"));
+    const auto sf = server_as<SignalFrom>(build_signal_from("a", R"({"x":[1,2]})"));
+    CHECK(sf.from == "a");
+    CHECK(sf.data == json::parse(R"({"x":[1,2]})")); // handed on parsed
+    CHECK(sf.data.is_object());
+    server_as<Pong>(build_pong());
+    const auto e = server_as<ServerError>(build_error(ErrorCode::room_full, "room \"r\" is full"));
+    CHECK(e.code == "room-full");
+    CHECK(e.message == "room \"r\" is full");
+
+    // exact wire shapes pinned by the issue
+    CHECK(build_peer_left("a") == R"({"type":"peer-left","peer":"a"})");
+    CHECK(build_signal_from("a", "{}") == R"({"type":"signal","from":"a","data":{}})");
+    CHECK(build_pong() == R"({"type":"pong"})");
+}
+
+TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
+    CHECK_FALSE(parse_server("nope").ok());
+    CHECK_FALSE(parse_server("[]").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p"})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p","peers":[{"peer":1}]})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"signal","from":"a","data":3})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"peer-left"})").ok());
+    CHECK(parse_server(R"({"type":"mystery"})").problem.code == ErrorCode::bad_type);
+    // unknown error slugs from a newer server are kept as text
+    CHECK(server_as<ServerError>(R"({"type":"error","code":"new-thing"})").code == "new-thing");
+}
+
+TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
+    std::string out;
+    append_json_string(out, std::string("a\"b\\c\n\x01\x1f", 8));
+    CHECK(out == R"("a\"b\\c\n\u0001\u001f")");
+    CHECK(json::parse(out).get<std::string>() == std::string("a\"b\\c\n\x01\x1f", 8));
+}
