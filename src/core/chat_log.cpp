@@ -1,6 +1,8 @@
 // chat_log.cpp: see chat_log.hpp.
 #include "core/chat_log.hpp"
 
+#include "core/base64url.hpp"
+#include "core/crypto.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
@@ -76,8 +78,10 @@ Checked check_chat_name(std::string_view raw) {
 }
 
 json chat_message_to_json(const ChatMessage& m) {
-    return json{{"id", m.id},     {"from", m.from},     {"name", m.name},
-                {"text", m.text}, {"ts", m.ts_ms},      {"lamport", m.lamport}};
+    json j{{"id", m.id},     {"from", m.from}, {"name", m.name},
+           {"text", m.text}, {"ts", m.ts_ms},  {"lamport", m.lamport}};
+    if (!m.sig.empty()) j["sig"] = m.sig;
+    return j;
 }
 
 std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* why) {
@@ -102,6 +106,12 @@ std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* wh
     if (!ts) return refuse("bad ts");
     const auto lamport = read_uint(j, "lamport");
     if (!lamport || *lamport == 0) return refuse("bad lamport");
+    const std::string* sig = nullptr;
+    if (j.contains("sig")) {
+        sig = read_string(j, "sig");
+        const auto raw = sig ? base64url_decode(*sig) : std::nullopt;
+        if (!raw || raw->size() != ed25519_signature_bytes) return refuse("bad sig");
+    }
 
     ChatMessage m;
     m.id = *id;
@@ -110,6 +120,7 @@ std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* wh
     m.text = std::move(checked_text.value);
     m.ts_ms = static_cast<std::int64_t>(*ts);
     m.lamport = *lamport;
+    if (sig) m.sig = *sig;
     return m;
 }
 
@@ -164,6 +175,13 @@ bool ChatLog::mark_sent(std::string_view id) {
     return true;
 }
 
+bool ChatLog::set_signature(std::string_view id, std::string sig) {
+    ChatMessage* m = find_mutable(id);
+    if (!m || !m->sig.empty()) return false;
+    m->sig = std::move(sig);
+    return true;
+}
+
 bool ChatLog::mark_acked(std::string_view id, std::string_view peer) {
     ChatMessage* m = find_mutable(id);
     if (!m) return false;
@@ -209,7 +227,9 @@ ChatLog::MergeResult ChatLog::merge_storage_json(const json& doc) {
             continue;
         }
         const std::string id = m->id;
+        std::string sig = m->sig;
         if (add(std::move(*m)) == AddResult::added) ++r.added;
+        else if (!sig.empty()) set_signature(id, std::move(sig)); // the backup was not signed yet
         const auto sent = item.find("sent");
         if (sent != item.end() && sent->is_boolean() && sent->get<bool>()) mark_sent(id);
         const auto acked = item.find("acked");

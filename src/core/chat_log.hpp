@@ -8,6 +8,7 @@
 //  [X] delivery bookkeeping for own messages: sent (on some data channel) and acked-by peers
 //  [X] text rule: invalid UTF-8 repaired to U+FFFD, then 1..4096 bytes, with a sentence on refusal
 //  [X] storage form (JSON for IndexedDB) in and out, validated like network input
+//  [X] the author's signature travels and is stored with the message, so anyone may relay it
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,10 @@ struct ChatMessage {
     std::string text;          // valid UTF-8, 1..max_text_bytes bytes, shown literally
     std::int64_t ts_ms = 0;    // author's wall clock, ms since 1970: for display, never for order
     std::uint64_t lamport = 0; // Lamport clock, 1..max_json_integer: the order key
+    // base64url Ed25519 signature by `from` (a peer key id) over message_signing_payload (all of
+    // the above and the room id). Empty only for history stored before messages were signed,
+    // which is shown but never relayed.
+    std::string sig;
     // Local bookkeeping, meaningful for own messages only; stored, never sent on the wire.
     bool sent = false;                 // handed to at least one open data channel
     std::vector<std::string> acked_by; // peers that confirmed having it; sorted, unique
@@ -61,7 +66,7 @@ Checked check_chat_text(std::string_view raw);
 // Repairs invalid UTF-8, then requires 1..max_chat_name_chars code points and no control chars.
 Checked check_chat_name(std::string_view raw);
 
-// One message as JSON: {"id","from","name","text","ts","lamport"}; the same shape on the wire
+// One message as JSON: {"id","from","name","text","ts","lamport","sig"}; the same shape on the wire
 // (inside peer frames) and in storage (which adds "sent" and "acked").
 nlohmann::json chat_message_to_json(const ChatMessage& m);
 // The inverse, validating every field (ids, name and text rules, integer ranges). Unknown fields
@@ -103,6 +108,8 @@ public:
     // Delivery bookkeeping; each returns true when it changed something.
     bool mark_sent(std::string_view id);
     bool mark_acked(std::string_view id, std::string_view peer);
+    // Sets the signature of a message that has none yet (own messages are signed after compose).
+    bool set_signature(std::string_view id, std::string sig);
 
     // Storage form: {"v":1,"lamport":N,"messages":[{...message..., "sent":bool, "acked":[ids]}]}.
     // Every string in it is valid UTF-8, so nlohmann's dump() cannot throw on it.

@@ -1,7 +1,10 @@
 // peer_protocol.cpp: see peer_protocol.hpp.
 #include "core/peer_protocol.hpp"
 
+#include "core/base64url.hpp"
+#include "core/crypto.hpp"
 #include "core/text.hpp"
+#include "core/trust.hpp"
 
 #include <utility>
 
@@ -37,6 +40,15 @@ std::optional<std::uint64_t> read_counter(const json& frame) {
     return n;
 }
 
+// A base64url field that must decode to exactly `bytes` bytes.
+std::optional<std::string> read_bytes(const json& frame, const char* key, std::size_t bytes) {
+    const auto it = frame.find(key);
+    if (it == frame.end() || !it->is_string()) return std::nullopt;
+    auto raw = base64url_decode(it->get_ref<const std::string&>());
+    if (!raw || raw->size() != bytes) return std::nullopt;
+    return raw;
+}
+
 } // namespace
 
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why) {
@@ -51,6 +63,12 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
     if (type_it == frame.end() || !type_it->is_string()) return refuse("no type");
     const std::string& type = type_it->get_ref<const std::string&>();
 
+    if (type == "auth") {
+        auto mac = read_bytes(frame, "mac", sha256_bytes);
+        auto sig = read_bytes(frame, "sig", ed25519_signature_bytes);
+        if (!mac || !sig) return refuse("bad auth");
+        return AuthFrame{std::move(*mac), std::move(*sig)};
+    }
     if (type == "hello") {
         const auto v = frame.find("v");
         if (v == frame.end() || !v->is_number_unsigned() || v->get<std::uint64_t>() == 0)
@@ -65,6 +83,8 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
         std::string reason;
         std::optional<ChatMessage> message = chat_message_from_json(*m, &reason);
         if (!message) return refuse(reason);
+        if (message->sig.empty()) return refuse("unsigned message");
+        if (!is_peer_key_id(message->from)) return refuse("author is not a key");
         return ChatFrame{std::move(*message), type == "sync"};
     }
     if (type == "ack") {
@@ -79,6 +99,13 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
         return PongFrame{*n};
     }
     return refuse("unknown type");
+}
+
+std::string build_auth_frame(const AuthFrame& auth) {
+    return dump(json{{"type", "auth"},
+                     {"v", peer_protocol_version},
+                     {"mac", base64url_encode(auth.mac)},
+                     {"sig", base64url_encode(auth.sig)}});
 }
 
 std::string build_hello_frame(const std::vector<std::string>& have) {

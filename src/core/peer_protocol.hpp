@@ -8,14 +8,18 @@
 //  [X] sync: a message relayed during reconciliation, any author (see RoomEngine for what is accepted)
 //  [X] ack: "I hold these message ids" -> delivered N of M at the author
 //  [X] ping / pong: round-trip time per link
+//  [X] auth: the link's proof of room membership and identity, the first frame each side sends
+//      (see RoomEngine "Link proof"); msg and sync carry the author's signature
 //
 // Frames, one JSON object per data channel message:
+//   {"type":"auth","v":2,"mac":"<base64url 32 bytes>","sig":"<base64url 64 bytes>"}
 //   {"type":"hello","v":1,"have":["<id>", ...]}                      at most 500 ids
-//   {"type":"msg","message":{"id","from","name","text","ts","lamport"}}
+//   {"type":"msg","message":{"id","from","name","text","ts","lamport","sig"}}
 //   {"type":"sync","message":{...same shape...}}
 //   {"type":"ack","ids":["<id>", ...]}                               1..500 ids
 //   {"type":"ping","n":<uint>}   {"type":"pong","n":<uint echoed>}
-// The message object is chat_message_to_json's shape. Unknown fields are ignored, unknown types
+// The message object is chat_message_to_json's shape; on the wire `from` must be a peer key id
+// and `sig` is required (RoomEngine verifies it before storing). Unknown fields are ignored, unknown types
 // and every rule break drop the whole frame.
 #pragma once
 
@@ -32,7 +36,7 @@
 namespace peddlenet {
 
 // Version announced in hello; a later version may read it to stay compatible with this one.
-inline constexpr int peer_protocol_version = 1;
+inline constexpr int peer_protocol_version = 2;
 // Largest frame accepted, in bytes: a chat frame is at most ~30 KiB (4 KiB of text escaped
 // as \u00XX) and a hello ~34 KiB (500 ids of 64 chars); 64 KiB stays under every browser's
 // SCTP message limit.
@@ -42,6 +46,10 @@ inline constexpr std::size_t max_sync_messages = 500;
 // Ids per ack frame.
 inline constexpr std::size_t max_ack_ids = 500;
 
+struct AuthFrame {
+    std::string mac; // raw 32 bytes: HMAC-SHA-256 under the room's proof key
+    std::string sig; // raw 64 bytes: Ed25519 by the sender's identity key
+};
 struct HelloFrame {
     std::vector<std::string> have; // valid ids, at most max_sync_messages
 };
@@ -58,12 +66,13 @@ struct PingFrame {
 struct PongFrame {
     std::uint64_t n = 0;
 };
-using PeerFrame = std::variant<HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame>;
+using PeerFrame = std::variant<AuthFrame, HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame>;
 
 // Parses one data channel message; nullopt (and a reason in `why`) when it breaks any rule.
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why = nullptr);
 
 // Builders; their output always parses back with parse_peer_frame.
+std::string build_auth_frame(const AuthFrame& auth);
 std::string build_hello_frame(const std::vector<std::string>& have);
 std::string build_chat_frame(const ChatMessage& m, bool relayed);
 std::string build_ack_frame(const std::vector<std::string>& ids);

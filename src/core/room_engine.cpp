@@ -8,6 +8,7 @@
 //  [SECTION] data channel frames
 #include "core/room_engine.hpp"
 
+#include "core/base64url.hpp"
 #include "core/identity.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/text.hpp"
@@ -30,6 +31,14 @@ std::string_view to_string(LinkState v) {
 
 std::ostream& operator<<(std::ostream& os, LinkState v) { return os << to_string(v); }
 
+std::string_view to_string(ProofState v) {
+    constexpr std::array<std::string_view, 3> names = {"pending", "ok", "failed"};
+    const auto i = static_cast<std::size_t>(v);
+    return i < names.size() ? names[i] : std::string_view("unknown");
+}
+
+std::ostream& operator<<(std::ostream& os, ProofState v) { return os << to_string(v); }
+
 std::string_view to_string(DeliveryState v) {
     constexpr std::array<std::string_view, 4> names = {"received", "queued", "sent", "delivered"};
     const auto i = static_cast<std::size_t>(v);
@@ -42,22 +51,27 @@ std::string_view to_string(DeliveryState v) {
 
 struct RoomEngine::Link {
     Link(RtcTransport& rtc, const std::string& peer, bool polite,
-         PerfectNegotiation::SignalSink sink, std::string display_name, std::string link_session,
-         bool is_newcomer)
+         PerfectNegotiation::SignalSink sink, std::string display_name, std::string peer_session,
+         std::uint64_t link_serial)
         : name(std::move(display_name)), negotiation(rtc, peer, polite, std::move(sink)),
-          session(std::move(link_session)), newcomer(is_newcomer) {}
+          remote_session(std::move(peer_session)), serial(link_serial) {}
 
     std::string name;
     PerfectNegotiation negotiation;
-    // Signal envelope (see the header): our id for this connection, the peer's once known,
-    // our role, and what an incumbent holds back until the newcomer announced itself.
-    std::string session;
-    bool newcomer;
-    std::string remote_session;
-    std::vector<json> held;
+    std::string remote_session; // the server's name for the peer's connection (signal envelope)
+    std::uint64_t serial;       // tells this link from a later one to the same peer
+    bool refused = false;       // proof failed: no connection, nothing accepted
     bool channel_open = false;
     bool channel_closed = false; // it was open once and closed since
     PeerConnectionState connection = PeerConnectionState::new_;
+    // Link proof, reset at every channel opening.
+    ProofState proof = ProofState::pending;
+    double opened_at = 0.0;
+    std::optional<std::string> local_fp, remote_fp; // normalized, once the transport told us
+    std::optional<AuthFrame> their_auth;
+    bool proof_sent = false;
+    bool checking = false;
+    std::vector<std::string> unproven; // frames that arrived before the proof was checked
     // Reconciliation, reset at every channel opening.
     bool hello_answered = false;
     bool hello_deferred = false;        // ours, until the stored history is restored
@@ -75,7 +89,13 @@ RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
     return it == links_.end() ? nullptr : it->second.get();
 }
 
-void RoomEngine::open_link(const std::string& peer, const std::string& name, bool newcomer) {
+RoomEngine::Link* RoomEngine::live_link(const std::string& peer, std::uint64_t serial) {
+    Link* link = find_link(peer);
+    return link && link->serial == serial && !link->refused ? link : nullptr;
+}
+
+void RoomEngine::open_link(const std::string& peer, const std::string& name,
+                           const std::string& session) {
     close_link(peer);
     if (links_.size() >= max_room_links) {
         if (callbacks_.error) callbacks_.error(peer, "room is over the link limit; peer ignored");
@@ -84,10 +104,17 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name, boo
     Checked checked_name = check_chat_name(name);
     auto sink = [this, peer](const json& data) { send_signal(peer, data); };
     auto link = std::make_unique<Link>(rtc_, peer, is_polite(self_, peer), std::move(sink),
-                                       checked_name.ok() ? checked_name.value : peer,
-                                       make_random_id(random_), newcomer);
+                                       checked_name.ok() ? checked_name.value : peer, session,
+                                       ++link_serial_);
+    const auto refused = refused_.find(peer);
+    if (refused != refused_.end()) {
+        // Refused earlier in this visit: shown, never connected again (no retry loop).
+        link->refused = true;
+        link->proof = ProofState::failed;
+        links_.emplace(peer, std::move(link));
+        return;
+    }
     links_.emplace(peer, std::move(link));
-    if (newcomer) send_signal(peer, json::object()); // the announce: {"session": ...}
     rtc_.create_connection(peer);
 }
 
@@ -95,40 +122,18 @@ void RoomEngine::send_signal(const std::string& peer, json data) {
     Link* link = find_link(peer);
     // Signals only go out while joined: after a socket loss, whatever the old links still emit
     // would reach the peer's fresh connections once we re-join (every link is rebuilt then).
-    if (!link || !joined_ || !callbacks_.send_signal) return;
-    data["session"] = link->session;
-    if (!link->remote_session.empty()) {
-        data["to_session"] = link->remote_session;
-    } else if (!link->newcomer) {
-        // An incumbent speaks only to the newcomer's announced connection: until then its
-        // signals wait (the announce is the newcomer's first signal, so the wait is short).
-        if (link->held.size() < max_held_signals) link->held.push_back(std::move(data));
-        return;
-    }
+    if (!link || link->refused || !joined_ || !callbacks_.send_signal) return;
+    data["session"] = session_;
+    data["to_session"] = link->remote_session;
     callbacks_.send_signal(peer, data);
 }
 
 // Checks the envelope of a signal for `link`; false when it belongs to another connection.
-bool RoomEngine::accept_envelope(const std::string& peer, Link& link, const json& data) {
+bool RoomEngine::accept_envelope(const Link& link, const json& data) const {
     const auto session = data.find("session");
     const auto to = data.find("to_session");
-    if (session == data.end() || !session->is_string() ||
-        !is_valid_id(session->get_ref<const std::string&>()))
-        return false;
-    if (to != data.end() && (!to->is_string() || *to != link.session)) return false;
-    if (link.newcomer && to == data.end()) return false; // sent before the peer knew this link
-    const std::string& theirs = session->get_ref<const std::string&>();
-    if (link.remote_session.empty()) {
-        link.remote_session = theirs;
-        std::vector<json> held = std::move(link.held);
-        link.held.clear();
-        for (json& d : held) {
-            d["to_session"] = theirs;
-            if (joined_ && callbacks_.send_signal) callbacks_.send_signal(peer, d);
-        }
-        return true;
-    }
-    return theirs == link.remote_session;
+    return session != data.end() && to != data.end() && session->is_string() &&
+           to->is_string() && *session == link.remote_session && *to == session_;
 }
 
 void RoomEngine::close_link(const std::string& peer) {
@@ -147,7 +152,10 @@ LinkState RoomEngine::state_of(const Link& link) const {
     const bool broken = link.connection == PeerConnectionState::disconnected ||
                         link.connection == PeerConnectionState::failed ||
                         link.connection == PeerConnectionState::closed;
-    if (link.channel_open) return broken ? LinkState::closed : LinkState::open;
+    if (link.refused || link.proof == ProofState::failed) return LinkState::closed;
+    if (link.channel_open && link.proof == ProofState::ok)
+        return broken ? LinkState::closed : LinkState::open;
+    if (link.channel_open) return broken ? LinkState::closed : LinkState::connecting;
     if (link.channel_closed || link.connection == PeerConnectionState::failed ||
         link.connection == PeerConnectionState::closed)
         return LinkState::closed;
@@ -157,15 +165,17 @@ LinkState RoomEngine::state_of(const Link& link) const {
 std::vector<LinkInfo> RoomEngine::peers() const {
     std::vector<LinkInfo> out;
     out.reserve(links_.size());
-    for (const auto& [id, link] : links_)
-        out.push_back(LinkInfo{id, link->name, state_of(*link), link->rtt_ms});
+    for (const auto& [id, link] : links_) out.push_back(*peer(id));
     return out;
 }
 
 std::optional<LinkInfo> RoomEngine::peer(const std::string& id) const {
     const auto it = links_.find(id);
     if (it == links_.end()) return std::nullopt;
-    return LinkInfo{id, it->second->name, state_of(*it->second), it->second->rtt_ms};
+    const Link& link = *it->second;
+    const auto refused = refused_.find(id);
+    return LinkInfo{id, link.name, state_of(link), link.rtt_ms, link.proof,
+                    refused == refused_.end() ? std::string() : refused->second};
 }
 
 const PerfectNegotiation* RoomEngine::negotiation(const std::string& peer) const {
@@ -185,10 +195,10 @@ void RoomEngine::notify_peers() {
 // [SECTION] identity, room lifecycle, history, chat
 //-----------------------------------------------------------------------------------------------
 
-RoomEngine::RoomEngine(RtcTransport& rtc, RoomCallbacks callbacks, RoomClock clock,
-                       RandomSource random, std::string self_id, std::string name,
-                       RoomParams params)
-    : rtc_(rtc), callbacks_(std::move(callbacks)), clock_(std::move(clock)),
+RoomEngine::RoomEngine(RtcTransport& rtc, Crypto& crypto, RoomCallbacks callbacks,
+                       RoomClock clock, RandomSource random, std::string self_id,
+                       std::string name, RoomParams params)
+    : rtc_(rtc), crypto_(crypto), callbacks_(std::move(callbacks)), clock_(std::move(clock)),
       random_(std::move(random)), params_(params), self_(std::move(self_id)),
       log_(params.history_capacity) {
     Checked checked = check_chat_name(name);
@@ -206,10 +216,14 @@ std::string RoomEngine::set_name(std::string_view name) {
     return {};
 }
 
-bool RoomEngine::enter_room(std::string room) {
-    if (!is_valid_id(room)) return false;
+bool RoomEngine::enter_room(RoomKeys keys) {
+    if (!is_valid_id(keys.id) || keys.proof_key.size() != sha256_bytes) return false;
     close_all_links();
-    room_ = std::move(room);
+    room_ = keys.id;
+    keys_ = std::move(keys);
+    ++room_epoch_;
+    refused_.clear();
+    signing_.clear();
     joined_ = false;
     awaiting_history_ = false;
     log_.clear();
@@ -221,6 +235,10 @@ bool RoomEngine::enter_room(std::string room) {
 void RoomEngine::leave_room() {
     close_all_links();
     room_.reset();
+    keys_ = {};
+    ++room_epoch_;
+    refused_.clear();
+    signing_.clear();
     joined_ = false;
     awaiting_history_ = false;
     log_.clear();
@@ -241,12 +259,17 @@ ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
     if (!stored.is_null()) {
         r = log_.merge_storage_json(stored);
         if (r.error.empty()) notify_history();
+        // Own messages backed up before their signature was ready (a reload right after send).
+        std::vector<std::string> unsigned_own;
+        for (const ChatMessage& m : log_.messages())
+            if (m.from == self_ && m.sig.empty()) unsigned_own.push_back(m.id);
+        for (const std::string& id : unsigned_own) sign_own(id);
     }
     if (awaiting_history_) {
         // Unreadable history must not hold reconciliation back forever: go on either way.
         awaiting_history_ = false;
         for (auto& [peer, link] : links_) {
-            if (!link->channel_open) continue;
+            if (!link->channel_open || link->proof != ProofState::ok) continue;
             if (link->hello_deferred) send_hello(peer, *link);
             if (link->held_hello) {
                 const HelloFrame hello = std::move(*link->held_hello);
@@ -260,7 +283,8 @@ ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
 
 Delivery RoomEngine::delivery(const ChatMessage& m) const {
     if (m.from != self_) return {};
-    std::size_t members = links_.size();
+    std::size_t members = 0;
+    for (const auto& entry : links_) members += !entry.second->refused;
     for (const std::string& peer : m.acked_by)
         if (!links_.count(peer)) ++members;
     if (!m.acked_by.empty()) return {DeliveryState::delivered, m.acked_by.size(), members};
@@ -283,20 +307,53 @@ SendResult RoomEngine::send(std::string_view text) {
                                        static_cast<std::int64_t>(max_json_integer));
     m.lamport = log_.next_lamport();
 
-    const std::string frame = build_chat_frame(m, false);
-    for (const auto& [peer, link] : links_)
-        if (link->channel_open && rtc_.send(peer, frame)) m.sent = true;
     const std::string id = m.id;
     log_.add(std::move(m));
     notify_history();
+    sign_own(id);
     return {id, {}};
+}
+
+// Signs an own message of the log; once signed it goes out on every proven link.
+void RoomEngine::sign_own(const std::string& id) {
+    const ChatMessage* m = log_.find(id);
+    if (!room_ || !m || m->from != self_ || !m->sig.empty() || !signing_.insert(id).second) return;
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t epoch = room_epoch_;
+    crypto_.sign(message_signing_payload(*room_, *m),
+                 [this, alive, epoch, id](std::optional<std::string> sig) {
+                     if (alive.expired() || epoch != room_epoch_) return;
+                     signing_.erase(id);
+                     if (!sig || sig->size() != ed25519_signature_bytes) {
+                         ++stats_.errors_reported;
+                         if (callbacks_.error) callbacks_.error(self_, "could not sign a message");
+                         return;
+                     }
+                     if (!log_.set_signature(id, base64url_encode(*sig))) return;
+                     if (const ChatMessage* signed_m = log_.find(id)) send_live(*signed_m);
+                     notify_history();
+                 });
+}
+
+void RoomEngine::send_live(const ChatMessage& m) {
+    const std::string frame = build_chat_frame(m, false);
+    bool sent = false;
+    for (const auto& [peer, link] : links_)
+        if (link->channel_open && link->proof == ProofState::ok && rtc_.send(peer, frame)) sent = true;
+    if (sent) log_.mark_sent(m.id);
 }
 
 void RoomEngine::tick() {
     const double now = clock_.monotonic_ms();
     bool changed = false;
+    std::vector<std::string> overdue;
     for (auto& [peer, link] : links_) {
         if (!link->channel_open) continue;
+        if (link->proof == ProofState::pending) {
+            if (now - link->opened_at > params_.proof_timeout_ms) overdue.push_back(peer);
+            continue;
+        }
+        if (link->proof != ProofState::ok) continue;
         if (link->ping_sent_at && now - *link->ping_sent_at > params_.pong_timeout_ms) {
             link->ping_sent_at.reset();
             changed |= link->rtt_ms.has_value();
@@ -304,6 +361,8 @@ void RoomEngine::tick() {
         }
         if (!link->ping_sent_at && now >= link->next_ping_at) send_ping(peer, *link, now);
     }
+    for (const std::string& peer : overdue)
+        if (Link* link = find_link(peer)) refuse_link(peer, *link, "could not be verified");
     if (changed) notify_peers();
 }
 
@@ -318,26 +377,29 @@ void RoomEngine::send_ping(const std::string& peer, Link& link, double now) {
 //-----------------------------------------------------------------------------------------------
 
 void RoomEngine::on_joined(const std::string& room, const std::string& self,
-                           const std::vector<RoomMember>& peers) {
+                           const std::string& session, const std::vector<RoomMember>& peers) {
     // A late answer to a join we have since left (or replaced by another room): nothing to do.
-    if (!room_ || room != *room_ || self != self_) return;
+    if (!room_ || room != *room_ || self != self_ || !is_valid_id(session)) return;
     // Whoever we had links with has just been told we (re)joined and starts fresh: so do we.
     close_all_links();
     joined_ = true;
+    session_ = session;
     for (const RoomMember& member : peers)
-        if (is_valid_id(member.peer) && member.peer != self_)
-            open_link(member.peer, member.name, /*newcomer=*/true);
+        if (is_peer_key_id(member.peer) && member.peer != self_ && is_valid_id(member.session))
+            open_link(member.peer, member.name, member.session);
     notify_peers();
 }
 
-void RoomEngine::on_peer_joined(const std::string& peer, const std::string& name) {
-    if (!room_ || !is_valid_id(peer) || peer == self_) return;
-    open_link(peer, name, /*newcomer=*/false); // replaces a link left over from before
+void RoomEngine::on_peer_joined(const std::string& peer, const std::string& name,
+                                const std::string& session) {
+    if (!room_ || !is_peer_key_id(peer) || peer == self_ || !is_valid_id(session)) return;
+    open_link(peer, name, session); // replaces a link left over from before
     notify_peers();
 }
 
-void RoomEngine::on_peer_rejoined(const std::string& peer, const std::string& name) {
-    on_peer_joined(peer, name);
+void RoomEngine::on_peer_rejoined(const std::string& peer, const std::string& name,
+                                  const std::string& session) {
+    on_peer_joined(peer, name, session);
 }
 
 void RoomEngine::on_peer_left(const std::string& peer) {
@@ -348,15 +410,14 @@ void RoomEngine::on_peer_left(const std::string& peer) {
 
 void RoomEngine::on_signal(const std::string& from, const json& data) {
     Link* link = find_link(from);
-    if (!link || !data.is_object()) {
+    if (!link || link->refused || !data.is_object()) {
         ++stats_.signals_dropped;
         return;
     }
-    if (!accept_envelope(from, *link, data)) {
+    if (!accept_envelope(*link, data)) {
         ++stats_.signals_stale;
         return;
     }
-    if (!data.contains("description") && !data.contains("candidate")) return; // an announce
     switch (link->negotiation.on_signal(data)) {
     case PerfectNegotiation::SignalResult::applied: break;
     case PerfectNegotiation::SignalResult::ignored: ++stats_.signals_ignored; break;
@@ -396,6 +457,11 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     if (!link) return;
     link->channel_open = false;
     link->channel_closed = true;
+    if (link->proof == ProofState::pending) {
+        link->their_auth.reset();
+        link->unproven.clear();
+        link->proof_sent = false;
+    }
     link->hello_answered = false;
     link->hello_deferred = false;
     link->held_hello.reset();
@@ -436,13 +502,129 @@ void RoomEngine::handle_open(const std::string& peer, Link& link) {
     link.hello_answered = false;
     link.held_hello.reset();
     link.sync_budget = max_sync_messages;
+    link.ping_sent_at.reset();
+    if (link.proof == ProofState::ok) {
+        proof_succeeded(peer, link); // a new channel on a connection already proven
+        return;
+    }
+    link.opened_at = clock_.monotonic_ms();
+    rtc_.get_fingerprints(peer);
+    notify_peers();
+}
+
+void RoomEngine::on_fingerprints(const std::string& peer, const std::string& local,
+                                 const std::string& remote) {
+    Link* link = find_link(peer);
+    if (!link || link->refused || link->proof != ProofState::pending || link->local_fp) return;
+    link->local_fp = normalize_fingerprint(local);
+    link->remote_fp = normalize_fingerprint(remote);
+    if (!link->local_fp || !link->remote_fp) {
+        refuse_link(peer, *link, "could not be verified");
+        return;
+    }
+    send_proof(peer, *link);
+    check_proof(peer, *link);
+}
+
+// Our auth frame: the MAC and the signature over what this connection looks like from here.
+void RoomEngine::send_proof(const std::string& peer, Link& link) {
+    if (link.proof_sent || !room_) return;
+    link.proof_sent = true;
+    const std::string payload =
+        link_proof_payload(*room_, self_, peer, *link.local_fp, *link.remote_fp);
+    struct Pending {
+        std::optional<std::string> mac, sig;
+        int left = 2;
+    };
+    auto pending = std::make_shared<Pending>();
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t serial = link.serial;
+    auto finish = [this, alive, peer, serial, pending] {
+        if (--pending->left > 0 || alive.expired()) return;
+        Link* l = live_link(peer, serial);
+        if (!l) return;
+        if (!pending->mac || !pending->sig) {
+            refuse_link(peer, *l, "could not be verified");
+            return;
+        }
+        rtc_.send(peer, build_auth_frame(AuthFrame{*pending->mac, *pending->sig}));
+    };
+    crypto_.hmac_sha256(keys_.proof_key, payload, [pending, finish](std::optional<std::string> mac) {
+        pending->mac = std::move(mac);
+        finish();
+    });
+    crypto_.sign(payload, [pending, finish](std::optional<std::string> sig) {
+        pending->sig = std::move(sig);
+        finish();
+    });
+}
+
+// Checks the peer's auth frame once both it and the fingerprints are here.
+void RoomEngine::check_proof(const std::string& peer, Link& link) {
+    if (!link.their_auth || !link.local_fp || link.checking || !room_) return;
+    link.checking = true;
+    const std::string payload =
+        link_proof_payload(*room_, peer, self_, *link.remote_fp, *link.local_fp);
+    struct Pending {
+        bool mac = false, sig = false;
+        int left = 2;
+    };
+    auto pending = std::make_shared<Pending>();
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t serial = link.serial;
+    auto finish = [this, alive, peer, serial, pending] {
+        if (--pending->left > 0 || alive.expired()) return;
+        Link* l = live_link(peer, serial);
+        if (!l || l->proof != ProofState::pending) return;
+        if (pending->mac && pending->sig) {
+            proof_succeeded(peer, *l);
+        } else {
+            // A right identity without the room key is a stranger the server let in.
+            refuse_link(peer, *l, pending->sig ? "not in this room" : "could not be verified");
+        }
+    };
+    crypto_.verify_hmac_sha256(keys_.proof_key, payload, link.their_auth->mac,
+                               [pending, finish](bool ok) {
+                                   pending->mac = ok;
+                                   finish();
+                               });
+    crypto_.verify(*peer_public_key(peer), payload, link.their_auth->sig,
+                   [pending, finish](bool ok) {
+                       pending->sig = ok;
+                       finish();
+                   });
+}
+
+void RoomEngine::proof_succeeded(const std::string& peer, Link& link) {
+    link.proof = ProofState::ok;
     if (awaiting_history_) {
         link.hello_deferred = true;
     } else {
         send_hello(peer, link);
     }
-    link.ping_sent_at.reset();
     send_ping(peer, link, clock_.monotonic_ms());
+    // What the peer sent once it had checked our proof, before we had checked theirs.
+    const std::vector<std::string> held = std::move(link.unproven);
+    link.unproven.clear();
+    const std::uint64_t serial = link.serial;
+    for (const std::string& text : held) {
+        Link* l = live_link(peer, serial);
+        if (!l) break;
+        handle_frame(peer, *l, text);
+    }
+    notify_peers();
+}
+
+void RoomEngine::refuse_link(const std::string& peer, Link& link, const std::string& why) {
+    ++stats_.proofs_failed;
+    refused_[peer] = why;
+    link.refused = true;
+    link.proof = ProofState::failed;
+    link.channel_open = false;
+    link.unproven.clear();
+    link.their_auth.reset();
+    rtc_.close_connection(peer);
+    if (callbacks_.error) callbacks_.error(peer, "link refused: " + why);
     notify_peers();
 }
 
@@ -455,29 +637,53 @@ void RoomEngine::send_hello(const std::string& peer, Link& link) {
 
 void RoomEngine::on_channel_message(const std::string& peer, std::string_view text) {
     Link* link = find_link(peer);
-    if (!link) return;
+    if (!link || link->refused) return;
     // A message proves the channel is open, whatever the order the binding reported things in.
     if (!link->channel_open) handle_open(peer, *link);
+    if (link->refused) return;
+    if (link->proof == ProofState::ok) {
+        handle_frame(peer, *link, text);
+        return;
+    }
+    // Unproven: only the first auth frame is read; the rest waits for the proof (bounded).
+    if (!link->their_auth && text.size() <= max_peer_frame_bytes) {
+        std::optional<PeerFrame> frame = parse_peer_frame(text);
+        if (frame && std::holds_alternative<AuthFrame>(*frame)) {
+            link->their_auth = std::get<AuthFrame>(std::move(*frame));
+            check_proof(peer, *link);
+            return;
+        }
+    }
+    if (link->unproven.size() >= max_unproven_frames) {
+        ++stats_.unproven_dropped;
+        return;
+    }
+    link->unproven.emplace_back(text);
+}
+
+void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_view text) {
     std::optional<PeerFrame> frame = parse_peer_frame(text);
     if (!frame) {
         ++stats_.frames_dropped;
         return;
     }
-    if (auto* hello = std::get_if<HelloFrame>(&*frame)) {
-        handle_hello(peer, *link, *hello);
+    if (std::holds_alternative<AuthFrame>(*frame)) {
+        ++stats_.frames_dropped; // one proof per connection
+    } else if (auto* hello = std::get_if<HelloFrame>(&*frame)) {
+        handle_hello(peer, link, *hello);
     } else if (auto* chat = std::get_if<ChatFrame>(&*frame)) {
-        handle_chat(peer, *link, std::move(*chat));
+        handle_chat(peer, link, std::move(*chat));
     } else if (auto* ack = std::get_if<AckFrame>(&*frame)) {
         handle_ack(peer, *ack);
     } else if (auto* ping = std::get_if<PingFrame>(&*frame)) {
         rtc_.send(peer, build_pong_frame(ping->n));
     } else if (auto* pong = std::get_if<PongFrame>(&*frame)) {
-        if (!link->ping_sent_at || pong->n != link->ping_n) {
+        if (!link.ping_sent_at || pong->n != link.ping_n) {
             ++stats_.frames_dropped; // not the ping we are waiting for
             return;
         }
-        link->rtt_ms = clock_.monotonic_ms() - *link->ping_sent_at;
-        link->ping_sent_at.reset();
+        link.rtt_ms = clock_.monotonic_ms() - *link.ping_sent_at;
+        link.ping_sent_at.reset();
         notify_peers();
     }
 }
@@ -503,7 +709,7 @@ void RoomEngine::handle_hello(const std::string& peer, Link& link, const HelloFr
     // pointers stay valid.
     const std::unordered_set<std::string> theirs(hello.have.begin(), hello.have.end());
     for (const ChatMessage* m : log_.newest(max_sync_messages)) {
-        if (theirs.count(m->id) || m->from == peer) continue;
+        if (theirs.count(m->id) || m->from == peer || m->sig.empty()) continue;
         if (!rtc_.send(peer, build_chat_frame(*m, true))) break;
         if (m->from == self_) changed |= log_.mark_sent(m->id);
     }
@@ -533,15 +739,43 @@ void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame fram
         ++stats_.clock_dropped;
         return;
     }
+    if (log_.contains(m.id)) { // first id wins: a copy is never checked nor stored
+        ++stats_.duplicates;
+        rtc_.send(peer, build_ack_frame({m.id}));
+        return;
+    }
+    const auto key = peer_public_key(m.from);
+    const auto sig = base64url_decode(m.sig);
+    if (!key || !sig || !room_) {
+        ++stats_.signatures_dropped;
+        return;
+    }
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t epoch = room_epoch_;
+    std::string payload = message_signing_payload(*room_, m);
+    crypto_.verify(*key, std::move(payload), *sig,
+                   [this, alive, epoch, peer, m = std::move(m)](bool valid) mutable {
+                       if (alive.expired() || epoch != room_epoch_) return;
+                       if (!valid) {
+                           ++stats_.signatures_dropped;
+                           return;
+                       }
+                       accept_chat(peer, std::move(m));
+                   });
+}
+
+// A verified message from `peer`'s link: stored, and acknowledged if the link is still there.
+void RoomEngine::accept_chat(const std::string& peer, ChatMessage m) {
     const std::string id = m.id;
+    const bool can_ack = find_link(peer) && !find_link(peer)->refused;
     switch (log_.add(std::move(m))) {
     case ChatLog::AddResult::added:
-        rtc_.send(peer, build_ack_frame({id}));
+        if (can_ack) rtc_.send(peer, build_ack_frame({id}));
         notify_history();
         break;
     case ChatLog::AddResult::duplicate:
         ++stats_.duplicates;
-        rtc_.send(peer, build_ack_frame({id}));
+        if (can_ack) rtc_.send(peer, build_ack_frame({id}));
         break;
     case ChatLog::AddResult::too_old:
         break;

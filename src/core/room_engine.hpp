@@ -10,11 +10,15 @@
 //      others were told peer-joined/peer-rejoined and start fresh too; reconciliation fills
 //      whatever was said during the short gap
 //  [X] signal envelope: stale signals of a replaced connection never reach the new one (below)
-//  [X] link state per peer (connecting / open / closed) and round-trip time (ping every 2 s)
-//  [X] chat: send() composes, stores and sends on every open channel; messages sent while no
-//      channel is open stay "queued" and go out by reconciliation when a channel opens
-//  [X] reconciliation on every channel open: hello lists the newest 500 ids, each side answers
-//      with the messages (of its own newest 500) that the other lacks
+//  [X] link proof: nothing but the proof crosses a link until both ends proved that they hold
+//      the room key and their identity key, bound to this connection's DTLS fingerprints (below)
+//  [X] signed messages: own messages are signed with the identity key; every msg and sync is
+//      verified against its author's key before it is stored
+//  [X] link state per peer (connecting / open / closed), proof state, round-trip time
+//  [X] chat: send() composes, stores, signs and sends on every proven channel; messages sent while
+//      no channel is proven stay "queued" and go out by reconciliation when one is
+//  [X] reconciliation on every proven link: hello lists the newest 500 ids, each side answers
+//      with the signed messages (of its own newest 500) that the other lacks
 //  [X] delivery per own message: queued / sent / delivered to N of M (acks and hello lists)
 //  [X] hostile input: every frame and signal is validated; see "Trust rules" below
 //  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
@@ -22,17 +26,32 @@
 //  [ ] a channel that closes while its peer stays in the room and both sockets stay up (SCTP
 //      giving up after a long outage) is rebuilt only at the next joined / peer-rejoined
 //
-// Usage: construct with the transport; enter_room(room); await_history(); send the server's
-// join; restore_history(stored) when the read completes; forward every server event and every
-// transport event to the on_* methods;
-// call tick() every frame; save history_json() when history_changed fires.
+// Usage: construct with the transport and the crypto provider (whose signing key is the one
+// self_id spells); enter_room(keys); await_history(); send the server's join;
+// restore_history(stored) when the read completes; forward every server event and every
+// transport event to the on_* methods; call tick() every frame; save history_json() when
+// history_changed fires.
+//
+// Link proof. When a link's channel opens, each side asks the transport for the connection's two
+// DTLS fingerprints and sends one `auth` frame: an HMAC under the room's proof key and an Ed25519
+// signature by its identity key, both over link_proof_payload(room, own id, peer id, own
+// fingerprint, peer fingerprint). The receiver checks both over the same fields seen from its
+// side. A relay in the middle (a server that swaps SDP) terminates DTLS itself, so each end sees
+// the relay's certificate and the proofs fail; a stranger the server adds to the room has no room
+// key. DTLS certificates are new for every RTCPeerConnection, so a proof cannot be replayed.
+// Until a link is proven every other frame waits (bounded); a failed or missing (proof_timeout_ms)
+// proof closes the connection for good: the peer id is refused until the room is entered again,
+// so a hostile server cannot make us retry in a loop. LinkInfo says why ("not in this room":
+// the identity is right but not the room key; "could not be verified": anything else).
 //
 // Trust rules for data channel input (what a hostile peer P can and cannot do):
+//  - nothing is read before P's proof; then:
 //  - "msg" must be authored by P itself (message.from == P); otherwise dropped as forged.
+//  - every msg and sync must carry a valid signature of its author over all its fields and the
+//    room id; a forged, altered or replayed (from another room) message is dropped and counted.
 //  - "sync" (relayed history) may carry any author except ourselves; it is accepted only after
-//    our hello on this channel, at most max_sync_messages per channel opening. Authorship of
-//    relayed messages cannot be proven without signatures: a member can forge history in another
-//    member's name, never in ours, and never overwrite a message we already hold (first id wins).
+//    our hello on this channel, at most max_sync_messages per channel opening. A copy of a
+//    message we already hold never replaces it (first id wins).
 //  - a message whose Lamport value jumps more than max_lamport_jump above our clock is dropped,
 //    so one peer cannot push the room's clock to its limit.
 //  - acks and hello lists only mark messages as delivered *to P* (the link's own id).
@@ -43,28 +62,25 @@
 // Signal envelope. When a page re-joins, the others replace their connection to it, but a
 // connection of theirs that was still negotiating with its previous page can emit signals until
 // they process the server's event; the server relays those to the new page. To keep them out,
-// every signal carries "session" (the sender's id for this one connection, random) and, once
-// known, "to_session" (the receiver's). For each pair, the side that learned of the other from
-// its own `joined` is the newcomer, the other (peer-joined / peer-rejoined) the incumbent:
-//  - the newcomer's link first sends a bare announce {"session": ...} and accepts only signals
-//    whose to_session is its own session;
-//  - the incumbent's link holds its signals until the announce (or any signal) tells it the
-//    newcomer's session (the announce is the newcomer's first signal, so the wait is short);
-//  - both drop signals with a to_session other than their own, or from another session than
-//    the first one they accepted (counted as stats().signals_stale).
-// The server's ordering makes this sound: the incumbent processes the event about the newcomer
-// before anything the newcomer sends, and the newcomer's old connections are gone by then.
+// the server names each join's connection with a `session` (in joined, peer-joined and
+// peer-rejoined), and every signal carries "session" (the sender's) and "to_session" (the
+// receiver's). A link accepts only signals from the session the server named for its peer and
+// addressed to our own session (others count as stats().signals_stale). The server's ordering
+// makes this sound: we learn a peer's new session before anything its new page sends us.
 //
 // Threading and re-entrancy: call everything from one thread (the browser's main loop). Callbacks
 // run synchronously inside engine calls: they may read the engine, but must not call its mutating
-// methods (queue the work for the next frame instead).
+// methods (queue the work for the next frame instead). Crypto completions may come at any later
+// time; the engine ignores those of links, rooms or engines that are gone.
 #pragma once
 
 #include "core/chat_log.hpp"
+#include "core/crypto.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/random.hpp"
 #include "core/rtc_transport.hpp"
+#include "core/trust.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -76,6 +92,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,9 +102,9 @@ namespace peddlenet {
 // Links per room: a browser handles a few dozen RTCPeerConnections; a full mesh beyond this
 // costs more than it helps, and a hostile server list must not create thousands.
 inline constexpr std::size_t max_room_links = 64;
-// Signals an incumbent link holds until the newcomer's announce arrives (an offer and its
-// candidates; a newcomer that never announces is broken, and this keeps it from costing memory).
-inline constexpr std::size_t max_held_signals = 64;
+// Frames a link holds while its proof is being checked (the peer may send hello and messages as
+// soon as it has checked ours); more than this before the proof is a flood and is dropped.
+inline constexpr std::size_t max_unproven_frames = 64;
 // Largest accepted Lamport jump above our own clock (2^24): far more than any honest room
 // produces, while pushing the clock to 2^53 would take a hostile peer 2^29 messages.
 inline constexpr std::uint64_t max_lamport_jump = std::uint64_t{1} << 24;
@@ -100,18 +117,30 @@ enum class LinkState : std::uint8_t {
 std::string_view to_string(LinkState v); // "connecting" | "open" | "closed"
 std::ostream& operator<<(std::ostream& os, LinkState v);
 
+// Whether a link proved room membership and identity (see "Link proof").
+enum class ProofState : std::uint8_t {
+    pending = 0, // no open channel yet, or the proofs are being exchanged
+    ok = 1,      // both sides hold the room key and their identity keys, on this connection
+    failed = 2,  // refused for the rest of this room visit; LinkInfo::refusal says why
+};
+std::string_view to_string(ProofState v); // "pending" | "ok" | "failed"
+std::ostream& operator<<(std::ostream& os, ProofState v);
+
 // One other member of the room, as the peer list shows it.
 struct LinkInfo {
     std::string peer;             // peer id
     std::string name;             // display name from the signaling server
     LinkState state = LinkState::connecting;
     std::optional<double> rtt_ms; // last round trip on the data channel; none until measured
+    ProofState proof = ProofState::pending;
+    std::string refusal;          // when proof failed: "not in this room" / "could not be verified"
 };
 
 // A member listed by the server's `joined` message.
 struct RoomMember {
     std::string peer;
     std::string name;
+    std::string session; // the server's name for that member's connection (signal envelope)
 };
 
 enum class DeliveryState : std::uint8_t {
@@ -167,12 +196,18 @@ struct RoomParams {
     double pong_timeout_ms = 10000.0;
     // history_capacity: size_t, default = max_history_messages. Messages kept for the room.
     std::size_t history_capacity = max_history_messages;
+    // proof_timeout_ms: double, default = 10000. An open channel whose peer has not proved itself
+    // by then is refused (an old app, or a stranger that sits on the link).
+    double proof_timeout_ms = 10000.0;
 };
 
 // Counters of what the engine dropped, for tests, logs and the automation API.
 struct RoomStats {
     std::uint64_t frames_dropped = 0;   // malformed, oversized or unknown data channel frames
     std::uint64_t forged_dropped = 0;   // msg not authored by its link, or sync claiming to be ours
+    std::uint64_t signatures_dropped = 0; // msg or sync whose signature does not verify
+    std::uint64_t proofs_failed = 0;    // links refused: wrong room key, identity or fingerprints
+    std::uint64_t unproven_dropped = 0; // frames on a link not (or never) proven
     std::uint64_t sync_dropped = 0;     // sync beyond the budget, or before our hello
     std::uint64_t clock_dropped = 0;    // Lamport jump too large
     std::uint64_t duplicates = 0;       // messages already held
@@ -185,9 +220,10 @@ struct RoomStats {
 
 class RoomEngine {
 public:
-    // `self_id` must satisfy is_valid_id (make_peer_id); `name` check_chat_name (else "Anonymous").
-    RoomEngine(RtcTransport& rtc, RoomCallbacks callbacks, RoomClock clock, RandomSource random,
-               std::string self_id, std::string name, RoomParams params = {});
+    // `self_id` is the identity's peer key id (is_peer_key_id), whose private key `crypto` signs
+    // with; `name` must pass check_chat_name (else "Anonymous").
+    RoomEngine(RtcTransport& rtc, Crypto& crypto, RoomCallbacks callbacks, RoomClock clock,
+               RandomSource random, std::string self_id, std::string name, RoomParams params = {});
     // Closes every connection it still holds.
     ~RoomEngine();
     RoomEngine(const RoomEngine&) = delete;
@@ -201,18 +237,20 @@ public:
     std::string set_name(std::string_view name);
 
     // ---- room lifecycle (local side; the app sends join/leave to the server itself) ----------
-    // Enters `room` at once (closing any previous room's links, emptying the log): messages can
-    // be composed and queue until links open. Call restore_history() with the stored history
-    // next, then send the server's join. Returns false (changing nothing) unless `room`
-    // satisfies is_valid_id.
-    bool enter_room(std::string room);
+    // Enters the room at once (closing any previous room's links, emptying the log): messages
+    // can be composed and queue until links open. Call restore_history() with the stored history
+    // next, then send the server's join for keys.id. Returns false (changing nothing) unless
+    // keys.id satisfies is_valid_id and keys.proof_key is 32 bytes.
+    bool enter_room(RoomKeys keys);
     // The stored history is still being read (IndexedDB answers asynchronously): channels that
     // open meanwhile hold reconciliation back until restore_history(), so that it covers what
     // was stored. Call right after enter_room; the server's join need not wait for the read.
     void await_history();
     // Closes every link and leaves: room() becomes empty, the log is emptied.
     void leave_room();
+    // The current room's id as the server sees it.
     const std::optional<std::string>& room() const { return room_; }
+    bool room_is_private() const { return keys_.is_private; }
     // True between the server's `joined` for the current room and on_signaling_lost()/leave.
     bool joined() const { return joined_; }
 
@@ -220,7 +258,8 @@ public:
     const ChatLog& log() const { return log_; }
     const std::deque<ChatMessage>& messages() const { return log_.messages(); }
     // Merges stored history (ChatLog storage form; null: nothing stored) into the room's log,
-    // then reconciles with every channel that opened while await_history() held it back.
+    // signs own messages that were stored before their signature was ready, then reconciles
+    // with every link that was proven while await_history() held it back.
     // Without await_history, messages restored late reach peers at their next channel opening.
     ChatLog::MergeResult restore_history(const nlohmann::json& stored);
     // The room's history in storage form, for IndexedDB.
@@ -228,9 +267,10 @@ public:
     Delivery delivery(const ChatMessage& m) const;
 
     // ---- chat --------------------------------------------------------------------------------
-    // Composes a message (id from the random source, wall-clock ts, next Lamport value), stores
-    // it and sends it on every open channel. Refuses with a sentence when not in a room, or when
-    // the text (after UTF-8 repair) is empty or longer than max_text_bytes.
+    // Composes a message (id from the random source, wall-clock ts, next Lamport value) and
+    // stores it at once; it is signed (asynchronously) and then sent on every proven channel.
+    // Refuses with a sentence when not in a room, or when the text (after UTF-8 repair) is empty
+    // or longer than max_text_bytes.
     SendResult send(std::string_view text);
 
     // ---- peers -------------------------------------------------------------------------------
@@ -243,17 +283,21 @@ public:
     const PerfectNegotiation* negotiation(const std::string& peer) const;
 
     // ---- timers ------------------------------------------------------------------------------
-    // Call every frame (or at least every few hundred ms): sends pings, expires stale RTTs.
+    // Call every frame (or at least every few hundred ms): sends pings, expires stale RTTs and
+    // refuses links whose proof is overdue.
     void tick();
 
     // ---- signaling events (from the parsed server messages) ---------------------------------
     // `joined` for our join: (re)builds the whole mesh, one fresh link per listed peer. Ignored
     // unless it names the current room and our id (a late answer to a join we left).
-    void on_joined(const std::string& room, const std::string& self,
+    // `session` is the server's name for our connection, each member's in RoomMember::session.
+    void on_joined(const std::string& room, const std::string& self, const std::string& session,
                    const std::vector<RoomMember>& peers);
-    void on_peer_joined(const std::string& peer, const std::string& name);
+    void on_peer_joined(const std::string& peer, const std::string& name,
+                        const std::string& session);
     // The peer refreshed or reconnected: its old RTCPeerConnection is dead; replaced by a new one.
-    void on_peer_rejoined(const std::string& peer, const std::string& name);
+    void on_peer_rejoined(const std::string& peer, const std::string& name,
+                          const std::string& session);
     void on_peer_left(const std::string& peer);
     // `signal` from a peer: `data` is the signal data object (see negotiation.hpp).
     void on_signal(const std::string& from, const nlohmann::json& data);
@@ -270,6 +314,9 @@ public:
     void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate);
     void on_channel_open(const std::string& peer);
     void on_channel_message(const std::string& peer, std::string_view text);
+    // The answer to RtcTransport::get_fingerprints (raw browser spelling; empty when unknown).
+    void on_fingerprints(const std::string& peer, const std::string& local,
+                         const std::string& remote);
     void on_channel_closed(const std::string& peer);
     // "failed" triggers restart_ice(); "disconnected"/"failed"/"closed" show the link as closed.
     void on_connection_state(const std::string& peer, PeerConnectionState state);
@@ -278,22 +325,33 @@ public:
 private:
     struct Link;
     Link* find_link(const std::string& peer);
-    void open_link(const std::string& peer, const std::string& name, bool newcomer);
+    // A completion's way back: the link it was started for, if it still exists.
+    Link* live_link(const std::string& peer, std::uint64_t serial);
+    void open_link(const std::string& peer, const std::string& name, const std::string& session);
     void send_signal(const std::string& peer, nlohmann::json data);
-    bool accept_envelope(const std::string& peer, Link& link, const nlohmann::json& data);
+    bool accept_envelope(const Link& link, const nlohmann::json& data) const;
     void close_link(const std::string& peer);
     void close_all_links();
     LinkState state_of(const Link& link) const;
     void handle_open(const std::string& peer, Link& link);
+    void send_proof(const std::string& peer, Link& link);
+    void check_proof(const std::string& peer, Link& link);
+    void proof_succeeded(const std::string& peer, Link& link);
+    void refuse_link(const std::string& peer, Link& link, const std::string& why);
+    void handle_frame(const std::string& peer, Link& link, std::string_view text);
     void send_hello(const std::string& peer, Link& link);
     void handle_hello(const std::string& peer, Link& link, const HelloFrame& hello);
     void handle_chat(const std::string& peer, Link& link, ChatFrame frame);
+    void accept_chat(const std::string& peer, ChatMessage m);
+    void sign_own(const std::string& id);
+    void send_live(const ChatMessage& m);
     void handle_ack(const std::string& peer, const AckFrame& ack);
     void send_ping(const std::string& peer, Link& link, double now);
     void notify_history();
     void notify_peers();
 
     RtcTransport& rtc_;
+    Crypto& crypto_;
     RoomCallbacks callbacks_;
     RoomClock clock_;
     RandomSource random_;
@@ -301,6 +359,13 @@ private:
     std::string self_;
     std::string name_;
     std::optional<std::string> room_;
+    RoomKeys keys_;
+    std::uint64_t room_epoch_ = 0;  // changes at every enter/leave: late completions are ignored
+    std::string session_;           // ours, from the server's joined
+    std::map<std::string, std::string> refused_; // peer -> why; for the rest of this room visit
+    std::set<std::string> signing_; // own message ids whose signature is being made
+    std::uint64_t link_serial_ = 0;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0); // completions check it
     bool joined_ = false;
     bool awaiting_history_ = false; // see await_history()
     ChatLog log_;

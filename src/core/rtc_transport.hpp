@@ -100,6 +100,10 @@ public:
     // Sends one text message on the peer's data channel. False when the channel is not open
     // (nothing is queued in that case).
     virtual bool send(const std::string& peer, std::string_view text) = 0;
+    // The sha-256 fingerprints of this connection's two DTLS certificates, as negotiated (the
+    // browser's getStats certificate entries, once the channel is open) -> on_fingerprints(peer,
+    // local, remote), with empty strings when the browser cannot say.
+    virtual void get_fingerprints(const std::string& peer) = 0;
     // pc.signalingState right now (stable for an unknown peer).
     virtual SignalingState signaling_state(const std::string& peer) const = 0;
 };

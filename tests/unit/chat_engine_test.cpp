@@ -13,9 +13,14 @@ TEST_CASE("send refuses clearly and stores nothing on refusal", "[chat][engine]"
     FakeServer server(world);
     SimPeer a(world, server, "alice", "Alice", 1);
     CHECK(a.say("hello").error == "Not in a room.");
-    CHECK_FALSE(a.engine.enter_room("bad room!"));
+    RoomKeys bad = open_room_keys("r");
+    bad.id = "bad room!";
+    CHECK_FALSE(a.engine.enter_room(bad));
+    bad = open_room_keys("r");
+    bad.proof_key.pop_back();
+    CHECK_FALSE(a.engine.enter_room(bad));
     CHECK_FALSE(a.engine.room().has_value());
-    REQUIRE(a.engine.enter_room("r"));
+    REQUIRE(a.engine.enter_room(open_room_keys("r")));
     CHECK(a.say("").error == "The message is empty.");
     CHECK(a.say(std::string(4097, 'x')).error ==
           "The message is too long: 4097 bytes of UTF-8, the limit is 4096.");
@@ -34,13 +39,13 @@ TEST_CASE("composed messages carry id, author, name, wall clock and a rising Lam
     World world(1);
     FakeServer server(world);
     SimPeer a(world, server, "alice", "Alice", 1);
-    a.engine.enter_room("r");
+    a.engine.enter_room(open_room_keys("r"));
     world.now_ms = 1234.0;
     const ChatMessage m1 = *a.engine.log().find(a.say("one").id);
     CHECK(a.engine.set_name("") == "The name is empty.");
     CHECK(a.engine.set_name("Alice \xF0\x9F\x8E\xB8").empty());
     const ChatMessage m2 = *a.engine.log().find(a.say("two").id);
-    CHECK(m1.from == "alice");
+    CHECK(m1.from == a.id);
     CHECK(m1.name == "Alice");
     CHECK(m2.name == "Alice \xF0\x9F\x8E\xB8");
     CHECK(m1.ts_ms == 1'700'000'001'234);
@@ -55,11 +60,11 @@ TEST_CASE("a broken wall clock does not make messages unacceptable", "[chat][eng
     FakeServer server(world);
     SimPeer a(world, server, "alice", "Alice", 1);
     RoomClock bad{[] { return 0.0; }, [] { return std::int64_t{-5}; }};
-    RoomEngine e(a.rtc, {}, bad, [] { return 7u; }, "zed", "Zed");
-    e.enter_room("r");
+    RoomEngine e(a.rtc, a.crypto, {}, bad, [] { return 7u; }, a.id, "Zed");
+    e.enter_room(open_room_keys("r"));
     CHECK(e.log().find(e.send("x").id)->ts_ms == 0);
     CHECK(e.name() == "Zed");
-    RoomEngine unnamed(a.rtc, {}, bad, [] { return 7u; }, "zed", "\n");
+    RoomEngine unnamed(a.rtc, a.crypto, {}, bad, [] { return 7u; }, a.id, "\n");
     CHECK(unnamed.name() == "Anonymous");
 }
 
@@ -92,20 +97,26 @@ TEST_CASE("signaling events for another room or peer are refused", "[chat][engin
     World world(1);
     FakeServer server(world);
     SimPeer a(world, server, "alice", "Alice", 1);
-    a.engine.on_joined("r", "alice", {{"bob", "Bob"}}); // not in a room yet
+    const std::string bob = testing::OpenSslCrypto("bob").peer_id();
+    const std::string mallory = testing::OpenSslCrypto("mallory").peer_id();
+    a.engine.on_joined("r", a.id, "s1", {{bob, "Bob", "s2"}}); // not in a room yet
     CHECK(a.engine.link_count() == 0);
-    a.engine.enter_room("r");
-    a.engine.on_joined("other", "alice", {{"bob", "Bob"}});
-    a.engine.on_joined("r", "mallory", {{"bob", "Bob"}});
+    a.engine.enter_room(open_room_keys("r"));
+    a.engine.on_joined("other", a.id, "s1", {{bob, "Bob", "s2"}});
+    a.engine.on_joined("r", mallory, "s1", {{bob, "Bob", "s2"}});
+    a.engine.on_joined("r", a.id, "bad session!", {{bob, "Bob", "s2"}});
     CHECK(a.engine.link_count() == 0);
     CHECK_FALSE(a.engine.joined());
-    // Listed members with invalid ids or our own id are skipped.
-    a.engine.on_joined("r", "alice", {{"bob", "Bob"}, {"alice", "Me"}, {"bad id", "X"}});
+    // Listed members with ids that are no keys, no session, or our own id are skipped.
+    a.engine.on_joined("r", a.id, "s1",
+                       {{bob, "Bob", "s2"}, {a.id, "Me", "s3"}, {"bad id", "X", "s4"},
+                        {"bobbobbob", "Short", "s5"}, {mallory, "No session", ""}});
     CHECK(a.engine.joined());
     CHECK(a.engine.link_count() == 1);
-    CHECK(a.engine.peer("bob")->name == "Bob");
-    CHECK(a.engine.peer("bob")->state == LinkState::connecting);
-    a.engine.on_peer_joined("alice", "Me");
+    CHECK(a.engine.peer(bob)->name == "Bob");
+    CHECK(a.engine.peer(bob)->state == LinkState::connecting);
+    CHECK(a.engine.peer(bob)->proof == ProofState::pending);
+    a.engine.on_peer_joined(a.id, "Me", "s6");
     a.engine.on_peer_left("nobody");
     CHECK(a.engine.link_count() == 1);
     a.engine.leave_room();

@@ -1,5 +1,6 @@
 // Data channel frames (core/peer_protocol.hpp): every builder parses back; every rule break
 // drops the frame.
+#include "core/base64url.hpp"
 #include "core/peer_protocol.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,13 +13,14 @@ namespace {
 ChatMessage sample() {
     ChatMessage m;
     m.id = "Msg1";
-    m.from = "alice";
+    m.from = base64url_encode(std::string(32, 'A')); // a peer key id
     m.name = "Alice";
     m.text = "%s%n ##x###y \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xF0\x9F\x8E\x89 \x01";
     m.ts_ms = 1'700'000'000'123;
     m.lamport = 9;
     m.sent = true;
     m.acked_by = {"bob"};
+    m.sig = base64url_encode(std::string(64, 'S')); // the frame format only; not verified here
     return m;
 }
 

@@ -21,12 +21,18 @@
 //  [X] data channel delivery in order, close events on the remote side, ICE failure and restart;
 //      a connection whose descriptions do not match the other side's (stale signals) goes
 //      "failed" after ice_timeout_ms of simulated time, as browsers do
-//  [X] signaling server: join / peer-joined / peer-rejoined / peer-left / signal relay; `data`
-//      crosses as JSON text like on the real wire; can be stopped
+//  [X] signaling server: join / peer-joined / peer-rejoined / peer-left / signal relay, a fresh
+//      session name per join; `data` crosses as JSON text like on the real wire; can be stopped
+//  [X] DTLS fingerprints: one certificate per connection; a test can make a connection see
+//      another certificate than its partner's (a relay in the middle)
+//  [X] crypto: each tab has a real OpenSSL identity (its peer id is its public key, from its
+//      label), with completions on its own scheduler lane like Web Crypto's promises
 //  [X] contract checks: calls for unknown connections, double creation, ... become `violations`
 #pragma once
 
 #include "core/room_engine.hpp"
+#include "core/trust.hpp"
+#include "openssl_crypto.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -188,6 +194,24 @@ public:
     std::map<std::pair<std::string, std::string>, std::shared_ptr<FakePc>> pcs;
     std::size_t candidates_added = 0;
     std::size_t rollbacks = 0;
+    // Test hook: what a connection's getStats reports as the remote certificate's fingerprint,
+    // given the honest one (a relay in the middle shows its own certificate instead).
+    std::function<std::string(const FakePc& pc, const std::string& honest)> remote_fingerprint;
+    // Test hook: true drops a data channel message that `from` sends (an old app that never
+    // sends some frame, say).
+    std::function<bool(const FakePc& from, const std::string& text)> drop_frame;
+    // The certificate fingerprint of connection `inst`, in the browser's spelling.
+    static std::string fingerprint(std::uint64_t inst) {
+        static const char* hex = "0123456789ABCDEF";
+        std::string raw = testing::hmac("fake dtls certificate", std::to_string(inst));
+        std::string out;
+        for (unsigned char c : raw) {
+            if (!out.empty()) out += ':';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+        return out;
+    }
     // Debugging aid: when set, every operation and relayed signal is appended here.
     std::vector<std::string>* trace = nullptr;
     void note(const std::string& line) {
@@ -385,6 +409,18 @@ public:
         return true;
     }
 
+    void get_fingerprints(const std::string& peer) override {
+        auto pc = world_.current(owner_, peer);
+        if (!pc) return violation("get_fingerprints without connection to " + peer);
+        World* world = &world_;
+        event(pc, [world](FakePc& p) {
+            std::string remote;
+            if (p.current_remote) remote = World::fingerprint(p.current_remote->inst);
+            if (world->remote_fingerprint) remote = world->remote_fingerprint(p, remote);
+            p.rtc->engine->on_fingerprints(p.remote, World::fingerprint(p.inst), remote);
+        });
+    }
+
     SignalingState signaling_state(const std::string& peer) const override {
         auto pc = world_.current(owner_, peer);
         return pc ? pc->state : SignalingState::stable;
@@ -399,6 +435,7 @@ public:
     std::size_t sent = 0;
 
     void deliver(const FakePc& from, std::string text) {
+        if (world_.drop_frame && world_.drop_frame(from, text)) return;
         auto partner = world_.current(from.remote, from.owner);
         if (!partner) return;
         const std::uint64_t from_inst = from.inst;
@@ -576,24 +613,47 @@ private:
     struct Member {
         SimPeer* client;
         std::string name;
+        std::string session;
     };
     void post(SimPeer* client, std::function<void(RoomEngine&)> fn, const char* lane = "sig#");
 
     World& world_;
     std::map<std::string, std::map<std::string, Member>> rooms_;
+    std::uint64_t next_session_ = 0;
 };
+
+// An open room's keys, computed at once (tests want them before the world runs).
+inline RoomKeys open_room_keys(const std::string& name) {
+    testing::OpenSslCrypto crypto;
+    std::optional<RoomKeys> keys;
+    derive_open_room(crypto, name, [&](std::optional<RoomKeys> k) { keys = std::move(k); });
+    return *keys;
+}
+inline RoomKeys private_room_keys(const std::string& key) {
+    testing::OpenSslCrypto crypto;
+    std::optional<RoomKeys> keys;
+    derive_private_room(crypto, key, [&](std::optional<RoomKeys> k) { keys = std::move(k); });
+    return *keys;
+}
 
 // One simulated browser tab running the app's engine.
 class SimPeer {
 public:
-    SimPeer(World& world, FakeServer& server, std::string peer_id, std::string display_name,
+    // `label` names the identity: the same label is the same device key (a reloaded tab).
+    SimPeer(World& world, FakeServer& server, const std::string& label, std::string display_name,
             std::uint64_t seed, RoomParams params = {})
-        : world(world), server(server), id(std::move(peer_id)), serial(next_serial()),
+        : world(world), server(server), crypto(label), id(crypto.peer_id()), serial(next_serial()),
           rtc(world, id), random{seed},
-          engine(rtc, callbacks(), clock(), [this] { return random(); }, id, display_name,
+          engine(rtc, crypto, callbacks(), clock(), [this] { return random(); }, id, display_name,
                  params) {
         rtc.engine = &engine;
         alive().insert(serial);
+        const std::uint64_t me = serial;
+        crypto.set_defer([this, me](std::function<void()> task) {
+            this->world.scheduler.post("crypto#" + std::to_string(me), [me, task = std::move(task)] {
+                if (alive().count(me)) task();
+            });
+        });
     }
     // A closed tab: its connections close (the engine's destructor), its socket drops.
     ~SimPeer() {
@@ -605,6 +665,7 @@ public:
 
     World& world;
     FakeServer& server;
+    testing::OpenSslCrypto crypto;
     std::string id;
     std::uint64_t serial;
     FakeRtc rtc;
@@ -613,9 +674,11 @@ public:
     std::size_t history_changes = 0;
     RoomEngine engine;
 
-    void join(const std::string& room) {
-        engine.enter_room(room);
-        server.join(*this, room);
+    // Joins the open room `room` (id = name).
+    void join(const std::string& room) { join(open_room_keys(room)); }
+    void join(const RoomKeys& keys) {
+        engine.enter_room(keys);
+        server.join(*this, keys.id);
     }
     void leave() {
         server.leave(*this);
@@ -679,19 +742,22 @@ inline void FakeServer::join(SimPeer& client, const std::string& room) {
     auto& members = rooms_[room];
     std::vector<RoomMember> others;
     for (const auto& [peer, m] : members)
-        if (peer != client.id) others.push_back({peer, m.name});
+        if (peer != client.id) others.push_back({peer, m.name, m.session});
     const bool rejoin = members.count(client.id) != 0;
     const std::string name = client.engine.name();
-    members[client.id] = Member{&client, name};
+    const std::string session = "s" + std::to_string(++next_session_);
+    members[client.id] = Member{&client, name, session};
     const std::string id = client.id;
     for (const auto& [peer, m] : members) {
         if (peer == id || !m.client) continue;
-        post(m.client, [id, name, rejoin](RoomEngine& e) {
-            if (rejoin) e.on_peer_rejoined(id, name);
-            else e.on_peer_joined(id, name);
+        post(m.client, [id, name, rejoin, session](RoomEngine& e) {
+            if (rejoin) e.on_peer_rejoined(id, name, session);
+            else e.on_peer_joined(id, name, session);
         });
     }
-    post(&client, [room, id, others](RoomEngine& e) { e.on_joined(room, id, others); });
+    post(&client, [room, id, session, others](RoomEngine& e) {
+        e.on_joined(room, id, session, others);
+    });
 }
 
 inline void FakeServer::leave(SimPeer& client) {

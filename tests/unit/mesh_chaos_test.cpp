@@ -12,11 +12,13 @@ using namespace peddlenet::fake;
 namespace {
 
 struct Tab {
-    std::string id;
+    std::string id;                 // its label; the device key (peer id) follows from it
     std::unique_ptr<SimPeer> page;  // null while the tab is closed
     nlohmann::json saved;           // its IndexedDB
     bool in_room = false;
 };
+
+std::string peer_id(const Tab& t) { return testing::OpenSslCrypto(t.id).peer_id(); }
 
 } // namespace
 
@@ -65,7 +67,7 @@ TEST_CASE("chaos: joins, leaves, reloads, ICE failures and chat converge", "[mes
                 break;
             case 3: { // ICE failure between two tabs
                 Tab& u = tabs[dice() % tabs.size()];
-                if (&u != &t) world.break_ice(t.id, u.id);
+                if (&u != &t) world.break_ice(peer_id(t), peer_id(u));
                 break;
             }
             default: // chat
@@ -99,7 +101,7 @@ TEST_CASE("chaos: joins, leaves, reloads, ICE failures and chat converge", "[mes
             REQUIRE(t.page->open_links() == tabs.size() - 1);
             REQUIRE(t.page->ids() == reference);
             for (const ChatMessage& m : t.page->engine.messages())
-                if (m.from == t.id) CHECK(t.page->engine.delivery(m).acked == tabs.size() - 1);
+                if (m.from == t.page->id) CHECK(t.page->engine.delivery(m).acked == tabs.size() - 1);
         }
         CHECK(reference.size() == static_cast<std::size_t>(said));
         messages_total += reference.size();

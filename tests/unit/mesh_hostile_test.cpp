@@ -1,5 +1,7 @@
 // A hostile peer on the data channel and in signaling: everything it sends that breaks a rule is
 // dropped and counted, and the room keeps working (fake_rtc.hpp world, real engine).
+#include "core/base64url.hpp"
+#include "core/text.hpp"
 #include "fake_rtc.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,13 +29,25 @@ struct Room {
     }
     // A frame arriving at Alice on Bob's channel.
     void from_bob(const std::string& frame) {
-        alice.rtc.inject("bob", frame);
+        alice.rtc.inject(bob.id, frame);
         world.run();
     }
-    json message(const std::string& id, const std::string& from, const std::string& text,
-                 std::uint64_t lamport = 1) {
-        return json{{"id", id},  {"from", from}, {"name", "Bob"},
-                    {"text", text}, {"ts", 1}, {"lamport", lamport}};
+    // A message of `author`'s, signed by `signer` (the author unless a test forges) for `room`.
+    json message(const std::string& id, SimPeer& author, const std::string& text,
+                 std::uint64_t lamport = 1, SimPeer* signer = nullptr,
+                 const std::string& room = "r") {
+        ChatMessage m;
+        m.id = id;
+        m.from = author.id;
+        m.name = "Bob";
+        m.text = repair_utf8(text);
+        m.ts_ms = 1;
+        m.lamport = lamport;
+        m.sig = base64url_encode((signer ? signer : &author)->crypto.sign_now(
+            message_signing_payload(room, m)));
+        json j = chat_message_to_json(m);
+        j["text"] = text; // as given, even where it breaks a rule
+        return j;
     }
     std::string msg_frame(const json& m) { return json{{"type", "msg"}, {"message", m}}.dump(); }
     std::string sync_frame(const json& m) { return json{{"type", "sync"}, {"message", m}}.dump(); }
@@ -49,7 +63,7 @@ TEST_CASE("hostile texts are stored and shown literally", "[mesh][hostile]") {
         "line\nbreak\ttab", std::string("nul\0inside", 10)};
     for (std::size_t i = 0; i < texts.size(); ++i) {
         const std::string id = "h" + std::to_string(i);
-        room.from_bob(room.msg_frame(room.message(id, "bob", texts[i], i + 1)));
+        room.from_bob(room.msg_frame(room.message(id, room.bob, texts[i], i + 1)));
         const ChatMessage* m = room.alice.engine.log().find(id);
         REQUIRE(m != nullptr);
         CHECK(m->text == texts[i]);
@@ -59,7 +73,10 @@ TEST_CASE("hostile texts are stored and shown literally", "[mesh][hostile]") {
 
 TEST_CASE("invalid UTF-8 on the channel is repaired", "[mesh][hostile]") {
     Room room;
-    std::string frame = room.msg_frame(room.message("u1", "bob", "XX"));
+    // Signed over the repaired text: what the author's own app stored and showed.
+    json m = room.message("u1", room.bob, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    m["text"] = "XX";
+    std::string frame = room.msg_frame(m);
     frame.replace(frame.find("XX"), 2, "\xC0\xFF");
     room.from_bob(frame);
     REQUIRE(room.alice.engine.log().find("u1") != nullptr);
@@ -76,9 +93,9 @@ TEST_CASE("rule-breaking frames are dropped and change nothing", "[mesh][hostile
     const std::vector<std::string> frames = {
         "", "null", "{}", "[]", "42", "\"msg\"", R"({"type":null})", R"({"type":["msg"]})",
         R"({"type":"msg","message":"text"})", R"({"type":"msg","message":{"id":1}})",
-        room.msg_frame(room.message("big", "bob", std::string(4097, 'x'))),
-        room.msg_frame(room.message("##bad", "bob", "id with hashes")),
-        room.msg_frame(room.message("neg", "bob", "negative clock", 0)),
+        room.msg_frame(room.message("big", room.bob, std::string(4097, 'x'))),
+        room.msg_frame(room.message("##bad", room.bob, "id with hashes")),
+        room.msg_frame(room.message("neg", room.bob, "negative clock", 0)),
         R"({"type":"ack","ids":"all"})", R"({"type":"ack","ids":[{"id":"x"}]})",
         R"({"type":"hello","v":1,"have":[null]})", R"({"type":"ping"})",
         R"({"type":"pong","n":{"n":1}})", R"({"type":"msg","message":{"id":"a","from":"bob",)",
@@ -93,20 +110,20 @@ TEST_CASE("rule-breaking frames are dropped and change nothing", "[mesh][hostile
 
 TEST_CASE("a peer cannot author live messages as someone else", "[mesh][hostile]") {
     Room room;
-    room.from_bob(room.msg_frame(room.message("f1", "carol", "I am Carol, trust me")));
-    room.from_bob(room.msg_frame(room.message("f2", "alice", "I am you")));
+    room.from_bob(room.msg_frame(room.message("f1", room.carol, "I am Carol, trust me")));
+    room.from_bob(room.msg_frame(room.message("f2", room.alice, "I am you")));
     CHECK(room.alice.engine.log().find("f1") == nullptr);
     CHECK(room.alice.engine.log().find("f2") == nullptr);
     CHECK(room.alice.engine.stats().forged_dropped == 2);
-    // Relayed history may name another author (it cannot be verified) but never us.
-    room.from_bob(room.sync_frame(room.message("f3", "alice", "relayed as you")));
+    // Relayed history may name another author (its signature is checked) but never us.
+    room.from_bob(room.sync_frame(room.message("f3", room.alice, "relayed as you")));
     CHECK(room.alice.engine.log().find("f3") == nullptr);
     CHECK(room.alice.engine.stats().forged_dropped == 3);
 }
 
 TEST_CASE("duplicates are dropped and still acknowledged", "[mesh][hostile]") {
     Room room;
-    const std::string frame = room.msg_frame(room.message("d1", "bob", "once"));
+    const std::string frame = room.msg_frame(room.message("d1", room.bob, "once"));
     const std::size_t sent = room.alice.rtc.sent;
     room.from_bob(frame);
     room.from_bob(frame);
@@ -119,15 +136,15 @@ TEST_CASE("duplicates are dropped and still acknowledged", "[mesh][hostile]") {
 TEST_CASE("a flood of 10k messages keeps the history bounded", "[mesh][hostile]") {
     Room room;
     for (int i = 0; i < 10000; ++i)
-        room.alice.rtc.inject("bob", room.msg_frame(room.message("n" + std::to_string(i), "bob",
+        room.alice.rtc.inject(room.bob.id, room.msg_frame(room.message("n" + std::to_string(i), room.bob,
                                                                   "spam", std::uint64_t(i) + 1)));
     room.world.run();
     CHECK(room.alice.engine.messages().size() == max_history_messages);
     CHECK(room.alice.engine.messages().back().id == "n9999");
     // A flood of relayed history is cut at the reconciliation budget.
     for (int i = 0; i < 10000; ++i)
-        room.alice.rtc.inject("bob", room.sync_frame(room.message(
-                                         "s" + std::to_string(i), "carol", "fake history",
+        room.alice.rtc.inject(room.bob.id, room.sync_frame(room.message(
+                                         "s" + std::to_string(i), room.carol, "fake history",
                                          std::uint64_t(20000 + i))));
     room.world.run();
     std::size_t relayed = 0;
@@ -139,9 +156,9 @@ TEST_CASE("a flood of 10k messages keeps the history bounded", "[mesh][hostile]"
 TEST_CASE("a Lamport jump beyond the limit is refused", "[mesh][hostile]") {
     Room room;
     const std::uint64_t clock = room.alice.engine.log().lamport();
-    room.from_bob(room.msg_frame(room.message("j1", "bob", "far future", max_json_integer)));
-    room.from_bob(room.msg_frame(room.message("j2", "bob", "too far", clock + max_lamport_jump + 1)));
-    room.from_bob(room.msg_frame(room.message("j3", "bob", "just ok", clock + max_lamport_jump)));
+    room.from_bob(room.msg_frame(room.message("j1", room.bob, "far future", max_json_integer)));
+    room.from_bob(room.msg_frame(room.message("j2", room.bob, "too far", clock + max_lamport_jump + 1)));
+    room.from_bob(room.msg_frame(room.message("j3", room.bob, "just ok", clock + max_lamport_jump)));
     CHECK(room.alice.engine.log().find("j1") == nullptr);
     CHECK(room.alice.engine.log().find("j2") == nullptr);
     CHECK(room.alice.engine.log().find("j3") != nullptr);
@@ -171,9 +188,9 @@ TEST_CASE("hello is answered once per channel opening; acks only speak for the s
 
 TEST_CASE("unexpected pongs do not fake a round trip", "[mesh][hostile]") {
     Room room;
-    const auto rtt = room.alice.engine.peer("bob")->rtt_ms;
+    const auto rtt = room.alice.engine.peer(room.bob.id)->rtt_ms;
     room.from_bob(R"({"type":"pong","n":12345})");
-    CHECK(room.alice.engine.peer("bob")->rtt_ms == rtt);
+    CHECK(room.alice.engine.peer(room.bob.id)->rtt_ms == rtt);
     CHECK(room.alice.engine.stats().frames_dropped == 1);
 }
 
@@ -194,10 +211,13 @@ TEST_CASE("hostile signal data is dropped before it reaches the browser", "[mesh
         json{{"description", {{"type", "offer"}, {"sdp", "x"}}}, {"candidate", {{"candidate", ""}}}},
     };
     // In Bob's envelope, so that they reach the negotiation's validation.
-    const json bobs = room.server.last_signal.at({"bob", "alice"});
+    const json bobs = room.server.last_signal.at({room.bob.id, room.alice.id});
     for (json s : signals) {
-        if (s.is_object()) s["session"] = bobs["session"];
-        e.on_signal("bob", s);
+        if (s.is_object()) {
+            s["session"] = bobs["session"];
+            s["to_session"] = bobs["to_session"];
+        }
+        e.on_signal(room.bob.id, s);
     }
     e.on_signal("mallory", json{{"candidate", {{"candidate", ""}, {"sdpMid", "0"}}}});
     room.world.run();
@@ -210,14 +230,15 @@ TEST_CASE("hostile signal data is dropped before it reaches the browser", "[mesh
         return envelope;
     };
     const std::vector<json> envelopes = {
-        offer(json::object()),                                  // no session
-        offer({{"session", 42}}),                               // not a string
-        offer({{"session", "##x###y"}}),                        // not an id
-        offer({{"session", "someone-else"}}),                   // another connection of Bob's
-        offer({{"session", bobs["session"]}, {"to_session", "old-link"}}),
+        offer(json::object()),                                            // no session
+        offer({{"session", 42}, {"to_session", bobs["to_session"]}}),     // not a string
+        offer({{"session", "##x###y"}, {"to_session", bobs["to_session"]}}),
+        offer({{"session", "someone-else"}, {"to_session", bobs["to_session"]}}), // Bob's old page
+        offer({{"session", bobs["session"]}}),                            // no to_session
+        offer({{"session", bobs["session"]}, {"to_session", "old-link"}}), // our old page
         offer({{"session", bobs["session"]}, {"to_session", 7}}),
     };
-    for (const json& s : envelopes) e.on_signal("bob", s);
+    for (const json& s : envelopes) e.on_signal(room.bob.id, s);
     room.world.run();
     CHECK(e.stats().signals_stale == envelopes.size());
     CHECK(room.alice.open_links() == 2);
@@ -228,7 +249,7 @@ TEST_CASE("hostile signal data is dropped before it reaches the browser", "[mesh
 TEST_CASE("after all the abuse the room still works", "[mesh][hostile]") {
     Room room;
     room.from_bob("garbage");
-    room.from_bob(room.msg_frame(room.message("x1", "carol", "forged")));
+    room.from_bob(room.msg_frame(room.message("x1", room.carol, "forged")));
     room.from_bob(R"({"type":"hello","v":1,"have":[]})");
     REQUIRE(room.bob.say("honest bob").ok());
     REQUIRE(room.alice.say("honest alice").ok());

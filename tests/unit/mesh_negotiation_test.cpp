@@ -25,6 +25,7 @@ struct Recorder : RtcTransport {
         candidates.push_back(c);
     }
     void restart_ice(const std::string&) override { calls.push_back("restartIce"); }
+    void get_fingerprints(const std::string&) override { calls.push_back("fingerprints"); }
     bool send(const std::string&, std::string_view) override { return false; }
     SignalingState signaling_state(const std::string&) const override { return state; }
 };

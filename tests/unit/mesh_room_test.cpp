@@ -111,8 +111,10 @@ TEST_CASE("the peer with the smaller id is the polite one", "[mesh]") {
     FakeServer server(world);
     Peers peers = make_peers(world, server, {"bob", "alice"}, 7);
     join_all(world, peers, "r");
-    REQUIRE(peers[0]->engine.negotiation("alice")->polite() == false);
-    REQUIRE(peers[1]->engine.negotiation("bob")->polite() == true);
+    SimPeer& smaller = peers[0]->id < peers[1]->id ? *peers[0] : *peers[1];
+    SimPeer& larger = &smaller == peers[0].get() ? *peers[1] : *peers[0];
+    REQUIRE(smaller.engine.negotiation(larger.id)->polite() == true);
+    REQUIRE(larger.engine.negotiation(smaller.id)->polite() == false);
 }
 
 TEST_CASE("messages flow both ways and every peer shows the same order", "[mesh][chat]") {
@@ -184,6 +186,8 @@ TEST_CASE("delivery goes sent -> delivered N of M as acks arrive", "[mesh][chat]
     require_full_mesh(world, peers);
     SimPeer& a = *peers[0];
     const SendResult r = a.say("count me");
+    CHECK(a.engine.delivery(*a.engine.log().find(r.id)).state == DeliveryState::queued);
+    while (a.engine.log().find(r.id)->sig.empty()) REQUIRE(world.scheduler.step()); // signing
     CHECK(a.engine.delivery(*a.engine.log().find(r.id)).state == DeliveryState::sent);
     world.scheduler.step(); // at most one ack can have arrived after one step
     world.run();
@@ -236,7 +240,7 @@ TEST_CASE("a peer that was away gets what it missed from whoever has it", "[mesh
         REQUIRE(cat.engine.messages().size() == 4);
         const ChatMessage* relayed = find_text(cat, "missed 2");
         REQUIRE(relayed != nullptr);
-        CHECK(relayed->from == "ann"); // relayed messages keep their author
+        CHECK(relayed->from == ann.id); // relayed messages keep their author
         CHECK(cat.engine.stats().duplicates == 0);
         CHECK(cat.engine.stats().forged_dropped == 0);
     }
@@ -320,11 +324,12 @@ TEST_CASE("peer-rejoined replaces the link with a fresh connection", "[mesh]") {
     world.run();
     REQUIRE(a.open_links() == 1);
     const nlohmann::json saved = b->engine.history_json();
+    const std::string b2_id = b->id; // the same device key comes back
 
     // Bob's tab reloads: the old page is gone, its connections with it.
     b.reset();
     world.run();
-    CHECK(a.engine.peer("bob")->state == LinkState::closed);
+    CHECK(a.engine.peer(b2_id)->state == LinkState::closed);
     REQUIRE(a.say("while you were reloading").ok());
 
     SimPeer b2(world, server, "bob", "Bob", 3);
@@ -352,12 +357,12 @@ TEST_CASE("peer-left removes the link", "[mesh]") {
     world.run();
     for (int i = 0; i < 2; ++i) {
         CHECK(peers[static_cast<std::size_t>(i)]->engine.link_count() == 1);
-        CHECK_FALSE(peers[static_cast<std::size_t>(i)]->engine.peer("c").has_value());
+        CHECK_FALSE(peers[static_cast<std::size_t>(i)]->engine.peer(peers[2]->id).has_value());
     }
     CHECK(peers[2]->engine.link_count() == 0);
     CHECK_FALSE(peers[2]->engine.room().has_value());
-    CHECK(world.current("a", "c") == nullptr);
-    CHECK(world.current("c", "a") == nullptr);
+    CHECK(world.current(peers[0]->id, peers[2]->id) == nullptr);
+    CHECK(world.current(peers[2]->id, peers[0]->id) == nullptr);
 }
 
 TEST_CASE("chat survives the signaling server going away; re-joining rebuilds the mesh",
@@ -404,12 +409,12 @@ TEST_CASE("a link that fails while signaling is down heals after the re-join", "
     SimPeer& a = *peers[0];
     SimPeer& b = *peers[1];
     a.engine.on_signaling_lost(); // a's socket is gone; the server has not noticed yet
-    world.break_ice("a", "b");
+    world.break_ice(a.id, b.id);
     world.run();
     // a's half of the ICE restart is not signaled (it would reach b's fresh connection after
     // the re-join), so the link stays down.
-    CHECK(a.engine.peer("b")->state == LinkState::closed);
-    CHECK(b.engine.peer("a")->state == LinkState::closed);
+    CHECK(a.engine.peer(b.id)->state == LinkState::closed);
+    CHECK(b.engine.peer(a.id)->state == LinkState::closed);
     REQUIRE(a.say("said during the outage").ok());
     world.run();
     CHECK(b.texts().empty());
@@ -428,7 +433,7 @@ TEST_CASE("ICE failure restarts ICE and the link recovers without losing message
         FakeServer server(world);
         Peers peers = make_peers(world, server, {"x", "y"}, seed);
         join_all(world, peers, "r");
-        world.break_ice("x", "y");
+        world.break_ice(peers[0]->id, peers[1]->id);
         REQUIRE(peers[0]->say("during the outage").ok());
         for (std::uint64_t k = 0; k < seed % 6; ++k) world.scheduler.step();
         world.run();
@@ -442,7 +447,7 @@ TEST_CASE("round-trip time is measured by pings on tick", "[mesh]") {
     FakeServer server(world);
     Peers peers = make_peers(world, server, {"a", "b"}, 17);
     join_all(world, peers, "r");
-    std::optional<double> rtt = peers[0]->engine.peer("b")->rtt_ms;
+    std::optional<double> rtt = peers[0]->engine.peer(peers[1]->id)->rtt_ms;
     REQUIRE(rtt.has_value()); // a ping goes out as soon as the channel opens
     CHECK(*rtt > 0.0);
     CHECK(*rtt < 100.0);
@@ -454,15 +459,15 @@ TEST_CASE("round-trip time is measured by pings on tick", "[mesh]") {
     peers[0]->engine.tick();
     CHECK(peers[0]->rtc.sent == sent + 1);
     world.run();
-    CHECK(peers[0]->engine.peer("b")->rtt_ms.has_value());
+    CHECK(peers[0]->engine.peer(peers[1]->id)->rtt_ms.has_value());
 
     // A pong that never comes clears the RTT after the timeout.
     world.now_ms += 2000.0;
     peers[0]->engine.tick();
-    world.break_ice("a", "b"); // the pong is stuck in the outbox
+    world.break_ice(peers[0]->id, peers[1]->id); // the pong is stuck in the outbox
     world.now_ms += 10001.0;
     peers[0]->engine.tick();
-    CHECK_FALSE(peers[0]->engine.peer("b")->rtt_ms.has_value());
+    CHECK_FALSE(peers[0]->engine.peer(peers[1]->id)->rtt_ms.has_value());
 }
 
 TEST_CASE("nothing leaked: after everyone leaves no link or connection is left", "[mesh]") {
