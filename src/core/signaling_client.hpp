@@ -4,7 +4,11 @@
 // Platform-free: the socket is an interface (browser binding or test fake), time is injected.
 //  [X] status offline / connecting / online; reconnect with capped exponential backoff + jitter
 //  [X] the current room is (re)joined on every connection, so a server restart heals by itself
-//  [X] joined / peer-joined / peer-rejoined / peer-left / signal forwarded to the engine
+//  [X] protocol v2: waits for the server's challenge, has the injected (asynchronous) signer sign
+//      join_signing_payload(), sends the join when the signature comes back; a signature for an
+//      older connection, another room or a left room is dropped
+//  [X] joined / peer-joined / peer-rejoined / peer-left (with the server's sessions) / signal
+//      (its data already parsed) forwarded to the engine
 //  [X] keepalive pings; a silent server (no pong) is treated as gone
 //  [X] "replaced" (the same peer id opened elsewhere): stop reconnecting instead of fighting
 #pragma once
@@ -13,7 +17,9 @@
 #include "core/random.hpp"
 #include "core/signaling_protocol.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +50,13 @@ struct SignalingCallbacks {
     std::function<void(const std::string& code, const std::string& message)> error;
     // status() changed.
     std::function<void()> status_changed;
+    // Signs `payload` (protocol::join_signing_payload) with this device's identity key, the one
+    // the engine's self_id spells. `done` may be called later, from another event, or never;
+    // with the base64url signature, or with "" on failure (then error("sign-failed", ...)).
+    // Calling `done` after the client is gone, or for an outdated join, is safe and ignored.
+    std::function<void(const std::string& payload,
+                       std::function<void(std::string sig_b64url)> done)>
+        sign_join;
 };
 
 struct SignalingParams {
@@ -68,8 +81,9 @@ public:
     void start(std::string url);
     void stop();
 
-    // Joins `room` as the engine's peer with `name` now if online, else on connect. The engine
-    // must already have entered the room (it owns history and links).
+    // Joins `room` as the engine's peer with `name`: once the connection's challenge is in and
+    // the signer answered (now if online, else on connect). The engine must already have
+    // entered the room (it owns history and links).
     void join(std::string room, std::string name);
     // Leaves the current room (tells the server if online).
     void leave();
@@ -90,10 +104,15 @@ public:
     void on_closed();
 
 private:
+    // Where this connection's join of room_ stands (joined_ is the last step).
+    enum class JoinStep : std::uint8_t { idle, signing, sent };
+
     void connect();
     void set_status(SignalingStatus s);
     void lost();
-    void send_join();
+    void request_join();
+    void on_signed(std::uint64_t attempt, std::string sig);
+    void forget_join(); // outdates a signature in flight
 
     SignalingSocket& socket_;
     RoomEngine& engine_;
@@ -107,6 +126,11 @@ private:
     std::optional<std::string> room_;
     std::string name_;
     bool joined_ = false;
+    std::optional<std::string> nonce_; // this connection's challenge, once received
+    JoinStep step_ = JoinStep::idle;
+    std::uint64_t attempt_ = 0; // numbers sign requests; only the latest one's answer counts
+    // Signer completions hold a weak_ptr to this: an answer after destruction finds it expired.
+    std::shared_ptr<SignalingClient*> self_ = std::make_shared<SignalingClient*>(this);
     double retry_at_ms_ = 0;     // when offline and running: next connection attempt
     double last_heard_ms_ = 0;   // last frame from the server
     double last_ping_ms_ = 0;

@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, error_code_count> slugs = {
     "bad-json",     "bad-utf8",       "bad-type",     "bad-field",     "too-large",
     "not-joined",   "already-joined", "no-such-peer", "peer-away",     "room-full",
     "too-many-rooms", "rate-limited", "server-full",  "replaced",      "shutting-down",
+    "auth-required",  "bad-key",      "bad-signature",
 };
 } // namespace
 
@@ -114,11 +115,27 @@ void add(std::string& out, std::string_view key, std::string_view value) {
 }
 } // namespace
 
-std::string build_join(std::string_view room, std::string_view peer, std::string_view name) {
-    std::string out = start("join", 32 + room.size() + peer.size() + name.size());
+std::string join_signing_payload(std::string_view nonce, std::string_view room,
+                                 std::string_view peer) {
+    constexpr std::string_view label = "peddlenet-join-v2\n";
+    std::string out;
+    out.reserve(label.size() + nonce.size() + room.size() + peer.size() + 2);
+    out += label;
+    out += nonce;
+    out += '\n';
+    out += room;
+    out += '\n';
+    out += peer;
+    return out;
+}
+
+std::string build_join(std::string_view room, std::string_view peer, std::string_view name,
+                       std::string_view sig) {
+    std::string out = start("join", 40 + room.size() + peer.size() + name.size() + sig.size());
     add(out, "room", room);
     add(out, "peer", peer);
     add(out, "name", name);
+    add(out, "sig", sig);
     out += '}';
     return out;
 }
@@ -135,11 +152,22 @@ std::string build_signal(std::string_view to, std::string_view data_json) {
 std::string build_leave() { return R"({"type":"leave"})"; }
 std::string build_ping() { return R"({"type":"ping"})"; }
 
-std::string build_joined(std::string_view room, std::string_view peer,
+std::string build_challenge(std::string_view nonce) {
+    std::string out = start("challenge", 24 + nonce.size());
+    out += ",\"v\":";
+    out += std::to_string(version);
+    add(out, "nonce", nonce);
+    out += '}';
+    return out;
+}
+
+std::string build_joined(std::string_view room, std::string_view peer, std::string_view session,
                          std::span<const PeerInfo> others) {
-    std::string out = start("joined", 32 + room.size() + peer.size() + others.size() * 48);
+    std::string out = start("joined", 48 + room.size() + peer.size() + session.size() +
+                                          others.size() * 112);
     add(out, "room", room);
     add(out, "peer", peer);
+    add(out, "session", session);
     out += ",\"peers\":[";
     for (std::size_t i = 0; i < others.size(); ++i) {
         if (i) out += ',';
@@ -147,16 +175,20 @@ std::string build_joined(std::string_view room, std::string_view peer,
         append_json_string(out, others[i].peer);
         out += ",\"name\":";
         append_json_string(out, others[i].name);
+        out += ",\"session\":";
+        append_json_string(out, others[i].session);
         out += '}';
     }
     out += "]}";
     return out;
 }
 
-std::string build_peer_joined(std::string_view peer, std::string_view name) {
-    std::string out = start("peer-joined", 24 + peer.size() + name.size());
+std::string build_peer_joined(std::string_view peer, std::string_view name,
+                              std::string_view session) {
+    std::string out = start("peer-joined", 40 + peer.size() + name.size() + session.size());
     add(out, "peer", peer);
     add(out, "name", name);
+    add(out, "session", session);
     out += '}';
     return out;
 }
@@ -168,10 +200,12 @@ std::string build_peer_left(std::string_view peer) {
     return out;
 }
 
-std::string build_peer_rejoined(std::string_view peer, std::string_view name) {
-    std::string out = start("peer-rejoined", 24 + peer.size() + name.size());
+std::string build_peer_rejoined(std::string_view peer, std::string_view name,
+                                std::string_view session) {
+    std::string out = start("peer-rejoined", 40 + peer.size() + name.size() + session.size());
     add(out, "peer", peer);
     add(out, "name", name);
+    add(out, "session", session);
     out += '}';
     return out;
 }
@@ -218,9 +252,14 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
         return refuse<ServerMessage>(ErrorCode::bad_field,
                                      *type + " needs the string field \"" + key + "\"");
     };
+    auto bad_session = [&] {
+        return refuse<ServerMessage>(ErrorCode::bad_field,
+                                     *type + ": \"session\" must be an id");
+    };
     Parsed<ServerMessage> r;
     const std::string* peer = string_at(j, "peer");
     const std::string* name = string_at(j, "name");
+    const std::string* session = string_at(j, "session");
     if (*type == "signal") {
         const std::string* from = string_at(j, "from");
         if (!from) return missing("from");
@@ -228,28 +267,42 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
         if (data == j.end() || !data->is_object())
             return refuse<ServerMessage>(ErrorCode::bad_field, "\"data\" must be a JSON object");
         r.value = SignalFrom{*from, std::move(*data)}; // handed on parsed: no dump and re-parse
+    } else if (*type == "challenge") {
+        const std::string* nonce = string_at(j, "nonce");
+        if (!nonce) return missing("nonce");
+        if (nonce->size() != nonce_chars || !is_valid_id(*nonce))
+            return refuse<ServerMessage>(ErrorCode::bad_field,
+                                         "\"nonce\" must be 43 characters of A-Z a-z 0-9 _ -");
+        r.value = Challenge{*nonce};
     } else if (*type == "joined") {
         const std::string* room = string_at(j, "room");
         if (!room) return missing("room");
         if (!peer) return missing("peer");
+        if (!session) return missing("session");
+        if (!is_valid_id(*session)) return bad_session();
         const auto peers = j.find("peers");
         if (peers == j.end() || !peers->is_array())
             return refuse<ServerMessage>(ErrorCode::bad_field, "\"peers\" must be an array");
-        Joined joined{*room, *peer, {}};
+        Joined joined{*room, *peer, *session, {}};
+        joined.peers.reserve(peers->size());
         for (const json& p : *peers) {
             const std::string* id = p.is_object() ? string_at(p, "peer") : nullptr;
             const std::string* nm = p.is_object() ? string_at(p, "name") : nullptr;
-            if (!id || !nm)
-                return refuse<ServerMessage>(ErrorCode::bad_field,
-                                             "each of \"peers\" needs string peer and name");
-            joined.peers.push_back({*id, *nm});
+            const std::string* ss = p.is_object() ? string_at(p, "session") : nullptr;
+            if (!id || !nm || !ss)
+                return refuse<ServerMessage>(
+                    ErrorCode::bad_field, "each of \"peers\" needs string peer, name and session");
+            if (!is_valid_id(*ss)) return bad_session();
+            joined.peers.push_back({*id, *nm, *ss});
         }
         r.value = std::move(joined);
     } else if (*type == "peer-joined" || *type == "peer-rejoined") {
         if (!peer) return missing("peer");
         if (!name) return missing("name");
-        if (*type == "peer-joined") r.value = PeerJoined{*peer, *name};
-        else r.value = PeerRejoined{*peer, *name};
+        if (!session) return missing("session");
+        if (!is_valid_id(*session)) return bad_session();
+        if (*type == "peer-joined") r.value = PeerJoined{*peer, *name, *session};
+        else r.value = PeerRejoined{*peer, *name, *session};
     } else if (*type == "peer-left") {
         if (!peer) return missing("peer");
         r.value = PeerLeft{*peer};

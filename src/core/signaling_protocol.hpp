@@ -1,10 +1,11 @@
-// signaling_protocol.hpp: the signaling wire protocol, version 1 (JSON text frames on WebSocket
+// signaling_protocol.hpp: the signaling wire protocol, version 2 (JSON text frames on WebSocket
 // /ws): message types, builders and the client's parser. docs/PROTOCOL.md is the prose version.
 // Shared by the native server (error codes, field rules, the builders it answers with) and the
 // wasm client; the server's own frame scanner lives in server/frame_scanner.hpp.
 // Needs: core/text.hpp (UTF-8 and id rules), nlohmann/json (client-side parsing).
 // Never throws: wasm builds run without exception support, and hostile input is normal here.
 //  [X] stable error slugs with a human sentence for every refusal (Problem)
+//  [X] v2: the server's challenge, signed joins (join_signing_payload), server-named sessions
 //  [X] field rules for ids and display names, shared by the server and the app's forms
 //  [X] server side: build joined, peer-joined, peer-left, peer-rejoined, signal, pong, error
 //  [X] client side: build join, signal, leave, ping; parse every server frame, `data` handed on
@@ -25,7 +26,15 @@
 
 namespace peddlenet::protocol {
 
-inline constexpr int version = 1;
+inline constexpr int version = 2;
+
+// Lengths of the base64url (no padding) texts of v2: the challenge nonce (32 random bytes), a
+// peer id (the device's raw 32-byte Ed25519 public key) and a join signature (64 bytes).
+inline constexpr std::size_t nonce_chars = 43;
+inline constexpr std::size_t peer_key_chars = 43;
+inline constexpr std::size_t join_signature_chars = 86;
+// The server's name for one successful join: 16 characters of [A-Za-z0-9] (95 random bits).
+inline constexpr std::size_t session_chars = 16;
 
 // Display names: 1..32 code points of valid UTF-8 without control characters; long enough for
 // "First Last", short enough to fit a phone's peer list row.
@@ -48,8 +57,11 @@ enum class ErrorCode : std::uint8_t {
     server_full = 12,   // more connections than the server allows
     replaced = 13,      // this socket was replaced by a newer one joining with the same peer id
     shutting_down = 14, // the server is stopping
+    auth_required = 15, // a join without `sig` (a v1 client): reload to update the app
+    bad_key = 16,       // `peer` is not a base64url Ed25519 public key
+    bad_signature = 17, // `sig` is malformed or does not verify over this connection's challenge
 };
-inline constexpr std::size_t error_code_count = 15;
+inline constexpr std::size_t error_code_count = 18;
 
 // Wire spelling, e.g. "bad-json".
 std::string_view slug(ErrorCode code);
@@ -78,7 +90,13 @@ std::string echo(std::string_view s);
 
 // ---- client -> server (builders; the server parses with server/frame_scanner.hpp) -----------
 
-std::string build_join(std::string_view room, std::string_view peer, std::string_view name);
+// The exact bytes a join's `sig` signs: "peddlenet-join-v2\n" nonce "\n" room "\n" peer, so a
+// signature is good for one connection (its challenge), one room and one identity.
+std::string join_signing_payload(std::string_view nonce, std::string_view room,
+                                 std::string_view peer);
+// `peer` is the base64url public key, `sig` the base64url signature over join_signing_payload().
+std::string build_join(std::string_view room, std::string_view peer, std::string_view name,
+                       std::string_view sig);
 // `data_json` must be the text of a JSON object (e.g. nlohmann::json::dump()).
 std::string build_signal(std::string_view to, std::string_view data_json);
 std::string build_leave();
@@ -86,19 +104,26 @@ std::string build_ping();
 
 // ---- server -> client ------------------------------------------------------------------------
 
+// The server's first frame on every connection; a join signs its nonce.
+struct Challenge {
+    std::string nonce; // nonce_chars of [A-Za-z0-9_-]
+};
 struct PeerInfo {
     std::string peer;
     std::string name;
+    std::string session; // that member's current (or, in its grace period, last) session
     bool operator==(const PeerInfo&) const = default;
 };
 struct Joined {
     std::string room;
     std::string peer;
+    std::string session;         // the server's name for this join of ours
     std::vector<PeerInfo> peers; // the others already in the room
 };
 struct PeerJoined {
     std::string peer;
     std::string name;
+    std::string session;
 };
 struct PeerLeft {
     std::string peer;
@@ -106,6 +131,7 @@ struct PeerLeft {
 struct PeerRejoined {
     std::string peer;
     std::string name;
+    std::string session; // the new connection's session
 };
 struct SignalFrom {
     std::string from;
@@ -116,18 +142,21 @@ struct ServerError {
     std::string code; // kept as text: a newer server may send slugs this client does not know
     std::string message;
 };
-using ServerMessage =
-    std::variant<Joined, PeerJoined, PeerLeft, PeerRejoined, SignalFrom, Pong, ServerError>;
+using ServerMessage = std::variant<Challenge, Joined, PeerJoined, PeerLeft, PeerRejoined,
+                                   SignalFrom, Pong, ServerError>;
 
 // Parses one server frame (client side). Never throws.
 Parsed<ServerMessage> parse_server(std::string_view text);
 
 // Builders trust their arguments: ids and names were validated when they entered the server.
-std::string build_joined(std::string_view room, std::string_view peer,
+std::string build_challenge(std::string_view nonce);
+std::string build_joined(std::string_view room, std::string_view peer, std::string_view session,
                          std::span<const PeerInfo> others);
-std::string build_peer_joined(std::string_view peer, std::string_view name);
+std::string build_peer_joined(std::string_view peer, std::string_view name,
+                              std::string_view session);
 std::string build_peer_left(std::string_view peer);
-std::string build_peer_rejoined(std::string_view peer, std::string_view name);
+std::string build_peer_rejoined(std::string_view peer, std::string_view name,
+                                std::string_view session);
 // `data_json` is relayed as is: the exact bytes the sender wrote.
 std::string build_signal_from(std::string_view from, std::string_view data_json);
 std::string build_pong();

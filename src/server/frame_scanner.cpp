@@ -284,9 +284,9 @@ private:
 };
 
 // The top-level members parse_client looks at.
-enum Key : std::size_t { k_type, k_room, k_peer, k_name, k_to, k_data, key_count };
-constexpr std::array<std::string_view, key_count> key_names = {"type", "room", "peer",
-                                                               "name", "to",   "data"};
+enum Key : std::size_t { k_type, k_room, k_peer, k_name, k_sig, k_to, k_data, key_count };
+constexpr std::array<std::string_view, key_count> key_names = {"type", "room", "peer", "name",
+                                                               "sig",  "to",   "data"};
 
 struct Member {
     bool present = false;
@@ -406,13 +406,18 @@ Parsed<ClientMessage> parse_client(std::string_view text) {
             return fail_with(problem(ErrorCode::bad_field, "\"data\" must be a JSON object"));
         r.value = Signal{std::move(m[k_to].text), std::string(m[k_data].raw)};
     } else if (type == "join") {
-        for (const Key k : {k_room, k_peer, k_name})
+        // First, so that every join of a v1 client (which never signs) gets the same answer.
+        if (!m[k_sig].present)
+            return fail_with(problem(ErrorCode::auth_required,
+                                     "this server needs signed joins (protocol v2): reload the "
+                                     "page to update the app"));
+        for (const Key k : {k_room, k_peer, k_name, k_sig})
             if (auto p = need_string(m[k], type, key_names[k])) return fail_with(std::move(p));
         if (auto p = check_id("room", m[k_room].text)) return fail_with(std::move(p));
         if (auto p = check_id("peer", m[k_peer].text)) return fail_with(std::move(p));
         if (auto p = check_name(m[k_name].text)) return fail_with(std::move(p));
         r.value = Join{std::move(m[k_room].text), std::move(m[k_peer].text),
-                       std::move(m[k_name].text)};
+                       std::move(m[k_name].text), std::move(m[k_sig].text)};
     } else if (type == "ping") {
         r.value = Ping{};
     } else if (type == "leave") {

@@ -4,7 +4,7 @@
 // Needs: core/signaling_protocol.hpp (error codes, Problem, field rules), core/text.hpp.
 // Never throws: hostile input is normal here.
 //  [X] parse join, signal, leave, ping into typed structs, with a stable error slug and a human
-//      sentence for every refusal
+//      sentence for every refusal; a join without `sig` (a v1 client) is auth-required
 //  [X] a single-pass strict JSON scanner (RFC 8259, no DOM) that keeps `data` as the sender's
 //      exact bytes, so relaying never re-serializes; SSE2 (x86-64) or 8-byte words elsewhere
 //  [X] bounded nesting, duplicate known fields refused, unknown fields ignored
@@ -24,10 +24,12 @@ namespace peddlenet::protocol {
 // input such as 100k opening brackets.
 inline constexpr std::size_t max_json_depth = 32;
 
+// Field rules only: whether `peer` is a key and `sig` verifies is server/join_auth.hpp's job.
 struct Join {
     std::string room; // 1..64 of [A-Za-z0-9_-]
-    std::string peer; // 1..64 of [A-Za-z0-9_-]; the same id joining again is a refresh
+    std::string peer; // 1..64 of [A-Za-z0-9_-]; must be a base64url Ed25519 public key (v2)
     std::string name; // see max_name_chars
+    std::string sig;  // required (else auth-required); base64url signature (join_auth.hpp)
 };
 struct Signal {
     std::string to;   // peer id in the sender's room

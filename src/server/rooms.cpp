@@ -26,7 +26,7 @@ std::size_t find_outlet(const Room& room, const Outlet* outlet) {
 
 } // namespace
 
-Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join) {
+Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join, const SessionId& session) {
     if (who.room_)
         return problem(ErrorCode::already_joined,
                        "this socket already joined room \"" + who.room_->id + "\"; leave first");
@@ -52,8 +52,9 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join) {
         old = m.outlet; // a live socket when the refresh beat the old socket's close
         m.outlet = &who;
         m.name = join.name;
+        m.session = session;
     } else {
-        room.members.push_back(Member{join.peer, join.name, &who, {}});
+        room.members.push_back(Member{join.peer, join.name, session, &who, {}});
         ++peers_;
     }
     who.room_ = &room;
@@ -61,11 +62,12 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join) {
     std::vector<protocol::PeerInfo> others;
     others.reserve(room.members.size());
     for (const Member& m : room.members)
-        if (m.peer != join.peer) others.push_back({m.peer, m.name});
-    who.deliver(protocol::build_joined(room.id, join.peer, others));
+        if (m.peer != join.peer)
+            others.push_back({m.peer, m.name, std::string(m.session.view())});
+    who.deliver(protocol::build_joined(room.id, join.peer, session.view(), others));
     broadcast(room, &who,
-              rejoin ? protocol::build_peer_rejoined(join.peer, join.name)
-                     : protocol::build_peer_joined(join.peer, join.name));
+              rejoin ? protocol::build_peer_rejoined(join.peer, join.name, session.view())
+                     : protocol::build_peer_joined(join.peer, join.name, session.view()));
     if (old) {
         old->room_ = nullptr;
         old->replaced();

@@ -1,16 +1,20 @@
 // rooms.hpp: the room model. Who is in which room, joins, rejoins after a refresh, grace
 // periods, and relaying signals between members of one room. No sockets: a connection is
 // an Outlet, so the model is unit-tested with recording fakes.
-// Needs: server/frame_scanner.hpp (message types), server/config.hpp (limits), server/metrics.hpp (gauges, counters).
-//  [X] join -> `joined` (the others) to the joiner, `peer-joined` to the others
-//  [X] the same peer id joining again replaces the old socket; others get `peer-rejoined`,
-//      never peer-left + peer-joined (also during the grace period)
+// Needs: server/frame_scanner.hpp (message types), server/join_auth.hpp (SessionId),
+// server/config.hpp (limits), server/metrics.hpp (gauges, counters).
+//  [X] join -> `joined` (the others) to the joiner, `peer-joined` to the others; each join has
+//      the session the caller names (the proof of identity is checked before: join_auth.hpp)
+//  [X] the same peer id joining again replaces the old socket; others get `peer-rejoined` with
+//      the new session, never peer-left + peer-joined (also during the grace period, in which
+//      a member keeps its last session)
 //  [X] socket closed without leave -> `peer-left` only after the grace period
 //  [X] relay fills in `from` from what the server knows; `to` must be in the sender's room
 //  [X] limits: peers per room, rooms per server; empty rooms are deleted
 #pragma once
 
 #include "server/frame_scanner.hpp"
+#include "server/join_auth.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 
@@ -50,6 +54,7 @@ private:
 struct Member {
     std::string peer;
     std::string name;
+    SessionId session;        // of the last successful join
     Outlet* outlet = nullptr; // nullptr while in the grace period
     std::chrono::steady_clock::time_point gone_until{};
 };
@@ -66,7 +71,8 @@ public:
 
     Rooms(const Limits& limits, Metrics& metrics) : limits_(limits), metrics_(metrics) {}
 
-    Result join(Outlet& who, const protocol::Join& join);
+    // `join` is already proven (join_auth.hpp); `session` names this join.
+    Result join(Outlet& who, const protocol::Join& join, const SessionId& session);
     Result signal(Outlet& from, const protocol::Signal& signal);
     Result leave(Outlet& who);
     // The socket closed (without leave): keep the member for the grace period.

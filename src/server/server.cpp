@@ -15,6 +15,7 @@
 #include "server/server.hpp"
 
 #include "server/frame_scanner.hpp"
+#include "server/join_auth.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/rate_limiter.hpp"
@@ -243,7 +244,15 @@ protected:
                                                     std::to_string(cap) + " connections"});
             begin_close(ws::CloseCode::try_again_later, "server full");
             discard_input_ = true;
-        } else if (!early_bytes.empty()) {
+            return;
+        }
+        // The challenge is the first frame: a join can only sign a nonce it has seen.
+        if (!make_nonce(nonce_)) {
+            log::write(log::Level::error, "ws-no-randomness");
+            return fail_connection(ws::CloseCode::internal_error, "no randomness");
+        }
+        send(ws::Opcode::text, protocol::build_challenge(base64url_encode(nonce_)));
+        if (!early_bytes.empty()) {
             std::string copy(early_bytes); // frames sent right behind the handshake
             process(reinterpret_cast<std::uint8_t*>(copy.data()), copy.size());
         }
@@ -484,7 +493,8 @@ private:
             return;
         }
         if (op == ws::Opcode::binary)
-            return send_error({ErrorCode::bad_type, "binary frames are not part of protocol v1"});
+            return send_error({ErrorCode::bad_type, "binary frames are not part of protocol v" +
+                                                        std::to_string(protocol::version)});
         const std::string_view text(reinterpret_cast<const char*>(data), len);
         auto parsed = protocol::parse_client(text);
         if (!parsed.ok()) {
@@ -498,7 +508,15 @@ private:
     }
 
     void on(protocol::Join& m) {
-        if (auto p = server_.rooms_.join(*this, m)) send_error(*p);
+        // Proof first: only the holder of `peer`'s key, answering this connection's challenge,
+        // may join (or replace a socket) as `peer`.
+        if (auto p = check_join_proof(base64url_encode(nonce_), m)) return send_error(*p);
+        SessionId session;
+        if (!make_session(session)) {
+            log::write(log::Level::error, "ws-no-randomness");
+            return fail_connection(ws::CloseCode::internal_error, "no randomness");
+        }
+        if (auto p = server_.rooms_.join(*this, m, session)) send_error(*p);
     }
     void on(protocol::Signal& m) {
         if (auto p = server_.rooms_.signal(*this, m)) send_error(*p);
@@ -511,6 +529,7 @@ private:
     std::string pending_; // bytes of an incomplete frame, between reads
     std::string message_; // fragments of a message being assembled
     TokenBucket bucket_;
+    Nonce nonce_{}; // this connection's challenge, raw (32 bytes inline, no heap)
     Clock::time_point last_activity_;   // last read (open) or when our close frame went out
     Clock::time_point last_rate_error_{};
     ws::Opcode message_op_ = ws::Opcode::text;

@@ -35,6 +35,7 @@ enum class CloseCode : std::uint16_t {
     invalid_payload = 1007, // text that is not UTF-8
     policy = 1008,
     too_big = 1009,
+    internal_error = 1011, // the server cannot go on with this connection (no randomness)
     try_again_later = 1013,
     replaced = 4001, // application range: another socket joined as this peer
 };

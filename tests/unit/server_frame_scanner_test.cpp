@@ -31,50 +31,64 @@ template <class T> T as(std::string_view text) {
 } // namespace
 
 TEST_CASE("join parses with all fields valid", "[protocol]") {
-    const auto j = as<Join>(R"({"type":"join","room":"main-stage","peer":"p_1","name":"Zoë 🎉"})");
+    const auto j = as<Join>(R"({"type":"join","sig":"s","room":"main-stage","peer":"p_1","name":"Zoë 🎉"})");
     CHECK(j.room == "main-stage");
     CHECK(j.peer == "p_1");
     CHECK(j.name == "Zoë 🎉");
+    CHECK(j.sig == "s"); // only taken here; join_auth.hpp decodes and verifies it
     // field order, whitespace and unknown fields do not matter
     const auto k = as<Join>(" {\n\"name\" : \"A\", \"future\":[1,{\"x\":null}], \"peer\":\"b\","
-                            "\t\"room\":\"r\", \"type\":\"join\"}\r\n");
+                            "\t\"room\":\"r\", \"sig\":\"x\", \"type\":\"join\"}\r\n");
     CHECK(k.name == "A");
     // escapes in names decode, including surrogate pairs
-    CHECK(as<Join>(R"({"type":"join","room":"r","peer":"p","name":"\"Q\" \u00e9\ud83c\udf89"})")
+    CHECK(as<Join>(R"({"type":"join","sig":"s","room":"r","peer":"p","name":"\"Q\" \u00e9\ud83c\udf89"})")
               .name == "\"Q\" \xC3\xA9\xF0\x9F\x8E\x89");
 }
 
+TEST_CASE("a join without sig (a v1 client) is auth-required, whatever else it holds",
+          "[protocol]") {
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"n"})") ==
+          ErrorCode::auth_required);
+    CHECK(code_of(R"({"type":"join"})") == ErrorCode::auth_required);
+    const auto r = parse_client(R"({"type":"join","room":"r","peer":"p","name":"n"})");
+    CHECK(r.problem.message.find("reload") != std::string::npos);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"n","sig":7})") ==
+          ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"n","sig":"a","sig":"b"})") ==
+          ErrorCode::bad_json);
+}
+
 TEST_CASE("join field rules", "[protocol]") {
-    CHECK(code_of(R"({"type":"join","peer":"p","name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":7,"peer":"p","name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":null,"name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":["n"]})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"","peer":"p","name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"a b","peer":"p","name":"n"})") == ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p/../x","name":"n"})") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":7,"peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":null,"name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p","name":["n"]})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"a b","peer":"p","name":"n"})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p/../x","name":"n"})") ==
           ErrorCode::bad_field);
     const std::string id64(64, 'x'), id65(65, 'x');
-    CHECK(as<Join>(R"({"type":"join","room":")" + id64 + R"(","peer":"p","name":"n"})").room ==
+    CHECK(as<Join>(R"({"type":"join","sig":"s","room":")" + id64 + R"(","peer":"p","name":"n"})").room ==
           id64);
-    CHECK(code_of(R"({"type":"join","room":")" + id65 + R"(","peer":"p","name":"n"})") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","room":")" + id65 + R"(","peer":"p","name":"n"})") ==
           ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":""})") == ErrorCode::bad_field);
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p","name":""})") == ErrorCode::bad_field);
     std::string name32;
     for (int i = 0; i < 32; ++i) name32 += "é";
-    CHECK(as<Join>(R"({"type":"join","room":"r","peer":"p","name":")" + name32 + "\"}").name ==
+    CHECK(as<Join>(R"({"type":"join","sig":"s","room":"r","peer":"p","name":")" + name32 + "\"}").name ==
           name32);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":")" + name32 + "x\"}") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p","name":")" + name32 + "x\"}") ==
           ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"a\u0000b"})") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p","name":"a\u0000b"})") ==
           ErrorCode::bad_field);
-    CHECK(code_of(R"({"type":"join","room":"r","peer":"p","name":"tab\there"})") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r","peer":"p","name":"tab\there"})") ==
           ErrorCode::bad_field);
     // an escaped id is decoded before the id rule applies
-    CHECK(code_of(R"({"type":"join","room":"r\u0020","peer":"p","name":"n"})") ==
+    CHECK(code_of(R"({"type":"join","sig":"s","room":"r\u0020","peer":"p","name":"n"})") ==
           ErrorCode::bad_field);
-    CHECK(as<Join>(R"({"type":"join","room":"\u0072","peer":"p","name":"n"})").room == "r");
+    CHECK(as<Join>(R"({"type":"join","sig":"s","room":"\u0072","peer":"p","name":"n"})").room == "r");
 }
 
 TEST_CASE("signal keeps data byte for byte", "[protocol]") {
@@ -138,7 +152,7 @@ TEST_CASE("duplicate known fields are refused", "[protocol]") {
 }
 
 TEST_CASE("invalid UTF-8 gets its own slug", "[protocol]") {
-    CHECK(code_of("{\"type\":\"join\",\"room\":\"r\",\"peer\":\"p\",\"name\":\"\xC0\xAF\"}") ==
+    CHECK(code_of("{\"type\":\"join\",\"sig\":\"s\",\"room\":\"r\",\"peer\":\"p\",\"name\":\"\xC0\xAF\"}") ==
           ErrorCode::bad_utf8);
     CHECK(code_of("{\"type\":\"ping\",\"x\":\"\xED\xA0\x80\"}") == ErrorCode::bad_utf8);
     CHECK(code_of("{\"type\":\"ping\",\"x\":\"\xF0\x9F\x8E\"}") == ErrorCode::bad_utf8);
@@ -160,7 +174,7 @@ TEST_CASE("nesting is capped, without recursion blowing the stack", "[protocol]"
 
 TEST_CASE("the scanner agrees with nlohmann on valid and mutated frames", "[protocol]") {
     const std::vector<std::string> seeds = {
-        R"({"type":"join","room":"r","peer":"p","name":"N \u00e9\ud83c\udf89"})",
+        R"({"type":"join","sig":"s","room":"r","peer":"p","name":"N \u00e9\ud83c\udf89"})",
         R"({"type":"signal","to":"x","data":{"sdp":"v=0\r\n","c":[1,-0.5,2e10,true,null,{}],"e":""}})",
         R"({"type":"ping","z":[[],{},"",0,-1,1.25E-3]})",
     };
@@ -202,8 +216,9 @@ TEST_CASE("the scanner agrees with nlohmann on valid and mutated frames", "[prot
 }
 
 TEST_CASE("client builders produce frames the server parses", "[protocol]") {
-    const auto j = as<Join>(build_join("room", "peer", "Ann \"the\" \\ 🎉"));
+    const auto j = as<Join>(build_join("room", "peer", "Ann \"the\" \\ 🎉", "c2ln"));
     CHECK(j.name == "Ann \"the\" \\ 🎉");
+    CHECK(j.sig == "c2ln");
     const auto s = as<Signal>(build_signal("to", R"({"candidate":"x"})"));
     CHECK(s.data == R"({"candidate":"x"})");
     as<Leave>(build_leave());

@@ -1,5 +1,5 @@
 // Room model (server/rooms.hpp) with recording outlets: joins, refreshes, grace periods, relay
-// rules and limits, case by case.
+// rules, sessions and limits, case by case. Joins here are taken as proven (join_auth_test.cpp).
 #include "server/rooms.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,14 +25,25 @@ struct Fake final : Outlet {
     json last() const { return got.empty() ? json() : got.back(); }
 };
 
+// Sessions "S000000000000001", "S000000000000002", ... in join order.
+SessionId session_number(int n) {
+    SessionId s;
+    const std::string text = "S" + std::string(14 - std::to_string(n).size(), '0') +
+                             std::to_string(n);
+    std::copy(text.begin(), text.end(), s.chars.begin());
+    return s;
+}
+std::string S(int n) { return std::string(session_number(n).view()); }
+
 struct World {
     Limits limits;
     Metrics metrics;
     Rooms rooms{limits, metrics};
     Rooms::Clock::time_point t0 = Rooms::Clock::now();
+    int joins = 0;
     std::optional<protocol::Problem> join(Fake& f, std::string room, std::string peer,
                                           std::string name = "N") {
-        return rooms.join(f, protocol::Join{room, peer, name});
+        return rooms.join(f, protocol::Join{room, peer, name, "sig"}, session_number(++joins));
     }
 };
 
@@ -42,10 +53,13 @@ TEST_CASE("join announces both ways", "[server][rooms]") {
     World w;
     Fake a, b;
     REQUIRE_FALSE(w.join(a, "r", "a", "Ann"));
-    CHECK(a.last() == json::parse(R"({"type":"joined","room":"r","peer":"a","peers":[]})"));
+    CHECK(a.last() == json{{"type", "joined"}, {"room", "r"}, {"peer", "a"}, {"session", S(1)},
+                           {"peers", json::array()}});
     REQUIRE_FALSE(w.join(b, "r", "b", "Bob"));
-    CHECK(b.last()["peers"] == json::parse(R"([{"peer":"a","name":"Ann"}])"));
-    CHECK(a.last() == json::parse(R"({"type":"peer-joined","peer":"b","name":"Bob"})"));
+    CHECK(b.last()["session"] == S(2));
+    CHECK(b.last()["peers"] == json::array({{{"peer", "a"}, {"name", "Ann"}, {"session", S(1)}}}));
+    CHECK(a.last() ==
+          json{{"type", "peer-joined"}, {"peer", "b"}, {"name", "Bob"}, {"session", S(2)}});
     CHECK(w.metrics.rooms == 1);
     CHECK(w.metrics.peers == 2);
 }
@@ -125,16 +139,19 @@ TEST_CASE("a refresh within the grace period is peer-rejoined, never left+joined
     w.join(b, "r", "b", "Bob");
     w.rooms.disconnect(b, w.t0);
     REQUIRE_FALSE(w.join(b2, "r", "b", "Bobby"));
-    CHECK(a.last() == json::parse(R"({"type":"peer-rejoined","peer":"b","name":"Bobby"})"));
-    CHECK(b2.last()["peers"] == json::parse(R"([{"peer":"a","name":"N"}])"));
+    CHECK(a.last() ==
+          json{{"type", "peer-rejoined"}, {"peer", "b"}, {"name", "Bobby"}, {"session", S(3)}});
+    CHECK(b2.last()["session"] == S(3));
+    CHECK(b2.last()["peers"] == json::array({{{"peer", "a"}, {"name", "N"}, {"session", S(1)}}}));
     w.rooms.expire(w.t0 + std::chrono::hours(1)); // the stale grace entry does nothing
     CHECK(a.types() == std::vector<std::string>{"joined", "peer-joined", "peer-rejoined"});
     REQUIRE_FALSE(w.rooms.signal(a, {"b", "{}"}));
     CHECK(b2.last()["from"] == "a");
-    // a newcomer during someone's grace period sees them listed
+    // a newcomer during someone's grace period sees them listed, with their last session
     w.rooms.disconnect(a, w.t0);
     w.join(c, "r", "c");
     CHECK(c.last()["peers"].size() == 2);
+    CHECK(c.last()["peers"][0] == json{{"peer", "a"}, {"name", "N"}, {"session", S(1)}});
 }
 
 TEST_CASE("a refresh that beats the old socket's close replaces it", "[server][rooms]") {

@@ -1,5 +1,5 @@
-// Signaling protocol (core/signaling_protocol.hpp): error slugs, the server's builders as the
-// client parses them, malformed server frames, JSON string escaping.
+// Signaling protocol (core/signaling_protocol.hpp): error slugs, the join signing payload, the
+// server's builders as the client parses them, malformed server frames, JSON string escaping.
 #include "core/signaling_protocol.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,6 +25,12 @@ TEST_CASE("error slugs round-trip and are stable", "[protocol]") {
     CHECK(slug(ErrorCode::too_large) == "too-large");
     CHECK(slug(ErrorCode::no_such_peer) == "no-such-peer");
     CHECK(slug(ErrorCode::server_full) == "server-full");
+    CHECK(slug(ErrorCode::shutting_down) == "shutting-down"); // v1 numbering kept
+    CHECK(slug(ErrorCode::auth_required) == "auth-required");
+    CHECK(slug(ErrorCode::bad_key) == "bad-key");
+    CHECK(slug(ErrorCode::bad_signature) == "bad-signature");
+    CHECK(static_cast<int>(ErrorCode::bad_signature) == 17);
+    CHECK(error_code_count == 18);
     for (std::size_t i = 0; i < error_code_count; ++i) {
         const auto code = static_cast<ErrorCode>(i);
         CHECK(error_code_from_slug(slug(code)) == code);
@@ -32,19 +38,35 @@ TEST_CASE("error slugs round-trip and are stable", "[protocol]") {
     CHECK_FALSE(error_code_from_slug("no-such-thing").has_value());
 }
 
+TEST_CASE("the join signs the challenge, the room and the peer, in one exact spelling",
+          "[protocol]") {
+    CHECK(join_signing_payload("NONCE", "main-stage", "KEY") ==
+          "peddlenet-join-v2\nNONCE\nmain-stage\nKEY");
+    // ids never contain a newline, so the fields cannot be shifted from one into another
+    CHECK(join_signing_payload("n", "ab", "c") != join_signing_payload("n", "a", "bc"));
+    CHECK(build_join("r", "p", "Ann", "S1g") ==
+          R"({"type":"join","room":"r","peer":"p","name":"Ann","sig":"S1g"})");
+}
+
 TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") {
-    const std::vector<PeerInfo> others = {{"a", "Ann"}, {"b", "Bob \"B\"\n"}};
-    const auto joined = server_as<Joined>(build_joined("r", "me", others));
+    const std::string nonce(nonce_chars, 'N');
+    CHECK(server_as<Challenge>(build_challenge(nonce)).nonce == nonce);
+    CHECK(json::parse(build_challenge(nonce)) ==
+          json{{"type", "challenge"}, {"v", 2}, {"nonce", nonce}});
+
+    const std::vector<PeerInfo> others = {{"a", "Ann", "sessA"}, {"b", "Bob \"B\"\n", "sessB"}};
+    const auto joined = server_as<Joined>(build_joined("r", "me", "sessMe", others));
     CHECK(joined.room == "r");
     CHECK(joined.peer == "me");
+    CHECK(joined.session == "sessMe");
     CHECK(joined.peers == others);
-    CHECK(server_as<Joined>(build_joined("r", "me", {})).peers.empty());
+    CHECK(server_as<Joined>(build_joined("r", "me", "s", {})).peers.empty());
 
-    const auto pj = server_as<PeerJoined>(build_peer_joined("a", "Ann"));
-    CHECK((pj.peer == "a" && pj.name == "Ann"));
+    const auto pj = server_as<PeerJoined>(build_peer_joined("a", "Ann", "sessA"));
+    CHECK((pj.peer == "a" && pj.name == "Ann" && pj.session == "sessA"));
     CHECK(server_as<PeerLeft>(build_peer_left("a")).peer == "a");
-    const auto pr = server_as<PeerRejoined>(build_peer_rejoined("a", "Ann"));
-    CHECK((pr.peer == "a" && pr.name == "Ann"));
+    const auto pr = server_as<PeerRejoined>(build_peer_rejoined("a", "Ann", "sessA2"));
+    CHECK((pr.peer == "a" && pr.name == "Ann" && pr.session == "sessA2"));
     const auto sf = server_as<SignalFrom>(build_signal_from("a", R"({"x":[1,2]})"));
     CHECK(sf.from == "a");
     CHECK(sf.data == json::parse(R"({"x":[1,2]})")); // handed on parsed
@@ -58,6 +80,10 @@ TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") 
     CHECK(build_peer_left("a") == R"({"type":"peer-left","peer":"a"})");
     CHECK(build_signal_from("a", "{}") == R"({"type":"signal","from":"a","data":{}})");
     CHECK(build_pong() == R"({"type":"pong"})");
+    CHECK(build_peer_joined("a", "A", "s1") ==
+          R"({"type":"peer-joined","peer":"a","name":"A","session":"s1"})");
+    CHECK(build_joined("r", "p", "s1", {}) ==
+          R"({"type":"joined","room":"r","peer":"p","session":"s1","peers":[]})");
 }
 
 TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
@@ -65,6 +91,22 @@ TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
     CHECK_FALSE(parse_server("[]").ok());
     CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p"})").ok());
     CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p","peers":[{"peer":1}]})").ok());
+    // v2: the challenge's nonce and every session are checked
+    CHECK_FALSE(parse_server(R"({"type":"challenge","v":2})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"challenge","nonce":"short"})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"challenge","nonce":")" + std::string(42, 'a') + "=\"}").ok());
+    CHECK_FALSE(parse_server(R"({"type":"challenge","nonce":")" + std::string(44, 'a') + "\"}").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p","peers":[]})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"joined","room":"r","peer":"p","session":"a b","peers":[]})").ok());
+    CHECK_FALSE(parse_server(
+                    R"({"type":"joined","room":"r","peer":"p","session":"s","peers":[{"peer":"a","name":"A"}]})")
+                    .ok());
+    CHECK_FALSE(parse_server(
+                    R"({"type":"joined","room":"r","peer":"p","session":"s","peers":[{"peer":"a","name":"A","session":""}]})")
+                    .ok());
+    CHECK_FALSE(parse_server(R"({"type":"peer-joined","peer":"a","name":"A"})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"peer-rejoined","peer":"a","name":"A","session":7})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"peer-rejoined","peer":"a","name":"A","session":"x/y"})").ok());
     CHECK_FALSE(parse_server(R"({"type":"signal","from":"a","data":3})").ok());
     CHECK_FALSE(parse_server(R"({"type":"peer-left"})").ok());
     CHECK(parse_server(R"({"type":"mystery"})").problem.code == ErrorCode::bad_type);
