@@ -9,6 +9,9 @@
 //  [X] implicit setLocalDescription (perfect negotiation), setRemoteDescription, addIceCandidate
 //  [X] ICE servers as a setting (JSON list of RTCIceServer), default none
 //  [X] text messages both ways with exact bytes (no NUL truncation)
+//  [X] the sha-256 fingerprints of both DTLS certificates of an open connection, from getStats
+//      (retried briefly: right after open the transport may not list them yet), or from the
+//      applied SDP where the browser keeps no certificate stats (Firefox); "" when unknown
 
 var LibraryPeddleRtc = {
   $PeddleRtc: {
@@ -17,7 +20,10 @@ var LibraryPeddleRtc = {
     iceServers: [],
     // Event kinds, numbered as RtcEventKind in rtc.cpp.
     EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
-          channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8 },
+          channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8,
+          fingerprints: 9 },
+    FINGERPRINT_RETRY_MS: 50, // getStats again this often ...
+    FINGERPRINT_TRIES: 20,    // ... for up to a second before answering with empty strings
     // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
     signalingStates: ['stable', 'have-local-offer', 'have-remote-offer', 'have-local-pranswer',
                       'have-remote-pranswer', 'closed'],
@@ -40,6 +46,60 @@ var LibraryPeddleRtc = {
       }
     },
     describe: function (err) { return (err && (err.name + ': ' + err.message)) || String(err); },
+
+    // Promise of a certificate report's sha-256 fingerprint ("AB:CD:.."), '' when unknown. The
+    // browser names the algorithm after the certificate's signature hash; for any other than
+    // sha-256 the digest of the DER copy is computed here.
+    certificateFingerprint: function (cert) {
+      if (!cert) return Promise.resolve('');
+      if (cert.fingerprintAlgorithm === 'sha-256' && cert.fingerprint) return Promise.resolve(cert.fingerprint);
+      var subtle = globalThis.crypto && globalThis.crypto.subtle;
+      if (!cert.base64Certificate || !subtle) return Promise.resolve('');
+      return Promise.resolve().then(function () {
+        var der = Uint8Array.from(atob(cert.base64Certificate), function (c) { return c.charCodeAt(0); });
+        return subtle.digest('SHA-256', der);
+      }).then(function (digest) {
+        return Array.from(new Uint8Array(digest), function (b) {
+          return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
+        }).join(':');
+      }, function () { return ''; });
+    },
+    // From one getStats report: a promise of { local, remote }, or null when the DTLS transport
+    // does not name both certificates yet, or 'none' when the report has no certificates at all
+    // (Firefox keeps no certificate stats: then the SDP says).
+    statsFingerprints: function (report) {
+      var R = PeddleRtc, transports = [], certificates = {}, pairTransport = null;
+      report.forEach(function (s) {
+        if (s.type === 'transport') transports.push(s);
+        else if (s.type === 'certificate') certificates[s.id] = s;
+        else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pairTransport = s.transportId;
+      });
+      if (Object.keys(certificates).length === 0) return 'none';
+      // One transport with BUNDLE (always here: one data channel); else the selected pair's.
+      var transport = transports.length === 1 ? transports[0] : transports.filter(function (t) {
+        return t.id === pairTransport;
+      })[0];
+      if (!transport) return null;
+      var local = certificates[transport.localCertificateId];
+      var remote = certificates[transport.remoteCertificateId];
+      if (!local || !remote) return null;
+      return Promise.all([R.certificateFingerprint(local), R.certificateFingerprint(remote)]).then(function (fps) {
+        return fps[0] && fps[1] ? { local: fps[0], remote: fps[1] } : null;
+      });
+    },
+    // The one sha-256 a=fingerprint of an applied description, '' unless there is exactly one:
+    // with several, the DTLS check could have matched another. The remote one is as good as
+    // the stats: the browser refuses a DTLS handshake whose certificate does not match it.
+    sdpFingerprint: function (description) {
+      if (!description || !description.sdp) return '';
+      var found = {};
+      description.sdp.split(/\r?\n/).forEach(function (line) {
+        var m = /^a=fingerprint:(\S+) (\S+)\s*$/.exec(line);
+        if (m) found[m[1].toLowerCase() + ' ' + m[2].toUpperCase()] = true;
+      });
+      var keys = Object.keys(found);
+      return keys.length === 1 && keys[0].indexOf('sha-256 ') === 0 ? keys[0].slice(8) : '';
+    },
   },
 
   pn_rtc_set_ice_servers__deps: ['$PeddleRtc'],
@@ -161,6 +221,33 @@ var LibraryPeddleRtc = {
     } catch (e) {
       return 0; // closing in between, or the send buffer is full
     }
+  },
+
+  // Answers with one fingerprints event, text "LOCAL REMOTE" (each '' when unknown), unless the
+  // connection closes first.
+  pn_rtc_get_fingerprints__deps: ['$PeddleRtc'],
+  pn_rtc_get_fingerprints: function (handle) {
+    var R = PeddleRtc, tries = 0;
+    function answer(local, remote) { R.emit(handle, R.EV.fingerprints, 0, (local || '') + ' ' + (remote || '')); }
+    function fromSdp() {
+      var pc = R.connections[handle] && R.connections[handle].pc;
+      if (!pc) return;
+      answer(R.sdpFingerprint(pc.currentLocalDescription), R.sdpFingerprint(pc.currentRemoteDescription));
+    }
+    function attempt() {
+      var c = R.connections[handle];
+      if (!c) return; // closed meanwhile: nobody to answer
+      c.pc.getStats().then(R.statsFingerprints).then(function (fps) {
+        if (fps === 'none') return fromSdp();
+        if (fps) return answer(fps.local, fps.remote);
+        retry();
+      }, retry);
+    }
+    function retry() {
+      if (++tries < R.FINGERPRINT_TRIES) setTimeout(attempt, R.FINGERPRINT_RETRY_MS);
+      else answer('', '');
+    }
+    attempt();
   },
 
   pn_rtc_signaling_state__deps: ['$PeddleRtc'],

@@ -16,6 +16,7 @@ void pn_rtc_add_ice_candidate(int handle, const char* json);
 void pn_rtc_restart_ice(int handle);
 int pn_rtc_send(int handle, const char* data, int length);
 int pn_rtc_signaling_state(int handle);
+void pn_rtc_get_fingerprints(int handle);
 }
 
 namespace peddlenet::platform {
@@ -32,6 +33,7 @@ enum RtcEventKind {
     channel_closed = 6,
     connection_state = 7,
     error = 8,
+    fingerprints = 9, // text "LOCAL REMOTE", either possibly empty
 };
 
 // The one live transport: JS events carry only a handle (one app, one room engine).
@@ -101,6 +103,10 @@ bool BrowserRtc::send(const std::string& peer, std::string_view text) {
     return h != 0 && pn_rtc_send(h, text.data(), static_cast<int>(text.size())) != 0;
 }
 
+void BrowserRtc::get_fingerprints(const std::string& peer) {
+    if (const int h = handle_of(peer)) pn_rtc_get_fingerprints(h);
+}
+
 SignalingState BrowserRtc::signaling_state(const std::string& peer) const {
     const int h = handle_of(peer);
     return h == 0 ? SignalingState::stable : static_cast<SignalingState>(pn_rtc_signaling_state(h));
@@ -135,6 +141,13 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
             e.on_rtc_error(peer, static_cast<RtcOperation>(number), text);
         }
         break;
+    case fingerprints: {
+        const std::size_t space = text.find(' ');
+        const bool both = space != std::string_view::npos; // rtc.js always sends the space
+        e.on_fingerprints(peer, std::string(both ? text.substr(0, space) : std::string_view()),
+                          std::string(both ? text.substr(space + 1) : std::string_view()));
+        break;
+    }
     default: break;
     }
 }

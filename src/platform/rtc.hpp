@@ -4,6 +4,7 @@
 //  [X] the data channel is opened by the impolite side only, so a new link never starts in glare
 //  [X] every rejected promise and channel error reaches the engine as on_rtc_error
 //  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN)
+//  [X] the DTLS certificates' sha-256 fingerprints of an open connection -> on_fingerprints
 #pragma once
 
 #include "core/rtc_transport.hpp"
@@ -37,6 +38,8 @@ public:
     void add_ice_candidate(const std::string& peer, const nlohmann::json& candidate) override;
     void restart_ice(const std::string& peer) override;
     bool send(const std::string& peer, std::string_view text) override;
+    // Answered later through the event path; nothing for an unknown or closed peer.
+    void get_fingerprints(const std::string& peer) override;
     SignalingState signaling_state(const std::string& peer) const override;
 
     // Called by the pn_rtc_event export for events of `handle`.
