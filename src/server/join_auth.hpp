@@ -2,12 +2,13 @@
 // a join names its peer id, which is the device's Ed25519 public key, and carries that key's
 // signature over the challenge, the room and the id. So only the key's holder can join (or
 // replace a socket) as that peer, and a join copied from another connection fails.
-// Needs: OpenSSL 3 (RAND_bytes, EVP Ed25519 verify), core/signaling_protocol.hpp.
+// Needs: OpenSSL 3 (RAND_bytes, EVP Ed25519 verify), core/signaling_protocol.hpp,
+// core/base64url.hpp and core/trust.hpp (strict canonical decoding of keys and signatures).
 // No crypto of our own: OpenSSL verifies; this file only decodes and compares lengths.
 //  [X] challenge nonces: 32 bytes from OpenSSL's CSPRNG, base64url text (43 characters)
 //  [X] session names: 16 characters of [A-Za-z0-9] from the CSPRNG, kept inline (no heap)
-//  [X] strict base64url: no padding, exact length, canonical trailing bits (one spelling per key)
 //  [X] bad-key for a peer id that is not a key, bad-signature for a malformed or wrong signature
+//      (both strict: no padding, exact length, canonical trailing bits)
 #pragma once
 
 #include "core/signaling_protocol.hpp"
@@ -17,7 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,11 +38,8 @@ struct SessionId {
 bool make_nonce(Nonce& out);
 bool make_session(SessionId& out);
 
-// base64url without padding (RFC 4648 section 5).
-std::string base64url_encode(std::span<const std::uint8_t> bytes);
-// Decodes exactly out.size() bytes. False for any text base64url_encode could not have made:
-// characters outside the alphabet, padding, another length, or non-zero unused trailing bits.
-bool base64url_decode_exact(std::string_view text, std::span<std::uint8_t> out);
+// The challenge as the wire spells it: base64url, protocol::nonce_chars characters.
+std::string nonce_text(const Nonce& nonce);
 
 // Checks a parsed join against this connection's challenge text (nonce_chars characters):
 // `peer` must be a base64url Ed25519 public key (else bad-key) and `sig` its signature over

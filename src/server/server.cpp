@@ -251,7 +251,7 @@ protected:
             log::write(log::Level::error, "ws-no-randomness");
             return fail_connection(ws::CloseCode::internal_error, "no randomness");
         }
-        send(ws::Opcode::text, protocol::build_challenge(base64url_encode(nonce_)));
+        send(ws::Opcode::text, protocol::build_challenge(nonce_text(nonce_)));
         if (!early_bytes.empty()) {
             std::string copy(early_bytes); // frames sent right behind the handshake
             process(reinterpret_cast<std::uint8_t*>(copy.data()), copy.size());
@@ -510,7 +510,7 @@ private:
     void on(protocol::Join& m) {
         // Proof first: only the holder of `peer`'s key, answering this connection's challenge,
         // may join (or replace a socket) as `peer`.
-        if (auto p = check_join_proof(base64url_encode(nonce_), m)) return send_error(*p);
+        if (auto p = check_join_proof(nonce_text(nonce_), m)) return send_error(*p);
         SessionId session;
         if (!make_session(session)) {
             log::write(log::Level::error, "ws-no-randomness");

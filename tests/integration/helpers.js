@@ -1,8 +1,10 @@
 // Shared helpers for the integration tests: start the real peddlenet-server on a free port
 // (it is started with --port 0 and reports the port it got), WebSocket clients that queue
-// what they receive, and a throwaway web root.
+// what they receive and sign their joins (protocol v2), device identities (Ed25519 keys made
+// with node's crypto), and a throwaway web root.
 'use strict';
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -72,18 +74,45 @@ async function startServer(flags = [], { root } = {}) {
   };
 }
 
-// A WebSocket client whose incoming JSON messages wait in a queue.
+// A device identity: an Ed25519 key pair. Its peer id is the raw public key in base64url
+// (the JWK `x` member is exactly that: 43 characters, no padding).
+class Identity {
+  constructor() {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+    this.id = publicKey.export({ format: 'jwk' }).x;
+    this.privateKey = privateKey;
+  }
+  sign(text) { return crypto.sign(null, Buffer.from(text, 'utf8'), this.privateKey).toString('base64url'); }
+}
+
+// One identity per label for the whole test file, so a label names the same device throughout.
+const identities = new Map();
+function identity(label) {
+  if (label instanceof Identity) return label;
+  if (!identities.has(label)) identities.set(label, new Identity());
+  return identities.get(label);
+}
+
+// The exact text a join signs (docs/PROTOCOL.md, version 2).
+const joinPayload = (nonce, room, peer) => `peddlenet-join-v2\n${nonce}\n${room}\n${peer}`;
+
+const SESSION = /^[A-Za-z0-9]{16}$/;
+
+// A WebSocket client whose incoming JSON messages wait in a queue. The server's challenge (its
+// first frame) is kept apart, in `challenge`, so that tests see only what follows it.
 class Client {
   constructor(url, options = {}) {
     this.ws = new WebSocket(url, options);
     this.queue = [];
     this.waiters = [];
+    this.challenge = null;
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     this.ws.on('message', (data, isBinary) => {
       const text = data.toString();
       let msg;
       try { msg = JSON.parse(text); } catch { msg = { unparsable: text, isBinary }; }
-      this.queue.push(msg);
+      if (msg.type === 'challenge' && !this.challenge) this.challenge = msg;
+      else this.queue.push(msg);
       this.waiters.splice(0).forEach((w) => w());
     });
     this.ws.on('error', () => {});
@@ -118,8 +147,31 @@ class Client {
     await new Promise((r) => setTimeout(r, ms));
     return this.queue.splice(0);
   }
-  async join(room, peer, name = peer) {
-    this.send({ type: 'join', room, peer, name });
+  // This connection's challenge nonce, once it arrived.
+  async nonce(ms = 3000) {
+    const deadline = Date.now() + ms;
+    while (!this.challenge) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no challenge within ${ms} ms; queue: ${JSON.stringify(this.queue)}`);
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+    return this.challenge.nonce;
+  }
+  // A join frame for `room` as `who` (an Identity or a label), signed over this connection's
+  // challenge. `over` replaces fields for hostile cases: {peer, nonce, signer, sig, name}.
+  async joinFrame(room, who, name, over = {}) {
+    const id = identity(who);
+    const peer = over.peer ?? id.id;
+    const nonce = over.nonce ?? await this.nonce();
+    const signer = over.signer ? identity(over.signer) : id;
+    const sig = over.sig ?? signer.sign(joinPayload(nonce, room, peer));
+    return { type: 'join', room, peer, name: name ?? (typeof who === 'string' ? who : 'peer'), sig };
+  }
+  async join(room, who, name) {
+    this.send(await this.joinFrame(room, who, name));
     return this.next('joined');
   }
   close() { this.ws.close(); return this.closed; }
@@ -138,4 +190,4 @@ async function metrics(server) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { binary, makeRoot, startServer, Client, metrics, sleep, WebSocket };
+module.exports = { binary, makeRoot, startServer, Client, Identity, identity, joinPayload, SESSION, metrics, sleep, WebSocket };

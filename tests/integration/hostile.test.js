@@ -3,7 +3,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, metrics, sleep } = require('./helpers');
+const { startServer, Client, identity, joinPayload, metrics, sleep } = require('./helpers');
 const { RawWs } = require('./rawws');
 
 let server;
@@ -39,10 +39,12 @@ test('malformed JSON, unknown types, missing and mistyped fields', async () => {
   await expectError(c, '{"type":"JOIN","room":"r","peer":"p","name":"n"}', 'bad-type');
   await expectError(c, '{}', 'bad-field');
   await expectError(c, '{"type":5}', 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', name: 'n' }, 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', peer: 'p' }, 'bad-field');
-  await expectError(c, { type: 'join', room: 1, peer: 'p', name: 'n' }, 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', peer: ['p'], name: 'n' }, 'bad-field');
+  // (field rules come before the proof: `sig` only has to be there)
+  await expectError(c, { type: 'join', room: 'r', name: 'n', sig: 'x' }, 'bad-field');
+  await expectError(c, { type: 'join', room: 'r', peer: 'p', sig: 'x' }, 'bad-field');
+  await expectError(c, { type: 'join', room: 1, peer: 'p', name: 'n', sig: 'x' }, 'bad-field');
+  await expectError(c, { type: 'join', room: 'r', peer: ['p'], name: 'n', sig: 'x' }, 'bad-field');
+  await expectError(c, { type: 'join', room: 'r', peer: 'p', name: 'n', sig: 5 }, 'bad-field');
   await expectError(c, { type: 'signal', to: 'x' }, 'bad-field');
   await expectError(c, { type: 'signal', to: 'x', data: 'not an object' }, 'bad-field');
   await stillServing(c);
@@ -52,12 +54,12 @@ test('malformed JSON, unknown types, missing and mistyped fields', async () => {
 test('ids with bad characters or lengths, names too long or empty', async () => {
   const c = await Client.open(server.ws);
   for (const room of ['', 'a b', 'x/../y', 'ü', 'r'.repeat(65), 'a\nb']) {
-    await expectError(c, { type: 'join', room, peer: 'p', name: 'n' }, 'bad-field');
+    await expectError(c, await c.joinFrame(room, 'p', 'n'), 'bad-field');
   }
-  await expectError(c, { type: 'join', room: 'r', peer: 'p'.repeat(65), name: 'n' }, 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', peer: 'p', name: '' }, 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', peer: 'p', name: 'é'.repeat(33) }, 'bad-field');
-  await expectError(c, { type: 'join', room: 'r', peer: 'p', name: 'a\u0000b' }, 'bad-field');
+  await expectError(c, await c.joinFrame('r', 'p', 'n', { peer: 'p'.repeat(65) }), 'bad-field');
+  await expectError(c, await c.joinFrame('r', 'p', ''), 'bad-field');
+  await expectError(c, await c.joinFrame('r', 'p', 'é'.repeat(33)), 'bad-field');
+  await expectError(c, await c.joinFrame('r', 'p', 'a\u0000b'), 'bad-field');
   assert.deepEqual((await c.join('r'.repeat(64), 'p', '😀'.repeat(32))).peers, []);
   await c.close();
 });
@@ -67,8 +69,8 @@ test('wrong order: signal before join, second join, leave twice, signal to a str
   await expectError(c, { type: 'signal', to: 'x', data: {} }, 'not-joined');
   await expectError(c, { type: 'leave' }, 'not-joined');
   await c.join('order', 'me');
-  await expectError(c, { type: 'join', room: 'order', peer: 'me', name: 'me' }, 'already-joined');
-  await expectError(c, { type: 'join', room: 'elsewhere', peer: 'me2', name: 'x' }, 'already-joined');
+  await expectError(c, await c.joinFrame('order', 'me', 'me'), 'already-joined');
+  await expectError(c, await c.joinFrame('elsewhere', 'me2', 'x'), 'already-joined');
   await expectError(c, { type: 'signal', to: 'nobody', data: {} }, 'no-such-peer');
   await stillServing(c);
   await c.close();
@@ -76,7 +78,7 @@ test('wrong order: signal before join, second join, leave twice, signal to a str
 
 test('invalid UTF-8 gets bad-utf8, then close 1007', async () => {
   const c = await RawWs.open(server.port);
-  c.send(1, Buffer.from('{"type":"join","room":"r","peer":"p","name":"\xc0\xaf"}', 'latin1'));
+  c.send(1, Buffer.from('{"type":"join","room":"r","peer":"p","name":"\xc0\xaf","sig":"x"}', 'latin1'));
   assert.equal((await c.nextJson()).code, 'bad-utf8');
   assert.equal((await c.next(8)).code, 1007);
   c.destroy();
@@ -105,7 +107,7 @@ test('frames over 64 KiB: too-large and close 1009', async () => {
   // just under the limit is fine
   const ok = await Client.open(server.ws);
   await ok.join('big', 'a');
-  ok.send({ type: 'signal', to: 'a', data: { blob: 'y'.repeat(60 * 1024) } });
+  ok.send({ type: 'signal', to: identity('a').id, data: { blob: 'y'.repeat(60 * 1024) } });
   assert.equal((await ok.next('signal')).data.blob.length, 60 * 1024);
   await ok.close();
   await stillServing();
@@ -132,7 +134,9 @@ test('protocol violations close with 1002; garbage closes; others unaffected', a
 
 test('fragmented messages are reassembled; control frames may interleave', async () => {
   const c = await RawWs.open(server.port);
-  const msg = JSON.stringify({ type: 'join', room: 'frag', peer: 'f', name: 'Frag' });
+  const f = identity('f');
+  const sig = f.sign(joinPayload(await c.nonce(), 'frag', f.id));
+  const msg = JSON.stringify({ type: 'join', room: 'frag', peer: f.id, name: 'Frag', sig });
   c.send(1, msg.slice(0, 10), { fin: false });
   c.send(9, 'mid-ping');
   c.send(0, msg.slice(10, 20), { fin: false });
@@ -172,10 +176,10 @@ test('room-full and too-many-rooms', async () => {
     const [a, b, c, d, e] = await Promise.all([1, 2, 3, 4, 5].map(() => Client.open(s.ws)));
     await a.join('full', 'a');
     await b.join('full', 'b');
-    await expectError(c, { type: 'join', room: 'full', peer: 'c', name: 'c' }, 'room-full');
+    await expectError(c, await c.joinFrame('full', 'c', 'c'), 'room-full');
     assert.deepEqual((await a.drain()).map((m) => m.type), ['peer-joined']);
     await d.join('second', 'd');
-    await expectError(e, { type: 'join', room: 'third', peer: 'e', name: 'e' }, 'too-many-rooms');
+    await expectError(e, await e.joinFrame('third', 'e', 'e'), 'too-many-rooms');
     a.send({ type: 'leave' });
     assert.equal((await c.join('full', 'c')).peers.length, 1);
     await Promise.all([a, b, c, d, e].map((x) => x.close()));
@@ -208,8 +212,9 @@ test('a client that stops reading is dropped; memory stays bounded; others go on
   const s = await startServer(['--max-queue-bytes', '262144', '--rate', '100000', '--rate-burst', '100000']);
   try {
     const slow = await RawWs.open(s.port);
-    slow.text({ type: 'join', room: 'slow', peer: 'slow', name: 'Slow' });
-    await slow.nextJson();
+    const me = identity('slow');
+    slow.text({ type: 'join', room: 'slow', peer: me.id, name: 'Slow', sig: me.sign(joinPayload(await slow.nonce(), 'slow', me.id)) });
+    assert.equal((await slow.nextJson()).type, 'joined');
     slow.sock.pause(); // stop reading: the kernel buffers fill, then the server's queue
     const fast = await Client.open(s.ws);
     await fast.join('slow', 'fast');
@@ -219,7 +224,7 @@ test('a client that stops reading is dropped; memory stays bounded; others go on
     const rssBefore = (await metrics(s)).process_resident_memory_bytes;
     let dropped = 0;
     for (let round = 0; round < 40 && !dropped; round++) {
-      for (let i = 0; i < 20; i++) fast.send({ type: 'signal', to: 'slow', data: { blob } });
+      for (let i = 0; i < 20; i++) fast.send({ type: 'signal', to: me.id, data: { blob } });
       await sleep(50);
       dropped = (await metrics(s)).peddlenet_slow_clients_dropped_total;
     }
@@ -228,7 +233,7 @@ test('a client that stops reading is dropped; memory stays bounded; others go on
     assert.ok(after.process_resident_memory_bytes - rssBefore < 64 * 1024 * 1024,
       `RSS grew by ${after.process_resident_memory_bytes - rssBefore}`);
     // its peers see it leave after the grace period, and keep talking to each other
-    fast.send({ type: 'signal', to: 'bystander', data: { hi: 1 } });
+    fast.send({ type: 'signal', to: identity('bystander').id, data: { hi: 1 } });
     assert.deepEqual((await bystander.next('signal')).data, { hi: 1 });
     slow.destroy();
     await Promise.all([fast.close(), bystander.close()]);

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
-const { binary, startServer, Client, makeRoot, sleep } = require('./helpers');
+const { binary, startServer, Client, identity, makeRoot, sleep } = require('./helpers');
 
 test('--help lists the flags; bad flags exit 2 with a message', () => {
   const help = spawnSync(binary, ['--help'], { encoding: 'utf8' });
@@ -99,9 +99,9 @@ test('TLS: https and wss on one port with a self-signed certificate', async () =
     const b = await Client.open(s.ws, { ca });
     await a.join('tls', 'a');
     await b.join('tls', 'b');
-    a.send({ type: 'signal', to: 'b', data: { secure: true, pad: 'p'.repeat(40000) } });
+    a.send({ type: 'signal', to: identity('b').id, data: { secure: true, pad: 'p'.repeat(40000) } });
     const got = await b.next('signal');
-    assert.equal(got.from, 'a');
+    assert.equal(got.from, identity('a').id);
     assert.equal(got.data.pad.length, 40000);
     // plain HTTP to the TLS port is refused without harming the server
     await fetch(`http://127.0.0.1:${s.port}/healthz`).then(() => {}, () => {});

@@ -1,6 +1,7 @@
 // A bare-bones WebSocket client over a TCP socket, for what well-behaved libraries refuse to
 // send: invalid UTF-8, unmasked or reserved-bit frames, huge length headers, fragments, and
-// clients that stop reading.
+// clients that stop reading. The server's challenge (its first text frame) is kept apart in
+// `challenge`, as helpers.js's Client does.
 'use strict';
 const net = require('node:net');
 const crypto = require('node:crypto');
@@ -12,6 +13,7 @@ class RawWs {
       c.sock = net.connect(port, '127.0.0.1');
       c.buf = Buffer.alloc(0);
       c.frames = [];
+      c.challenge = null;
       c.waiters = [];
       c.upgraded = false;
       c.ended = new Promise((r) => c.sock.on('close', r));
@@ -52,6 +54,11 @@ class RawWs {
       const frame = { opcode, payload };
       if (opcode === 1) frame.json = JSON.parse(payload.toString());
       if (opcode === 8) frame.code = payload.length >= 2 ? payload.readUInt16BE(0) : null;
+      if (opcode === 1 && frame.json.type === 'challenge' && !this.challenge) {
+        this.challenge = frame.json;
+        this.wake();
+        continue;
+      }
       this.frames.push(frame);
       this.wake();
     }
@@ -101,6 +108,18 @@ class RawWs {
   }
 
   async nextJson(ms) { const f = await this.next(1, ms); return f && f.json; }
+
+  // This connection's challenge nonce, once it arrived.
+  async nonce(ms = 3000) {
+    const deadline = Date.now() + ms;
+    while (!this.challenge) {
+      if (this.sock.destroyed) throw new Error('closed before the challenge');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no challenge within ${ms} ms`);
+      await new Promise((r) => { const t = setTimeout(r, left); this.waiters.push(() => { clearTimeout(t); r(); }); });
+    }
+    return this.challenge.nonce;
+  }
   destroy() { this.sock.destroy(); }
 }
 

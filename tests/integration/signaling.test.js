@@ -1,21 +1,42 @@
-// Rooms, relay, leave, grace and refresh over real WebSockets against the real binary.
+// Rooms, relay, leave, grace and refresh over real WebSockets against the real binary, with
+// signed joins (protocol v2) and the sessions the server names.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, Client, metrics, sleep } = require('./helpers');
+const { startServer, Client, identity, SESSION, metrics, sleep } = require('./helpers');
 
 const GRACE_MS = 400;
+const A = identity('a');
+const B = identity('b');
 let server;
 before(async () => { server = await startServer(['--grace-ms', String(GRACE_MS)]); });
 after(async () => { await server.stop(); });
 
-test('join: the joiner gets the others, the others get peer-joined', async () => {
+test('the challenge is the first frame: v2, a fresh 43-character nonce per connection', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  assert.deepEqual(await a.join('r1', 'a', 'Ann'), { type: 'joined', room: 'r1', peer: 'a', peers: [] });
-  assert.deepEqual(await b.join('r1', 'b', 'Bob'),
-    { type: 'joined', room: 'r1', peer: 'b', peers: [{ peer: 'a', name: 'Ann' }] });
-  assert.deepEqual(await a.next(), { type: 'peer-joined', peer: 'b', name: 'Bob' });
+  const [na, nb] = [await a.nonce(), await b.nonce()];
+  assert.deepEqual(a.challenge, { type: 'challenge', v: 2, nonce: na });
+  assert.match(na, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(Buffer.from(na, 'base64url').length, 32);
+  assert.notEqual(na, nb);
+  assert.deepEqual(await a.drain(100), [], 'nothing else until we speak');
+  await a.close();
+  await b.close();
+});
+
+test('join: the joiner gets the others with sessions, the others get peer-joined', async () => {
+  const a = await Client.open(server.ws);
+  const b = await Client.open(server.ws);
+  const ja = await a.join('r1', A, 'Ann');
+  assert.match(ja.session, SESSION);
+  assert.deepEqual(ja, { type: 'joined', room: 'r1', peer: A.id, session: ja.session, peers: [] });
+  const jb = await b.join('r1', B, 'Bob');
+  assert.match(jb.session, SESSION);
+  assert.notEqual(jb.session, ja.session);
+  assert.deepEqual(jb, { type: 'joined', room: 'r1', peer: B.id, session: jb.session,
+    peers: [{ peer: A.id, name: 'Ann', session: ja.session }] });
+  assert.deepEqual(await a.next(), { type: 'peer-joined', peer: B.id, name: 'Bob', session: jb.session });
   await a.close();
   await b.close();
 });
@@ -23,14 +44,14 @@ test('join: the joiner gets the others, the others get peer-joined', async () =>
 test('signal is relayed with from filled in by the server', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r2', 'a');
-  await b.join('r2', 'b');
+  await a.join('r2', A);
+  await b.join('r2', B);
   await a.next('peer-joined');
   const data = { sdp: 'v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\n', nested: { list: [1, 2.5, null, true] }, text: 'Zoë 🎉' };
-  a.send({ type: 'signal', to: 'b', from: 'mallory', data });
-  assert.deepEqual(await b.next(), { type: 'signal', from: 'a', data });
-  b.send({ type: 'signal', to: 'a', data: { candidate: 'x' } });
-  assert.deepEqual(await a.next(), { type: 'signal', from: 'b', data: { candidate: 'x' } });
+  a.send({ type: 'signal', to: B.id, from: 'mallory', data });
+  assert.deepEqual(await b.next(), { type: 'signal', from: A.id, data });
+  b.send({ type: 'signal', to: A.id, data: { candidate: 'x' } });
+  assert.deepEqual(await a.next(), { type: 'signal', from: B.id, data: { candidate: 'x' } });
   await a.close();
   await b.close();
 });
@@ -38,9 +59,9 @@ test('signal is relayed with from filled in by the server', async () => {
 test('signals stay inside their room', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r3a', 'a');
-  await b.join('r3b', 'b');
-  a.send({ type: 'signal', to: 'b', data: {} });
+  await a.join('r3a', A);
+  await b.join('r3b', B);
+  a.send({ type: 'signal', to: B.id, data: {} });
   const err = await a.next('error');
   assert.equal(err.code, 'no-such-peer');
   assert.equal(typeof err.message, 'string');
@@ -52,14 +73,17 @@ test('signals stay inside their room', async () => {
 test('leave: the others get peer-left at once; the socket can join again', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r4', 'a');
-  await b.join('r4', 'b');
+  const ja = await a.join('r4', A);
+  await b.join('r4', B);
   await a.next('peer-joined');
   const t0 = Date.now();
   b.send({ type: 'leave' });
-  assert.deepEqual(await a.next(), { type: 'peer-left', peer: 'b' });
+  assert.deepEqual(await a.next(), { type: 'peer-left', peer: B.id });
   assert.ok(Date.now() - t0 < GRACE_MS, 'leave does not wait for the grace period');
-  assert.deepEqual((await b.join('r4', 'b')).peers, [{ peer: 'a', name: 'a' }]);
+  // the same connection signs the same challenge again
+  const again = await b.join('r4', B);
+  assert.deepEqual(again.peers, [{ peer: A.id, name: 'a', session: ja.session }]);
+  assert.equal((await a.next('peer-joined')).session, again.session);
   await a.close();
   await b.close();
 });
@@ -67,48 +91,55 @@ test('leave: the others get peer-left at once; the socket can join again', async
 test('a dropped socket leaves only after the grace period', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r5', 'a');
-  await b.join('r5', 'b');
+  await a.join('r5', A);
+  await b.join('r5', B);
   await a.next('peer-joined');
   const t0 = Date.now();
   await b.kill();
-  a.send({ type: 'signal', to: 'b', data: {} });
+  a.send({ type: 'signal', to: B.id, data: {} });
   assert.equal((await a.next('error')).code, 'peer-away');
-  assert.deepEqual(await a.next('peer-left', GRACE_MS + 2000), { type: 'peer-left', peer: 'b' });
+  assert.deepEqual(await a.next('peer-left', GRACE_MS + 2000), { type: 'peer-left', peer: B.id });
   const waited = Date.now() - t0;
   assert.ok(waited >= GRACE_MS - 20 && waited < GRACE_MS + 1000, `peer-left after ${waited} ms`);
   await a.close();
 });
 
-test('a refresh is peer-rejoined, never peer-left then peer-joined', async () => {
+test('a refresh is peer-rejoined with a new session, never peer-left then peer-joined', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r6', 'a');
-  await b.join('r6', 'b', 'Bob');
+  const ja = await a.join('r6', A);
+  const jb = await b.join('r6', B, 'Bob');
   await a.next('peer-joined');
   await b.kill();
+  // a newcomer during the grace period sees b with its last session
+  const c = await Client.open(server.ws);
+  const jc = await c.join('r6', identity('c'));
+  assert.deepEqual(jc.peers.find((p) => p.peer === B.id), { peer: B.id, name: 'Bob', session: jb.session });
+  await a.next('peer-joined');
   const b2 = await Client.open(server.ws);
-  const joined = await b2.join('r6', 'b', 'Bob again');
-  assert.deepEqual(joined.peers, [{ peer: 'a', name: 'a' }]);
-  assert.deepEqual(await a.next(), { type: 'peer-rejoined', peer: 'b', name: 'Bob again' });
+  const joined = await b2.join('r6', B, 'Bob again');
+  assert.notEqual(joined.session, jb.session);
+  assert.deepEqual(joined.peers, [{ peer: A.id, name: 'a', session: ja.session },
+    { peer: identity('c').id, name: 'c', session: jc.session }]);
+  assert.deepEqual(await a.next(), { type: 'peer-rejoined', peer: B.id, name: 'Bob again', session: joined.session });
   assert.deepEqual(await a.drain(GRACE_MS + 300), [], 'no peer-left after the grace period');
-  a.send({ type: 'signal', to: 'b', data: { n: 1 } });
-  assert.deepEqual(await b2.next(), { type: 'signal', from: 'a', data: { n: 1 } });
-  await a.close();
-  await b2.close();
+  a.send({ type: 'signal', to: B.id, data: { n: 1 } });
+  assert.deepEqual(await b2.next(), { type: 'signal', from: A.id, data: { n: 1 } });
+  await Promise.all([a.close(), b2.close(), c.close()]);
 });
 
 test('a refresh that beats the old close replaces the old socket', async () => {
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('r7', 'a');
-  await b.join('r7', 'b');
+  await a.join('r7', A);
+  const jb = await b.join('r7', B);
   await a.next('peer-joined');
   const b2 = await Client.open(server.ws);
-  await b2.join('r7', 'b');
+  const jb2 = await b2.join('r7', B);
+  assert.notEqual(jb2.session, jb.session);
   assert.equal((await b.next('error')).code, 'replaced');
   assert.equal((await b.closed).code, 4001);
-  assert.deepEqual(await a.next(), { type: 'peer-rejoined', peer: 'b', name: 'b' });
+  assert.deepEqual(await a.next(), { type: 'peer-rejoined', peer: B.id, name: 'b', session: jb2.session });
   assert.deepEqual(await a.drain(GRACE_MS + 300), []);
   await a.close();
   await b2.close();
@@ -138,8 +169,8 @@ test('gauges follow rooms and peers', async () => {
   assert.equal(before.peddlenet_peers, 0);
   const a = await Client.open(server.ws);
   const b = await Client.open(server.ws);
-  await a.join('gauge-room', 'a');
-  await b.join('gauge-room', 'b');
+  await a.join('gauge-room', A);
+  await b.join('gauge-room', B);
   const during = await metrics(server);
   assert.equal(during.peddlenet_connections - before.peddlenet_connections, 2);
   assert.equal(during.peddlenet_rooms, 1);
