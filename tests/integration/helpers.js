@@ -77,7 +77,8 @@ async function startServer(flags = [], { root } = {}) {
 // A device identity: an Ed25519 key pair. Its peer id is the raw public key in base64url
 // (the JWK `x` member is exactly that: 43 characters, no padding).
 class Identity {
-  constructor() {
+  constructor(label = 'peer') {
+    this.label = label; // the default display name
     const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
     this.id = publicKey.export({ format: 'jwk' }).x;
     this.privateKey = privateKey;
@@ -89,7 +90,7 @@ class Identity {
 const identities = new Map();
 function identity(label) {
   if (label instanceof Identity) return label;
-  if (!identities.has(label)) identities.set(label, new Identity());
+  if (!identities.has(label)) identities.set(label, new Identity(label));
   return identities.get(label);
 }
 
@@ -168,7 +169,7 @@ class Client {
     const nonce = over.nonce ?? await this.nonce();
     const signer = over.signer ? identity(over.signer) : id;
     const sig = over.sig ?? signer.sign(joinPayload(nonce, room, peer));
-    return { type: 'join', room, peer, name: name ?? (typeof who === 'string' ? who : 'peer'), sig };
+    return { type: 'join', room, peer, name: name ?? id.label, sig };
   }
   async join(room, who, name) {
     this.send(await this.joinFrame(room, who, name));
