@@ -1,5 +1,7 @@
 // Signaling benchmark: PeddleNet's server vs the PeerJS server vs a minimal Socket.IO room
 // server, side by side in one run, on 127.0.0.1 only. Prints figures; not a pass/fail test.
+// Our server speaks protocol v2: worker.js gives each of its clients an Ed25519 key (made before
+// the clock starts) and signs every join over the connection's challenge, as the app does.
 // Scenarios (see docs/BENCHMARKS.md):
 //   idle   N connections (rooms of 5 where the server has rooms): server RSS, time to connect
 //   relay  500 clients in rooms of 5 send ~1 KiB signals to a random room peer at R msg/s:

@@ -2,6 +2,7 @@
 // three servers and runs the scenario steps the parent asks for over IPC. Several of these run
 // at once, each under its own open-file limit and with its own loopback source address.
 'use strict';
+const crypto = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const WebSocket = require('ws');
 
@@ -23,6 +24,14 @@ function onSignal(data) {
   latencies.push(performance.now() - data.t);
 }
 
+// Our server (protocol v2) wants each peer id to be an Ed25519 public key and each join signed
+// over the connection's challenge: keys are made before the clock starts (in 'connect'), the
+// signature per join is part of joining, as it is for the app.
+function withIdentity(c) {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  return { ...c, name: c.id, id: publicKey.export({ format: 'jwk' }).x, key: privateKey };
+}
+
 // One adapter per server: open (resolve when ready), send a signal, close.
 const adapters = {
   ours: {
@@ -30,10 +39,14 @@ const adapters = {
       const ws = new WebSocket(`ws://${opts.host}:${opts.port}/ws`,
         { localAddress: opts.localAddress, perMessageDeflate: false });
       c.ws = ws;
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'join', room: c.room, peer: c.id, name: c.id })));
       ws.on('message', (raw) => {
         const m = JSON.parse(raw);
         if (m.type === 'signal') return onSignal(m.data);
+        if (m.type === 'challenge') {
+          const payload = Buffer.from(`peddlenet-join-v2\n${m.nonce}\n${c.room}\n${c.id}`, 'utf8');
+          const sig = crypto.sign(null, payload, c.key).toString('base64url');
+          return ws.send(JSON.stringify({ type: 'join', room: c.room, peer: c.id, name: c.name, sig }));
+        }
         if (m.type === 'joined') { m.peers.forEach((p) => c.known.add(p.peer)); ready(); }
         else if (m.type === 'peer-joined') { c.known.add(m.peer); ready(); }
         else if (m.type === 'error') failed(`error ${m.code}`);
@@ -191,6 +204,7 @@ process.on('message', async (msg) => {
     opts = msg.opts;
     process.send({ event: 'init' });
   } else if (msg.cmd === 'connect') {
+    if (opts.kind === 'ours') msg.list = msg.list.map(withIdentity); // untimed
     process.send({ event: 'connected', ...(await connect(msg)) });
   } else if (msg.cmd === 'relay') {
     process.send({ event: 'relayed', ...(await relay(msg)) });
