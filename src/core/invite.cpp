@@ -1,7 +1,9 @@
 // invite.cpp: see invite.hpp for the format.
 #include "core/invite.hpp"
 
+#include "core/base64url.hpp"
 #include "core/text.hpp"
+#include "core/trust.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,6 +13,7 @@ namespace {
 
 constexpr std::string_view join_param = "join";
 constexpr std::string_view server_param = "server";
+constexpr std::string_view key_param = "key";
 
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -148,14 +151,16 @@ std::optional<std::string> default_signaling_url(std::string_view page_url) {
 }
 
 std::optional<std::string> make_invite_url(std::string_view page_url, std::string_view room,
-                                           std::string_view signaling_url) {
+                                           std::string_view signaling_url, std::string_view key) {
     const auto page = page_url_of(page_url);
     const auto server = normalize_signaling_url(signaling_url);
     if (!page || !server || !is_valid_id(room)) return std::nullopt;
+    if (!key.empty() && key.size() != room_key_bytes) return std::nullopt;
     std::string url = *page + "#" + std::string(join_param) + "=" + std::string(room);
     if (*server != default_signaling_url(*page)) {
         url += "&" + std::string(server_param) + "=" + percent_encode(*server);
     }
+    if (!key.empty()) url += "&" + std::string(key_param) + "=" + base64url_encode(key);
     if (url.size() > max_invite_url_length) return std::nullopt;
     return url;
 }
@@ -163,7 +168,7 @@ std::optional<std::string> make_invite_url(std::string_view page_url, std::strin
 std::optional<Invite> parse_invite_fragment(std::string_view fragment) {
     if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
     if (fragment.size() > max_invite_url_length) return std::nullopt;
-    std::optional<std::string> room, server;
+    std::optional<std::string> room, server, room_key;
     while (!fragment.empty()) {
         const std::size_t end = fragment.find('&');
         const std::string_view param = fragment.substr(0, end);
@@ -181,11 +186,15 @@ std::optional<Invite> parse_invite_fragment(std::string_view fragment) {
             if (!decoded) return std::nullopt;
             server = normalize_signaling_url(*decoded);
             if (!server) return std::nullopt;
+        } else if (key == key_param) {
+            if (room_key) return std::nullopt;
+            room_key = base64url_decode(raw);
+            if (!room_key || room_key->size() != room_key_bytes) return std::nullopt;
         }
-        // Anything else (including the reserved `key`) is for a newer app: ignored.
+        // Anything else is for a newer app: ignored.
     }
     if (!room) return std::nullopt;
-    return Invite{std::move(*room), server.value_or(std::string())};
+    return Invite{std::move(*room), server.value_or(std::string()), room_key.value_or(std::string())};
 }
 
 std::optional<InviteLink> parse_invite_url(std::string_view url) {

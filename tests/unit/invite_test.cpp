@@ -60,6 +60,28 @@ TEST_CASE("an invite is the page URL plus #join=<room>; server only when it is n
     CHECK_FALSE(make_invite_url("about:blank", "r", "wss://host/ws"));
 }
 
+TEST_CASE("a private room's key travels in the fragment, exactly 16 bytes, canonical base64url", "[invite]") {
+    const std::string key("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\xfe\xff", 16);
+    REQUIRE(key.size() == 16);
+    const auto url = make_invite_url("http://127.0.0.1:8080/", "crew", "ws://127.0.0.1:8080/ws", key);
+    REQUIRE(url);
+    CHECK(*url == "http://127.0.0.1:8080/#join=crew&key=AAECAwQFBgcICQoLDA3-_w");
+    const auto link = parse_invite_url(*url);
+    REQUIRE(link);
+    CHECK(link->invite.room == "crew");
+    CHECK(link->invite.key == key);
+    CHECK(parse_invite_fragment("#key=AAECAwQFBgcICQoLDA3-_w&join=crew")->key == key); // any order
+
+    CHECK_FALSE(make_invite_url("http://h/", "crew", "ws://h/ws", "short"));
+    for (const char* bad : {"#join=r&key=", "#join=r&key=AAECAwQFBgcICQoLDA3-_x", // non-canonical tail
+                            "#join=r&key=AAECAwQFBgcICQoLDA3-_w==", "#join=r&key=AAECAwQFBgcICQoLDA3+/w",
+                            "#join=r&key=AAECAwQFBgcICQoLDA0", "#join=r&key=AAECAwQFBgcICQoLDA3-_wAA",
+                            "#join=r&key=AAECAwQFBgcICQoLDA3-_w&key=AAECAwQFBgcICQoLDA3-_w"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_invite_fragment(bad));
+    }
+}
+
 TEST_CASE("parsing a fragment validates every value and ignores unknown parameters", "[invite]") {
     const auto plain = parse_invite_fragment("#join=festival-main-stage");
     REQUIRE(plain);
@@ -67,10 +89,11 @@ TEST_CASE("parsing a fragment validates every value and ignores unknown paramete
     CHECK(plain->server.empty());
     CHECK(parse_invite_fragment("join=a_b-C9")->room == "a_b-C9");
 
-    // Forward compatibility: the reserved key, and anything newer, is ignored, in any order.
-    const auto newer = parse_invite_fragment("#v=2&join=r&key=c2VjcmV0LWtleQ&theme=dark&&flag");
+    // Forward compatibility: anything newer is ignored, in any order.
+    const auto newer = parse_invite_fragment("#v=2&join=r&theme=dark&&flag");
     REQUIRE(newer);
     CHECK(newer->room == "r");
+    CHECK(newer->key.empty());
 
     const auto server = parse_invite_fragment("#join=r&server=wss%3A%2F%2FSignal.Example%3A443%2Fws%3Ft%3D1");
     REQUIRE(server);
