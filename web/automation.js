@@ -38,11 +38,15 @@ var LibraryPeddleAutomation = {
       ready: new Promise(function (resolve) { PeddleAutomation.readyResolve = resolve; }),
       state: function () { return call('state', [], false); },
       setName: function (name) { return call('setName', [String(name)], false); },
-      join: function (room) { return call('join', [String(room)], true); },
+      join: function (roomOrInviteUrl) { return call('join', [String(roomOrInviteUrl)], true); },
+      create: function (name) { return call('create', [String(name)], true); },
       leave: function () { return call('leave', [], false); },
       send: function (text) { return call('send', [String(text)], false); },
       showInvite: function () { return call('showInvite', [], false); },
       scan: function () { return call('scan', [], true); },
+      myCode: function () { return call('myCode', [], false); },
+      verify: function (code) { return call('verify', [String(code)], false); },
+      measureCrypto: function (count) { return call('measureCrypto', [Number(count)], true); },
     };
     window.peddlenet = api;
   },

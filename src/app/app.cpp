@@ -1,6 +1,7 @@
 // app.cpp: see app.hpp.
 #include "app/app.hpp"
 
+#include "app/crypto_bench.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/signaling_protocol.hpp"
@@ -8,9 +9,11 @@
 #include "core/invite.hpp"
 #include "core/room_name.hpp"
 #include "core/text.hpp"
+#include "core/trust.hpp"
 #include "platform/appearance.hpp"
 #include "platform/automation.hpp"
 #include "platform/canvas.hpp"
+#include "platform/crypto.hpp"
 #include "platform/input.hpp"
 #include "platform/location.hpp"
 #include "platform/main_loop.hpp"
@@ -66,23 +69,42 @@ bool App::start() {
         // A restored context has none of the old GL objects: rebuild the renderer's.
         if (!lost) platform::renderer_recreate();
     });
+    page_url_ = platform::page_url();
+    platform::watch_appearance([this] { apply_appearance(); });
+    register_automation();
+    platform::install_automation();
+    // The device's key first: the peer id is the public key, so nothing can join without it.
+    platform::WebCrypto::load_identity([this](platform::IdentityResult identity) { on_identity(identity); });
+    platform::run_main_loop([this](double now_ms) { frame(now_ms); });
+    return true;
+}
+
+void App::on_identity(const platform::IdentityResult& identity) {
+    if (!identity.ok) {
+        identity_problem_ = identity.error;
+        emscripten_log(EM_LOG_WARN, "PeddleNet: no identity key: %s", identity.error.c_str());
+        platform::refresh();
+        return;
+    }
     session_ = std::make_unique<ChatSession>(ChatSession::Events{
-        [this](const std::string& room) {
-            // Settle every join() Promise waiting for this room; others stay pending.
-            std::erase_if(pending_joins_, [&](auto& entry) {
-                if (entry.first != room) return false;
-                entry.second(platform::AutomationResult::success(room));
+        [this](const std::string& room_id) {
+            // Settle every join()/create() Promise waiting for this room; others stay pending.
+            if (session_->room_id() != room_id || !session_->room()) return;
+            std::erase_if(pending_joins_, [&](PendingJoin& entry) {
+                if (entry.room != *session_->room()) return false;
+                entry.settle(platform::AutomationResult::success(entry.value));
                 return true;
             });
         },
         [this](const std::string& text) { notice_ = text; },
         [this](const ChatMessage& message) {
-            if (const auto room = session_->room()) notifications_.message_arrived(*room, message, emscripten_get_now());
-        }});
+            if (const auto& room = session_->room()) notifications_.message_arrived(room->name, message, emscripten_get_now());
+        }},
+        identity);
+    screen_ = Screen::home;
     name_ = session_->has_saved_name() ? session_->name() : std::string(); // no "Anonymous" to delete first
     // The signaling server: the one an opened invite names, else the one kept for the saved room,
     // else the page's own.
-    page_url_ = platform::page_url();
     const auto opened = parse_invite_url(page_url_);
     signaling_url_ = default_signaling_url(page_url_).value_or("ws");
     const auto kept = platform::local_get(key_server);
@@ -112,11 +134,7 @@ bool App::start() {
         if (hidden) session_->flush(); // a hidden page can be killed without another event
         notifications_.page_hidden(hidden);
     });
-    platform::watch_appearance([this] { apply_appearance(); });
-    register_automation();
-    platform::install_automation();
-    platform::run_main_loop([this](double now_ms) { frame(now_ms); });
-    return true;
+    platform::refresh();
 }
 
 void App::frame(double now_ms) {
@@ -131,7 +149,7 @@ void App::frame(double now_ms) {
     last_frame_ms_ = now_ms;
     // ImGui scrolls 5 font heights per wheel step; touch scrolling converts finger travel with it.
     platform::begin_input_frame(now_ms, 5.0f * base_font_px);
-    session_->tick();
+    if (session_) session_->tick();
 
     ImGui::NewFrame();
 
@@ -145,10 +163,17 @@ void App::frame(double now_ms) {
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
     switch (screen_) {
+    case Screen::starting: draw_starting(); break;
     case Screen::home: draw_home(); break;
     case Screen::join: draw_join(); break;
     case Screen::room: draw_room(); break;
     case Screen::invite: draw_invite(); break;
+    case Screen::my_code:
+        if (invite_screen_.draw_my_code(session_->my_code(), session_->identity_fingerprint()) ==
+            InviteScreen::Action::back) {
+            screen_ = session_->room() ? Screen::room : Screen::home;
+        }
+        break;
     case Screen::scanner: draw_scanner(); break;
     case Screen::invited: draw_invited(); break;
     case Screen::settings:
@@ -170,7 +195,7 @@ void App::frame(double now_ms) {
     platform::end_input_frame();
 
     if (platform::input_needs_frames()) platform::wake();
-    if (!announced_ready_) {
+    if (!announced_ready_ && (session_ || !identity_problem_.empty())) {
         announced_ready_ = true;
         EM_ASM({ if (window.peddlenetShell) window.peddlenetShell.started(); });
         platform::signal_automation_ready();
@@ -182,6 +207,26 @@ void App::apply_appearance() {
                                                                                                  : ThemeKind::dark;
     apply_theme(theme); // cheap, and only on a change or a resize
     safe_area_ = platform::safe_area_insets();
+}
+
+void App::draw_starting() {
+    const float column = std::min(ImGui::GetContentRegionAvail().x, em(26.0f));
+    ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
+    ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
+    ImGui::Dummy(em(0, 2.0f));
+    ImGui::PushFont(nullptr, base_font_px * 2.0f);
+    ImGui::TextUnformatted("PeddleNet");
+    ImGui::PopFont();
+    if (identity_problem_.empty()) {
+        ImGui::TextDisabled("Preparing this device's key\xE2\x80\xA6");
+    } else {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        literal_text(identity_problem_);
+        ImGui::PopStyleColor();
+    }
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
 }
 
 void App::draw_home() {
@@ -209,14 +254,20 @@ void App::draw_home() {
     }
     ImGui::Dummy(em(0, 0.5f));
 
-    if (primary_button("Create room", column)) notice_ = enter_room(make_room_name(secure_random));
-    if (secondary_button("Join room", column)) {
+    if (primary_button("Create private room", column)) {
+        notice_ = enter_room(RoomRef{make_room_name(secure_random), make_room_key(secure_random)});
+    }
+    if (secondary_button("Join open room", column)) {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
     }
     if (secondary_button("Scan QR code", column)) {
         notice_.clear();
         open_scanner();
+    }
+    if (secondary_button("My code", column)) {
+        notice_.clear();
+        screen_ = Screen::my_code;
     }
     if (secondary_button("Settings", column)) { // a full-height touch target like the others
         notice_.clear();
@@ -239,14 +290,20 @@ void App::draw_join() {
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::Dummy(em(0, 2.0f));
-    ImGui::TextUnformatted("Room name");
+    ImGui::TextUnformatted("Open room name");
     ImGui::PushItemWidth(column);
-    const bool submitted = text_field("##room", "e.g. amber-otter-42", room_input_, max_id_length,
+    const bool submitted = text_field("##room", "e.g. main-stage", room_input_, max_id_length,
                                       ImGuiInputTextFlags_EnterReturnsTrue |
                                           ImGuiInputTextFlags_CharsNoBlank);
     ImGui::PopItemWidth();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
+    ImGui::TextUnformatted("Anyone who knows an open room's name can join it and read everything said there. "
+                           "For a room of your own, go back and create a private room, then invite people to it.");
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
     if (primary_button("Join", column) || submitted) {
-        notice_ = enter_room(room_input_);
+        notice_ = enter_room(RoomRef{room_input_, {}});
     }
     if (secondary_button("Back", column)) {
         notice_.clear();
@@ -260,6 +317,8 @@ void App::draw_room() {
     switch (room_screen_.draw(*session_)) {
     case RoomScreen::Action::leave: leave_room(); break;
     case RoomScreen::Action::invite: screen_ = Screen::invite; break;
+    case RoomScreen::Action::my_code: screen_ = Screen::my_code; break;
+    case RoomScreen::Action::scan: open_scanner(); break;
     case RoomScreen::Action::none: break;
     }
 }
@@ -271,7 +330,7 @@ void App::draw_invite() {
         screen_ = room ? Screen::room : Screen::home;
         return;
     }
-    if (invite_screen_.draw(*room, *url) == InviteScreen::Action::back) screen_ = Screen::room;
+    if (invite_screen_.draw(room->name, *url, room->is_private()) == InviteScreen::Action::back) screen_ = Screen::room;
 }
 
 void App::draw_scanner() {
@@ -287,16 +346,27 @@ void App::draw_scanner() {
         accept_invite(link);
         break;
     }
+    case ScannerScreen::Action::verify: {
+        const std::string code = scanner_screen_.verify_code();
+        close_scanner();
+        screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
+        accept_verify_code(code);
+        break;
+    }
     case ScannerScreen::Action::none: break;
     }
 }
 
 void App::draw_invited() {
-    switch (invited_screen_.draw(invited_room_, name_, notice_)) {
-    case InvitedScreen::Action::join: notice_ = enter_room(invited_room_); break;
+    if (!invited_) {
+        screen_ = Screen::home;
+        return;
+    }
+    switch (invited_screen_.draw(invited_->name, name_, notice_)) {
+    case InvitedScreen::Action::join: notice_ = enter_room(*invited_); break;
     case InvitedScreen::Action::cancel:
         notice_.clear();
-        invited_room_.clear();
+        invited_.reset();
         screen_ = Screen::home;
         break;
     case InvitedScreen::Action::none: break;
@@ -307,20 +377,29 @@ void App::accept_invite(const InviteLink& link) {
     if (link.signaling != signaling_url_) {
         // The room lives on another signaling server: start afresh on it, on this same page (so
         // the name and peer id stay); the reloaded app takes the invite from its fragment.
-        if (const auto url = make_invite_url(page_url_, link.invite.room, link.signaling)) platform::open_url(*url);
+        if (const auto url = make_invite_url(page_url_, link.invite.room, link.signaling, link.invite.key)) {
+            platform::open_url(*url);
+        }
         return;
     }
-    if (session_->room() == link.invite.room) {
+    const RoomRef room{link.invite.room, link.invite.key};
+    if (session_->room() == room) {
         screen_ = Screen::room;
         return;
     }
     if (!check_name(name_).empty()) {
-        invited_room_ = link.invite.room;
+        invited_ = room;
         notice_.clear();
         screen_ = Screen::invited;
         return;
     }
-    notice_ = enter_room(link.invite.room);
+    notice_ = enter_room(room);
+}
+
+void App::accept_verify_code(const std::string& code) {
+    std::string who;
+    const std::string problem = session_->verify(code, &who);
+    notice_ = problem.empty() ? who + " is verified on this phone." : problem;
 }
 
 void App::open_scanner() {
@@ -341,14 +420,14 @@ void App::settle_scans(const platform::AutomationResult& result) {
 }
 
 std::optional<std::string> App::invite_url() const {
-    const auto room = session_->room();
+    const auto& room = session_->room();
     if (!room) return std::nullopt;
-    return make_invite_url(page_url_, *room, signaling_url_);
+    return make_invite_url(page_url_, room->name, signaling_url_, room->key);
 }
 
-std::string App::enter_room(const std::string& room) {
+std::string App::enter_room(const RoomRef& room) {
     if (std::string problem = check_name(name_); !problem.empty()) return problem;
-    if (!is_valid_id(room)) return "Room names use letters, digits, - and _ (up to 64).";
+    if (!is_valid_id(room.name)) return "Room names use letters, digits, - and _ (up to 64).";
     if (std::string problem = session_->set_name(name_); !problem.empty()) return problem;
     if (session_->room() != room) room_screen_.reset();
     session_->enter(room);
@@ -358,15 +437,16 @@ std::string App::enter_room(const std::string& room) {
     } else {
         platform::local_remove(key_server);
     }
-    invited_room_.clear();
+    invited_.reset();
     notice_.clear();
     screen_ = Screen::room;
     return {};
 }
 
 void App::leave_room() {
-    for (auto& [room, settle] : pending_joins_) {
-        settle(platform::AutomationResult::failure("left room " + room + " before the server confirmed the join"));
+    for (PendingJoin& entry : pending_joins_) {
+        entry.settle(platform::AutomationResult::failure("left room " + entry.room.name +
+                                                         " before the server confirmed the join"));
     }
     pending_joins_.clear();
     session_->leave();
@@ -375,12 +455,24 @@ void App::leave_room() {
 }
 
 nlohmann::json App::state_json() const {
+    if (!session_) {
+        return {{"screen", "starting"},
+                {"identityState", identity_problem_.empty() ? "loading" : "failed"},
+                {"identityError", identity_problem_},
+                {"frames", platform::frames_drawn()}};
+    }
     const RoomEngine& engine = session_->engine();
     nlohmann::json peers = nlohmann::json::array();
     for (const LinkInfo& p : engine.peers()) {
+        const PeerTrust trust = session_->trust(p.peer);
         peers.push_back({{"peerId", p.peer},
                          {"name", p.name},
                          {"link", std::string(to_string(p.state))},
+                         {"proof", std::string(to_string(p.proof))},
+                         {"refusal", p.refusal},
+                         {"verified", trust.verified},
+                         {"verifiedNameOtherKey", trust.name_of_other_key},
+                         {"safetyCode", trust.safety_code ? nlohmann::json(*trust.safety_code) : nlohmann::json(nullptr)},
                          {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)},
                          {"openedMs", nlohmann::json(session_->link_opened_ms(p.peer).value_or(0))}});
     }
@@ -392,33 +484,47 @@ nlohmann::json App::state_json() const {
                             {"name", m.name},
                             {"text", m.text},
                             {"ts", m.ts_ms},
+                            {"signed", !m.sig.empty()},
                             {"delivery", std::string(to_string(d.state))},
                             {"deliveredTo", d.acked},
                             {"deliveredOf", d.of},
                             {"arrivedMs", session_->arrived_ms(m.id).value_or(0)}});
     }
-    const auto room = session_->room();
+    const auto& room = session_->room();
+    const auto& room_id = session_->room_id();
     const char* screen = "home";
     switch (screen_) {
+    case Screen::starting: screen = "starting"; break;
     case Screen::home: screen = "home"; break;
     case Screen::join: screen = "join"; break;
     case Screen::room: screen = "room"; break;
     case Screen::invite: screen = "invite"; break;
+    case Screen::my_code: screen = "myCode"; break;
     case Screen::scanner: screen = "scanner"; break;
     case Screen::invited: screen = "invited"; break;
     case Screen::settings: screen = "settings"; break;
     }
+    const RoomStats& stats = engine.stats();
     return {
         {"peerId", session_->peer_id()},
+        {"identity", session_->identity_fingerprint()},
+        {"identityState", session_->identity_ephemeral() ? "ephemeral" : "ok"},
         {"name", session_->has_saved_name() ? session_->name() : std::string()},
-        {"room", room ? nlohmann::json(*room) : nlohmann::json(nullptr)},
+        {"room", room ? nlohmann::json(room->name) : nlohmann::json(nullptr)},
+        {"roomId", room_id ? nlohmann::json(*room_id) : nlohmann::json(nullptr)},
+        {"private", room && room->is_private()},
         {"joined", engine.joined()},
         {"signaling", std::string(to_string(session_->signaling()))},
         {"peers", std::move(peers)},
         {"messages", std::move(messages)},
+        {"trust", {{"signaturesDropped", stats.signatures_dropped},
+                   {"proofsFailed", stats.proofs_failed},
+                   {"unprovenDropped", stats.unproven_dropped},
+                   {"forgedDropped", stats.forged_dropped}}},
         {"frames", platform::frames_drawn()},
         {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
-        {"invitedRoom", invited_room_.empty() ? nlohmann::json(nullptr) : nlohmann::json(invited_room_)},
+        {"invitedRoom", invited_ ? nlohmann::json(invited_->name) : nlohmann::json(nullptr)},
+        {"notice", notice_},
         {"screen", screen},
         {"scanner", scanner_screen_.state_json()},
         {"inviteEncodeMs", invite_screen_.last_encode_ms()},
@@ -437,10 +543,21 @@ void App::register_automation() {
         if (args.size() == 1 && args[0].is_string()) return args[0].get<std::string>();
         return std::nullopt;
     };
+    // Every method but state() needs the session, which exists once the identity key is loaded.
+    auto method = [this](const std::string& name, platform::AutomationMethod run) {
+        platform::register_automation_method(name, [this, run = std::move(run)](const nlohmann::json& args, auto settle) {
+            if (!session_) {
+                return settle(AutomationResult::failure(identity_problem_.empty()
+                                                            ? "the app is still starting: await peddlenet.ready first"
+                                                            : identity_problem_));
+            }
+            run(args, std::move(settle));
+        });
+    };
     platform::register_automation_method(
         "state", [this](const nlohmann::json&, auto settle) { settle(AutomationResult::success(state_json())); },
         /*read_only=*/true);
-    platform::register_automation_method("setName", [this, text_arg](const nlohmann::json& args, auto settle) {
+    method("setName", [this, text_arg](const nlohmann::json& args, auto settle) {
         const auto name = text_arg(args);
         if (!name) return settle(AutomationResult::failure("setName(name) takes one string"));
         if (std::string problem = check_name(*name); !problem.empty()) return settle(AutomationResult::failure(problem));
@@ -450,34 +567,79 @@ void App::register_automation() {
         name_ = *name;
         settle(AutomationResult::success());
     });
-    platform::register_automation_method("join", [this, text_arg](const nlohmann::json& args, auto settle) {
-        const auto room = text_arg(args);
-        if (!room) return settle(AutomationResult::failure("join(room) takes one string"));
-        if (std::string problem = enter_room(*room); !problem.empty()) return settle(AutomationResult::failure(problem));
-        if (session_->engine().joined()) return settle(AutomationResult::success(*room));
-        pending_joins_.emplace_back(*room, std::move(settle));
+    // Settles once the server confirmed the join of the room just entered (now if it has).
+    auto settle_when_joined = [this](platform::AutomationSettle settle, nlohmann::json value) {
+        if (session_->engine().joined() && session_->room()) return settle(AutomationResult::success(std::move(value)));
+        pending_joins_.push_back(PendingJoin{*session_->room(), std::move(settle), std::move(value)});
+    };
+    method("join", [this, text_arg, settle_when_joined](const nlohmann::json& args, auto settle) {
+        const auto text = text_arg(args);
+        if (!text) return settle(AutomationResult::failure("join(roomOrInviteUrl) takes one string"));
+        RoomRef room{*text, {}};
+        if (const auto link = parse_invite_url(*text)) {
+            if (link->signaling != signaling_url_) {
+                return settle(AutomationResult::failure("this invite's room is on another server: open the invite URL "
+                                                        "itself (the app then starts there)"));
+            }
+            room = RoomRef{link->invite.room, link->invite.key};
+        } else if (text->find('#') != std::string::npos) {
+            return settle(AutomationResult::failure("that is not a valid invite link"));
+        }
+        if (std::string problem = enter_room(room); !problem.empty()) return settle(AutomationResult::failure(problem));
+        settle_when_joined(std::move(settle), room.name);
     });
-    platform::register_automation_method("leave", [this](const nlohmann::json&, auto settle) {
+    method("create", [this, text_arg, settle_when_joined](const nlohmann::json& args, auto settle) {
+        const auto name = text_arg(args);
+        if (!name) return settle(AutomationResult::failure("create(name) takes one string"));
+        const RoomRef room{*name, make_room_key(secure_random)};
+        if (std::string problem = enter_room(room); !problem.empty()) return settle(AutomationResult::failure(problem));
+        const auto url = invite_url();
+        if (!url) return settle(AutomationResult::failure("this page's address cannot make an invite link"));
+        settle_when_joined(std::move(settle), *url);
+    });
+    method("leave", [this](const nlohmann::json&, auto settle) {
         leave_room();
         settle(AutomationResult::success());
     });
-    platform::register_automation_method("showInvite", [this](const nlohmann::json&, auto settle) {
+    method("showInvite", [this](const nlohmann::json&, auto settle) {
         const auto url = invite_url();
         if (!session_->room()) return settle(AutomationResult::failure("showInvite() needs a room: join or create one first"));
         if (!url) return settle(AutomationResult::failure("this page's address cannot make an invite link"));
         screen_ = Screen::invite;
         settle(AutomationResult::success(*url));
     });
-    platform::register_automation_method("scan", [this](const nlohmann::json&, auto settle) {
+    method("myCode", [this](const nlohmann::json&, auto settle) {
+        screen_ = Screen::my_code;
+        settle(AutomationResult::success(session_->my_code()));
+    });
+    method("verify", [this, text_arg](const nlohmann::json& args, auto settle) {
+        const auto code = text_arg(args);
+        if (!code) return settle(AutomationResult::failure("verify(code) takes one string"));
+        std::string who;
+        if (std::string problem = session_->verify(*code, &who); !problem.empty()) {
+            return settle(AutomationResult::failure(problem));
+        }
+        settle(AutomationResult::success(who));
+    });
+    method("scan", [this](const nlohmann::json&, auto settle) {
         pending_scans_.push_back(std::move(settle));
         open_scanner();
     });
-    platform::register_automation_method("send", [this, text_arg](const nlohmann::json& args, auto settle) {
+    method("send", [this, text_arg](const nlohmann::json& args, auto settle) {
         const auto text = text_arg(args);
         if (!text) return settle(AutomationResult::failure("send(text) takes one string"));
         const SendResult result = session_->send(*text);
         if (!result.ok()) return settle(AutomationResult::failure(result.error));
         settle(AutomationResult::success(result.id));
+    });
+    method("measureCrypto", [this](const nlohmann::json& args, auto settle) {
+        if (args.size() != 1 || !args[0].is_number_integer() || args[0].get<int>() < 1 || args[0].get<int>() > 10000) {
+            return settle(AutomationResult::failure("measureCrypto(count) takes a whole number from 1 to 10000"));
+        }
+        measure_crypto(session_->crypto(), session_->peer_id(), args[0].get<int>(),
+                       [settle = std::move(settle)](nlohmann::json figures) {
+                           settle(AutomationResult::success(std::move(figures)));
+                       });
     });
 }
 

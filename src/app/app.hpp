@@ -1,12 +1,15 @@
 // app.hpp: the PeddleNet application object: owns every long-lived piece of state and draws
 // one frame at a time (run by platform/main_loop on requestAnimationFrame).
 // Needs: the platform layer (canvas, input, main loop, automation), Dear ImGui.
-//  [X] home screen: display name, create room, join room by name
+//  [X] identity first: the device key loads (or is created) before anything else; a browser
+//      without Ed25519 gets a clear screen instead of an app that cannot speak
+//  [X] home screen: display name, create (private) room, join (open) room by name
 //  [X] room screen: the chat (room_screen.hpp) over the session (session.hpp)
 //  [X] a reload resumes the saved room as the same peer, with no input
-//  [X] automation API: state(), setName(), join(), leave(), send(), showInvite(), scan()
+//  [X] automation API: state(), setName(), create(), join(), leave(), send(), showInvite(),
+//      scan(), myCode(), verify(), measureCrypto()
 //  [X] invites: the room's QR code and link (invite_screen.hpp); the in-app scanner
-//      (scanner_screen.hpp); a page opened with #join=<room> (or changed to it) joins that room,
+//      (scanner_screen.hpp); a page opened with #join=<room>[&key=..] (or changed to it) joins it,
 //      asking for a name first when there is none; an invite naming another signaling server
 //      reloads the app on that server, which is then kept for the room across reloads
 //  [X] WebGL context loss: a clear message, then recovery with fresh GL objects
@@ -39,9 +42,12 @@ public:
     bool start();
 
 private:
-    enum class Screen { home, join, room, invite, scanner, invited, settings };
+    enum class Screen { starting, home, join, room, invite, my_code, scanner, invited, settings };
 
+    // The identity is loaded (or cannot be): starts the session, or explains why not.
+    void on_identity(const platform::IdentityResult& identity);
     void frame(double now_ms);
+    void draw_starting();
     // Follows the device: theme from prefers-color-scheme, layout inside the safe area.
     void apply_appearance();
     void draw_home();
@@ -52,13 +58,15 @@ private:
     void draw_invited();
     // An invite arrived (link or scan): joins at once, or asks for a name first.
     void accept_invite(const InviteLink& link);
+    // A scanned "My code": marks that person verified.
+    void accept_verify_code(const std::string& code);
     void open_scanner();
     void close_scanner();
     std::optional<std::string> invite_url() const;
     void settle_scans(const platform::AutomationResult& result);
     void register_automation();
     // Saves the name and enters the room; returns a sentence for the person when refused.
-    std::string enter_room(const std::string& room);
+    std::string enter_room(const RoomRef& room);
     void leave_room();
     nlohmann::json state_json() const;
 
@@ -75,12 +83,17 @@ private:
     std::vector<platform::AutomationSettle> pending_scans_;
     std::string page_url_;      // where the app was served from (location.href at start)
     std::string signaling_url_; // the signaling server in use (absolute ws:// or wss://)
-    std::string invited_room_;  // an invite waiting for the person's name
+    std::optional<RoomRef> invited_; // an invite waiting for the person's name
     Screen scanner_return_ = Screen::home; // where Back leaves the scanner to
-    // join() Promises waiting for the server's confirmation, by room.
-    std::vector<std::pair<std::string, platform::AutomationSettle>> pending_joins_;
-
-    Screen screen_ = Screen::home;
+    // join() and create() Promises waiting for the server's confirmation of `room`.
+    struct PendingJoin {
+        RoomRef room;
+        platform::AutomationSettle settle;
+        nlohmann::json value; // what the Promise resolves with
+    };
+    std::vector<PendingJoin> pending_joins_;
+    std::string identity_problem_; // why there is no session (no Ed25519, storage refused, ...)
+    Screen screen_ = Screen::starting;
     std::string name_;       // display name as typed
     std::string room_input_; // the join screen's field
     std::string notice_;     // one line of feedback under the buttons (validation errors)

@@ -26,35 +26,44 @@ const ImVec4 error_colour(1.0f, 0.55f, 0.5f, 1.0f);
 
 } // namespace
 
-InviteScreen::Action InviteScreen::draw(const std::string& room, const std::string& url) {
-    Action action = Action::none;
-    if (url != encoded_url_) {
-        const double started = emscripten_get_now();
-        code_ = qr::encode(url, qr::Ecc::medium);
-        encode_ms_ = emscripten_get_now() - started;
-        encoded_url_ = url;
-        notice_.clear();
-    }
+void InviteScreen::encode(const std::string& text) {
+    if (text == encoded_text_) return;
+    const double started = emscripten_get_now();
+    code_ = qr::encode(text, qr::Ecc::medium);
+    encode_ms_ = emscripten_get_now() - started;
+    encoded_text_ = text;
+    notice_.clear();
+}
 
-    if (ImGui::Button("Back")) action = Action::back;
-    ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::TextUnformatted("Invite to");
-    literal_text(room, false);
-    ImGui::EndGroup();
-    ImGui::Separator();
-
+void InviteScreen::draw_fitted_code(float text_below) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float side = std::clamp(std::min(avail.x, avail.y - em(text_below_em)), em(min_code_em),
+    const float side = std::clamp(std::min(avail.x, avail.y - em(text_below)), em(min_code_em),
                                   std::min(avail.x, em(max_code_em)));
     if (code_) {
         draw_code(side);
     } else {
-        literal_text("This link is too long for a QR code; share it as text.");
+        literal_text("This text is too long for a QR code; share it as text.");
     }
+}
+
+InviteScreen::Action InviteScreen::draw(const std::string& room, const std::string& url, bool is_private) {
+    Action action = Action::none;
+    encode(url);
+
+    if (ImGui::Button("Back")) action = Action::back;
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(is_private ? "Invite to the private room" : "Invite to the open room");
+    literal_text(room, false);
+    ImGui::EndGroup();
+    ImGui::Separator();
+
+    draw_fitted_code(text_below_em + (is_private ? 2.0f : 0.0f));
 
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    literal_text("Point a phone's camera at the code, or send the link:");
+    literal_text(is_private ? "The code and the link hold the room's key: whoever has them can read the room. "
+                              "Show them only to people you want in it."
+                            : "Point a phone's camera at the code, or send the link:");
     ImGui::PopStyleColor();
     literal_text(url);
 
@@ -118,6 +127,22 @@ void InviteScreen::draw_code(float side) {
         }
     }
     ImGui::Dummy(ImVec2(ImGui::GetContentRegionAvail().x, drawn + (origin.y - cursor.y)));
+}
+
+InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const std::string& fingerprint) {
+    Action action = Action::none;
+    encode(code);
+    if (ImGui::Button("Back")) action = Action::back;
+    ImGui::SameLine();
+    ImGui::TextUnformatted("My code");
+    ImGui::Separator();
+    draw_fitted_code(text_below_em);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    literal_text("Let the person next to you scan this with PeddleNet (Scan QR code). Their phone then "
+                 "marks you as verified, and warns them if someone else ever uses your name.");
+    ImGui::PopStyleColor();
+    literal_text("Your key: " + fingerprint);
+    return action;
 }
 
 InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& name, const std::string& notice) {

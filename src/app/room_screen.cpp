@@ -88,7 +88,7 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
     Action action = Action::none;
     draw_header(session, action);
     session.set_rtt_visible(people_open_);
-    if (people_open_) draw_people(session);
+    if (people_open_) draw_people(session, action);
 
     const ImGuiStyle& style = ImGui::GetStyle();
     float below = ImGui::GetFrameHeight() + style.ItemSpacing.y; // the composer row
@@ -121,9 +121,11 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     std::size_t open = 0;
     for (const LinkInfo& p : peers) open += p.state == LinkState::open;
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(fit_width(session.room().value_or(""), title_w).c_str());
+    const bool is_private = session.room() && session.room()->is_private();
+    ImGui::TextUnformatted(fit_width(session.room() ? session.room()->name : std::string(), title_w).c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextUnformatted(fit_width(std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here"), title_w).c_str());
+    const std::string here = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
+    ImGui::TextUnformatted(fit_width((is_private ? "Private \xC2\xB7 " : "Open \xC2\xB7 ") + here, title_w).c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
     ImGui::SameLine(buttons_x);
@@ -145,10 +147,17 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
+    if (session.room() && !is_private) {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted("Open room: anyone who knows its name can read it.");
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
     ImGui::Separator();
 }
 
-void RoomScreen::draw_people(ChatSession& session) {
+void RoomScreen::draw_people(ChatSession& session, Action& action) {
     ImGui::BeginGroup();
     dot(link_colour(LinkState::open));
     ImGui::SameLine();
@@ -176,15 +185,43 @@ void RoomScreen::draw_people(ChatSession& session) {
             editing_name_ = true;
         }
     }
+    if (ImGui::SmallButton("My code")) action = Action::my_code;
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Scan a code")) action = Action::scan;
     for (const LinkInfo& p : session.engine().peers()) {
+        const PeerTrust trust = session.trust(p.peer);
         ImGui::PushID(p.peer.c_str());
         dot(link_colour(p.state));
         ImGui::SameLine();
         literal_text(to_visual_order(p.name), false);
         ImGui::SameLine();
-        std::string detail(to_string(p.state) == "open" ? "connected" : to_string(p.state));
+        std::string detail;
+        if (p.proof == ProofState::failed) {
+            detail = p.refusal; // "not in this room" / "could not be verified"
+        } else if (p.state == LinkState::open) {
+            detail = "connected";
+        } else {
+            detail = std::string(to_string(p.state));
+        }
         if (p.rtt_ms) detail += "  " + std::to_string(static_cast<int>(*p.rtt_ms + 0.5)) + " ms";
-        ImGui::TextDisabled("%s", detail.c_str());
+        if (trust.verified) detail += "  \xE2\x9C\x93 verified"; // U+2713
+        ImGui::PushStyleColor(ImGuiCol_Text, p.proof == ProofState::failed ? palette().error_text
+                                                                          : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        literal_text(detail, false);
+        ImGui::PopStyleColor();
+        if (trust.name_of_other_key) {
+            ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+            ImGui::PushTextWrapPos(0.0f);
+            literal_text("Warning: you verified someone called " + p.name +
+                         " with another key. This may not be the same person.");
+            ImGui::PopTextWrapPos();
+            ImGui::PopStyleColor();
+        }
+        if (trust.safety_code && p.proof == ProofState::ok) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            literal_text("    Safety code " + *trust.safety_code);
+            ImGui::PopStyleColor();
+        }
         ImGui::PopID();
     }
     ImGui::EndGroup();

@@ -5,7 +5,10 @@
 //      delivery state on own messages (queued / sent / delivered N of M)
 //  [X] auto-scroll unless the person scrolled up; then a "new messages" pill jumps back down
 //  [X] composer: Enter or the button sends; over-long text refused with a clear line
-//  [X] people: each peer's link state and round-trip time; edit own name
+//  [X] header: private or open room, and for an open room that anyone who knows its name can read it
+//  [X] people: each peer's link state (or why the link was refused) and round-trip time, safety
+//      code, verified mark, a warning when a verified name comes with another key; My code and
+//      Scan a code; edit own name
 //  [X] long press (or right click) on a message: copy its text
 //  [X] every user string drawn literally (never a format string, never a label id), with
 //      right-to-left runs in display order and Arabic shaped
@@ -23,7 +26,7 @@ namespace peddlenet::app {
 
 class RoomScreen {
 public:
-    enum class Action { none, leave, invite };
+    enum class Action { none, leave, invite, my_code, scan };
 
     Action draw(ChatSession& session);
     // Clears per-room view state (composer text stays: a draft survives a room switch).
@@ -31,7 +34,7 @@ public:
 
 private:
     void draw_header(ChatSession& session, Action& action);
-    void draw_people(ChatSession& session);
+    void draw_people(ChatSession& session, Action& action);
     void draw_messages(ChatSession& session, float height);
     void draw_composer(ChatSession& session);
     void draw_unread_marker(float y, float h);

@@ -78,7 +78,8 @@ void ScannerScreen::open() {
     error_detail_.clear();
     text_.clear();
     invite_.reset();
-    invite_pending_ = false;
+    verify_code_.clear();
+    found_pending_ = false;
     decode_ms_.clear();
     grab_ms_.clear();
     frames_ = found_ = 0;
@@ -88,11 +89,13 @@ void ScannerScreen::open() {
 void ScannerScreen::close() {
     open_ = false;
     camera_.stop();
-    if (status_ != Status::failed && status_ != Status::invite) status_ = Status::off; // keep the outcome
+    if (status_ != Status::failed && status_ != Status::invite && status_ != Status::verify) {
+        status_ = Status::off; // keep the outcome
+    }
 }
 
 void ScannerScreen::on_frame(const platform::LuminanceFrame& frame) {
-    if (status_ == Status::invite) return;
+    if (status_ == Status::invite || status_ == Status::verify) return;
     const double started = emscripten_get_now();
     const auto text = qr::decode_luminance(frame.pixels, frame.width, frame.height, frame.width);
     keep_sample(decode_ms_, emscripten_get_now() - started);
@@ -104,9 +107,14 @@ void ScannerScreen::on_frame(const platform::LuminanceFrame& frame) {
     ++found_;
     if (auto link = parse_invite_url(*text)) {
         invite_ = std::move(*link);
-        invite_pending_ = true;
+        found_pending_ = true;
         status_ = Status::invite;
         camera_.stop(); // nothing more to read; the light goes off at once
+    } else if (parse_verify_code(*text)) {
+        verify_code_ = *text;
+        found_pending_ = true;
+        status_ = Status::verify;
+        camera_.stop();
     } else {
         text_ = *text;
     }
@@ -129,7 +137,7 @@ ScannerScreen::Action ScannerScreen::draw() {
     if (ImGui::Button("Back")) action = Action::back;
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted("Scan an invite");
+    ImGui::TextUnformatted("Scan an invite or a person's code");
     ImGui::Separator();
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -141,6 +149,7 @@ ScannerScreen::Action ScannerScreen::draw() {
     case Status::scanning: literal_text("Point the camera at a PeddleNet QR code."); break;
     case Status::paused: literal_text("Camera paused while the app is in the background."); break;
     case Status::invite: literal_text("Invite found: " + invite_->invite.room); break;
+    case Status::verify: literal_text("Code found: " + parse_verify_code(verify_code_)->name); break;
     case Status::failed:
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(explain(error_));
@@ -153,17 +162,17 @@ ScannerScreen::Action ScannerScreen::draw() {
         if (primary_button("Try again")) open();
         break;
     }
-    if (!text_.empty() && status_ != Status::invite) {
+    if (!text_.empty() && status_ != Status::invite && status_ != Status::verify) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        literal_text("This code is not a PeddleNet invite. It says:");
+        literal_text("This code is not a PeddleNet invite or person's code. It says:");
         ImGui::PopStyleColor();
         ImGui::BeginChild("##scanned-text", ImVec2(0, em(3.0f)), ImGuiChildFlags_FrameStyle);
         literal_text(text_);
         ImGui::EndChild();
     }
-    if (invite_pending_) {
-        invite_pending_ = false;
-        action = Action::invite;
+    if (found_pending_) {
+        found_pending_ = false;
+        action = status_ == Status::verify ? Action::verify : Action::invite;
     }
     return action;
 }
@@ -214,6 +223,7 @@ nlohmann::json ScannerScreen::state_json() const {
     case Status::paused: status = "paused"; break;
     case Status::failed: status = "failed"; break;
     case Status::invite: status = "invite"; break;
+    case Status::verify: status = "verify"; break;
     }
     return {
         {"open", open_},

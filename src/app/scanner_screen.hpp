@@ -5,14 +5,15 @@
 //  [X] rear camera preview, fitted whole into the screen, with an aiming frame
 //  [X] decodes luminance frames as they come (about 12 per second; each decode takes a few ms
 //      in the wasm build, between frames, so the UI never freezes)
-//  [X] an invite stops the camera and is handed to the app; any other text is shown literally
-//      and scanning goes on
+//  [X] an invite, or another person's "My code" (core/verify_code.hpp), stops the camera and is
+//      handed to the app; any other text is shown literally and scanning goes on
 //  [X] a clear sentence and a Try again button for each camera error; never a blank screen
 //  [X] camera off when the screen closes, and (by the platform layer) while the page is hidden
 //  [X] decode statistics for the automation API and the benchmark
 #pragma once
 
 #include "core/invite.hpp"
+#include "core/verify_code.hpp"
 #include "platform/camera.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +27,7 @@ namespace peddlenet::app {
 
 class ScannerScreen {
 public:
-    enum class Action { none, back, invite };
+    enum class Action { none, back, invite, verify };
 
     // `decoded(text)` runs for every successful decode (the automation's scan() promises).
     // `failed(message)` runs when the camera cannot start or stops with an error.
@@ -47,13 +48,15 @@ public:
     Action draw();
     // The invite found (valid after draw() returned Action::invite).
     const InviteLink& invite() const { return *invite_; }
+    // The verify code text found (valid after draw() returned Action::verify).
+    const std::string& verify_code() const { return verify_code_; }
 
     // {status, error, message, text, frames, found, frameWidth, frameHeight, decodeMs:{p50,p99,mean},
     // grabMs:{p50,p99}} for the automation API.
     nlohmann::json state_json() const;
 
 private:
-    enum class Status { off, starting, scanning, paused, failed, invite };
+    enum class Status { off, starting, scanning, paused, failed, invite, verify };
 
     void on_frame(const platform::LuminanceFrame& frame);
     void on_error(platform::CameraError error, const std::string& detail);
@@ -67,7 +70,8 @@ private:
     std::string error_detail_;
     std::string text_;                   // the last code read that was not an invite
     std::optional<InviteLink> invite_;
-    bool invite_pending_ = false;        // found, not yet returned from draw()
+    std::string verify_code_;
+    bool found_pending_ = false;         // an invite or code found, not yet returned from draw()
     unsigned texture_ = 0;               // the preview (GL name), created on first use
     // Statistics since open(): per-frame decode and grab times (bounded), frames and hits.
     std::vector<double> decode_ms_;

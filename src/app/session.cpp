@@ -1,9 +1,10 @@
 // session.cpp: see session.hpp.
 #include "app/session.hpp"
 
+#include "core/base64url.hpp"
 #include "core/ice_servers.hpp"
-#include "core/identity.hpp"
 #include "core/text.hpp"
+#include "core/verify_code.hpp"
 #include "platform/main_loop.hpp"
 #include "platform/storage.hpp"
 
@@ -18,19 +19,36 @@ namespace peddlenet::app {
 namespace {
 
 // localStorage keys.
-constexpr const char* key_peer = "peddlenet.peer";
 constexpr const char* key_name = "peddlenet.name";
-constexpr const char* key_room = "peddlenet.room";
+constexpr const char* key_room = "peddlenet.room";       // {"name", "key"?: base64url}
 constexpr const char* key_ice = "peddlenet.ice-servers";
+constexpr const char* key_verified = "peddlenet.verified"; // {peer id: name when verified}
 // At most one history write per this interval for what arrives from peers: the first change
 // is saved at once, a burst after it in one more write. Own messages are saved at once (send()).
 constexpr double save_interval_ms = 300.0;
 
-std::string load_or_create_peer_id() {
-    if (auto saved = platform::local_get(key_peer); saved && is_valid_id(*saved)) return *saved;
-    std::string id = make_peer_id(secure_random);
-    platform::local_set(key_peer, id);
-    return id;
+std::map<std::string, std::string> load_verified() {
+    std::map<std::string, std::string> verified;
+    const auto text = platform::local_get(key_verified);
+    const nlohmann::json doc = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+    if (!doc.is_object()) return verified;
+    for (const auto& [peer, name] : doc.items()) {
+        if (is_peer_key_id(peer) && name.is_string()) verified.emplace(peer, name.get<std::string>());
+    }
+    return verified;
+}
+
+// "3fa2 9c01 ..." : the first 16 bytes of a SHA-256 in groups of two bytes.
+std::string group_hex(std::string_view digest) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < 16 && i < digest.size(); ++i) {
+        if (i > 0 && i % 2 == 0) out += ' ';
+        const auto byte = static_cast<unsigned char>(digest[i]);
+        out += hex[byte >> 4];
+        out += hex[byte & 15];
+    }
+    return out;
 }
 
 std::string load_name() {
@@ -40,8 +58,9 @@ std::string load_name() {
     return checked.ok() ? checked.value : std::string();
 }
 
-std::string history_key(const std::string& room) {
-    return "room:" + room;
+// By the server's room id: an open room keeps the history of the versions before private rooms.
+std::string history_key(const std::string& room_id) {
+    return "room:" + room_id;
 }
 
 // Own messages not yet confirmed written to IndexedDB, per room, in storage form. localStorage
@@ -116,9 +135,9 @@ BrowserSignalingSocket::BrowserSignalingSocket()
           },
           {}}) {}
 
-ChatSession::ChatSession(Events events)
+ChatSession::ChatSession(Events events, const platform::IdentityResult& identity)
     : events_(std::move(events)),
-      engine_(rtc_,
+      engine_(rtc_, crypto_,
               RoomCallbacks{
                   [this](const std::string& to, const nlohmann::json& data) {
                       socket_.send(protocol::build_signal(to, data.dump()));
@@ -132,7 +151,7 @@ ChatSession::ChatSession(Events events)
                   [](const std::string& peer, const std::string& what) {
                       emscripten_log(EM_LOG_WARN, "PeddleNet: link %s: %s", peer.c_str(), what.c_str());
                   }},
-              RoomClock{now_ms, wall_ms}, secure_random, load_or_create_peer_id(), load_name()),
+              RoomClock{now_ms, wall_ms}, secure_random, base64url_encode(identity.public_key), load_name()),
       signaling_(socket_, engine_,
                  SignalingCallbacks{
                      [this](const std::string& room) {
@@ -147,9 +166,20 @@ ChatSession::ChatSession(Events events)
                          }
                          platform::refresh();
                      },
-                     [] { platform::refresh(); }},
-                 secure_random, now_ms) {
+                     [] { platform::refresh(); },
+                     [this](const std::string& payload, std::function<void(std::string)> done) {
+                         crypto_.sign(payload, [done = std::move(done)](std::optional<std::string> sig) {
+                             done(sig ? base64url_encode(*sig) : std::string());
+                         });
+                     }},
+                 secure_random, now_ms),
+      identity_ephemeral_(identity.ephemeral),
+      verified_(load_verified()) {
     the_session = this;
+    crypto_.sha256(identity.public_key, [this](std::optional<std::string> digest) {
+        if (digest) identity_fingerprint_ = group_hex(*digest);
+        platform::refresh();
+    });
     rtc_.attach(&engine_);
     socket_.attach(&signaling_);
     has_saved_name_ = !engine_.name().empty() && platform::local_get(key_name).has_value();
@@ -192,25 +222,64 @@ SendResult ChatSession::send(const std::string& text) {
     return result;
 }
 
-std::optional<std::string> ChatSession::saved_room() const {
-    auto room = platform::local_get(key_room);
-    if (room && is_valid_id(*room)) return room;
-    return std::nullopt;
+std::optional<RoomRef> ChatSession::saved_room() const {
+    const auto text = platform::local_get(key_room);
+    if (!text) return std::nullopt;
+    const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object()) {
+        // Saved by a version before private rooms: the bare name of an open room.
+        if (is_valid_id(*text)) return RoomRef{*text, {}};
+        return std::nullopt;
+    }
+    const auto name = doc.find("name");
+    if (name == doc.end() || !name->is_string() || !is_valid_id(name->get<std::string>())) return std::nullopt;
+    RoomRef room{name->get<std::string>(), {}};
+    if (const auto key = doc.find("key"); key != doc.end()) {
+        const auto raw = key->is_string() ? base64url_decode(key->get<std::string>()) : std::nullopt;
+        if (!raw || raw->size() != room_key_bytes) return std::nullopt;
+        room.key = *raw;
+    }
+    return room;
 }
 
-bool ChatSession::enter(const std::string& room) {
-    if (engine_.room() == room) return true;
-    if (!is_valid_id(room)) return false;
-    if (engine_.room()) leave();
+bool ChatSession::enter(const RoomRef& room) {
+    if (room_ == room) return true;
+    if (!is_valid_id(room.name) || (room.is_private() && room.key.size() != room_key_bytes)) return false;
+    if (room_) leave();
+    room_ = room;
+    nlohmann::json saved = {{"name", room.name}};
+    if (room.is_private()) saved["key"] = base64url_encode(room.key);
+    platform::local_set(key_room, saved.dump());
+    const std::uint64_t generation = ++restore_generation_;
+    auto done = [this, generation](std::optional<RoomKeys> keys) { on_keys_derived(generation, std::move(keys)); };
+    if (room.is_private()) {
+        derive_private_room(crypto_, room.key, std::move(done));
+    } else {
+        derive_open_room(crypto_, room.name, std::move(done));
+    }
+    return true;
+}
+
+void ChatSession::when_entered(std::function<void(const std::string& room_id)> done) {
+    if (engine_.room()) return done(*engine_.room());
+    if (room_) entered_waiters_.push_back(std::move(done));
+}
+
+void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys) {
+    if (generation != restore_generation_) return; // left (or switched) meanwhile
+    if (!keys) {
+        if (events_.problem) events_.problem("This browser could not prepare the room's keys.");
+        return;
+    }
+    const std::string room_id = keys->id;
     restoring_ = true; // before enter_room, whose emptied log must not be saved over the room's
-    engine_.enter_room(room);
-    platform::local_set(key_room, room);
+    engine_.enter_room(std::move(*keys));
     // Join at once and read the history meanwhile (tens of ms in IndexedDB, as long as half the
     // connection): the engine holds reconciliation back until the history is in.
     engine_.await_history();
-    signaling_.join(room, engine_.name());
-    const std::uint64_t generation = ++restore_generation_;
-    platform::history_get(history_key(room), [this, generation](std::optional<std::string> stored) {
+    signaling_.join(room_id, engine_.name());
+    for (auto& waiter : std::exchange(entered_waiters_, {})) waiter(room_id);
+    platform::history_get(history_key(room_id), [this, generation](std::optional<std::string> stored) {
         if (generation != restore_generation_) return; // left (or switched) meanwhile
         nlohmann::json json = stored ? nlohmann::json::parse(*stored, nullptr, false) : nlohmann::json();
         if (json.is_discarded()) json = nullptr; // unreadable: start afresh rather than stay stuck
@@ -226,16 +295,49 @@ bool ChatSession::enter(const std::string& room) {
         if (backed_up || engine_.messages().size() > stored_result.added) save_now();
         platform::refresh();
     });
-    return true;
 }
 
 void ChatSession::leave() {
     if (save_pending_) save_now();
     ++restore_generation_;
     restoring_ = false;
+    room_.reset();
+    entered_waiters_.clear();
     signaling_.leave();
     engine_.leave_room();
     platform::local_remove(key_room);
+}
+
+PeerTrust ChatSession::trust(const std::string& peer) const {
+    PeerTrust t;
+    if (const auto code = safety_codes_.find(peer); code != safety_codes_.end() && !code->second.empty()) {
+        t.safety_code = code->second;
+    }
+    t.verified = verified_.count(peer) > 0;
+    if (!t.verified) {
+        if (const auto link = engine_.peer(peer)) {
+            t.name_of_other_key = std::any_of(verified_.begin(), verified_.end(),
+                                              [&](const auto& entry) { return entry.second == link->name; });
+        }
+    }
+    return t;
+}
+
+std::string ChatSession::my_code() const {
+    return make_verify_code(peer_id(), engine_.name()).value_or(std::string());
+}
+
+std::string ChatSession::verify(const std::string& code_text, std::string* who) {
+    const auto code = parse_verify_code(code_text);
+    if (!code) return "This is not a PeddleNet \"My code\".";
+    if (code->peer == peer_id()) return "That is your own code.";
+    verified_[code->peer] = code->name;
+    nlohmann::json doc = nlohmann::json::object();
+    for (const auto& [peer, name] : verified_) doc[peer] = name;
+    platform::local_set(key_verified, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (who) *who = code->name;
+    platform::refresh();
+    return {};
 }
 
 void ChatSession::note_arrivals() {
@@ -274,6 +376,14 @@ void ChatSession::on_peers_changed() {
         }
         signature += link.peer;
         signature += static_cast<char>('0' + static_cast<int>(link.state));
+        signature += static_cast<char>('0' + static_cast<int>(link.proof));
+        if (!safety_codes_.count(link.peer)) {
+            safety_codes_[link.peer] = {}; // asked once; filled when the digest comes back
+            make_safety_code(crypto_, peer_id(), link.peer, [this, peer = link.peer](std::optional<std::string> code) {
+                if (code) safety_codes_[peer] = *code;
+                platform::refresh();
+            });
+        }
     }
     if (signature != link_signature_ || rtt_visible_) platform::refresh();
     link_signature_ = std::move(signature);

@@ -1,15 +1,24 @@
-// session.hpp: everything the chat needs beyond drawing: identity kept in localStorage, the
-// room engine on the browser's WebRTC, the signaling client on the browser's WebSocket, and
-// room history in IndexedDB.
-// Needs: core (RoomEngine, SignalingClient, ChatLog), platform (rtc, websocket, storage, main loop).
-//  [X] stable identity: peer id, name and current room survive reloads (localStorage)
+// session.hpp: everything the chat needs beyond drawing: the room engine on the browser's
+// WebRTC and Web Crypto, the signaling client on the browser's WebSocket, room history in
+// IndexedDB, and what this device remembers (name, current room and its key, verified people).
+// Needs: core (RoomEngine, SignalingClient, ChatLog, trust), platform (rtc, websocket, crypto,
+// storage, main loop).
+//  [X] identity: the peer id is this device's Ed25519 public key (platform/crypto.hpp loads it
+//      before the session exists); joins are signed with it
+//  [X] rooms: private (a key from "Create room" or an invite; the server sees only the id derived
+//      from it) or open (a typed name); the current room and its key survive reloads
+//  [X] name and current room survive reloads (localStorage)
 //  [X] a reload comes back into the same room as the same peer, history first, then the server
 //  [X] history saved to IndexedDB at once after a change (bursts coalesced), and when the page hides
 //  [X] timers (pings, reconnects, keepalive) wake the loop only when due
+//  [X] safety codes per peer; people verified in person (by their "My code" QR) are remembered,
+//      and a verified name showing up with another key is flagged
 #pragma once
 
 #include "core/room_engine.hpp"
 #include "core/signaling_client.hpp"
+#include "core/trust.hpp"
+#include "platform/crypto.hpp"
 #include "platform/rtc.hpp"
 #include "platform/websocket.hpp"
 
@@ -18,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace peddlenet::app {
 
@@ -38,6 +48,22 @@ private:
     platform::WebSocketClient socket_;
 };
 
+// A room as the person knows it: its display name and, for a private room, its key.
+struct RoomRef {
+    std::string name; // display name (is_valid_id); for an open room also the server's id
+    std::string key;  // private rooms: the raw key (room_key_bytes); empty for an open room
+    bool is_private() const { return !key.empty(); }
+    bool operator==(const RoomRef&) const = default;
+};
+
+// What this device knows about a peer beyond the engine's link state.
+struct PeerTrust {
+    std::optional<std::string> safety_code; // computed once per peer (SHA-256 is asynchronous)
+    bool verified = false;                  // scanned in person (persisted)
+    // A person verified under this display name used another key: maybe not the same person.
+    bool name_of_other_key = false;
+};
+
 class ChatSession {
 public:
     struct Events {
@@ -47,7 +73,8 @@ public:
         std::function<void(const ChatMessage& message)> message_from_peer;
     };
 
-    ChatSession(Events events);
+    // `identity`: a loaded identity (IdentityResult::ok); its key is this session's peer id.
+    ChatSession(Events events, const platform::IdentityResult& identity);
     ChatSession(const ChatSession&) = delete;
     ChatSession& operator=(const ChatSession&) = delete;
 
@@ -55,6 +82,9 @@ public:
     void start(const std::string& signaling_url);
 
     const std::string& peer_id() const { return engine_.self_id(); }
+    // Own key's fingerprint for people to compare ("3fa2 9c01 ..."); empty until hashed.
+    const std::string& identity_fingerprint() const { return identity_fingerprint_; }
+    bool identity_ephemeral() const { return identity_ephemeral_; }
     const std::string& name() const { return engine_.name(); }
     // Returns an error sentence, or "" when the name was accepted and saved.
     std::string set_name(const std::string& name);
@@ -65,17 +95,32 @@ public:
     const std::string& ice_servers() const { return ice_servers_text_; }
 
     // The room kept from the previous visit, if any (entered automatically after a reload).
-    std::optional<std::string> saved_room() const;
+    std::optional<RoomRef> saved_room() const;
 
-    // Enters `room` at once: stored history is shown, messages queue, the server join follows.
-    bool enter(const std::string& room);
+    // Enters `room`: once its keys are derived (a moment: HMAC in Web Crypto) stored history is
+    // shown, messages queue and the server join follows. False when `room` is invalid.
+    bool enter(const RoomRef& room);
     void leave();
-    std::optional<std::string> room() const { return engine_.room(); }
+    // The room entered (also while its keys are being derived), or nullopt.
+    const std::optional<RoomRef>& room() const { return room_; }
+    // The room's id as the server sees it, once its keys are derived.
+    const std::optional<std::string>& room_id() const { return engine_.room(); }
+    // Calls `done(room_id)` once the current room's keys are derived (now if they are).
+    void when_entered(std::function<void(const std::string& room_id)> done);
+
+    // Trust facts about `peer` (all false/empty for an unknown peer).
+    PeerTrust trust(const std::string& peer) const;
+    // The text of this device's "My code" QR (core/verify_code.hpp).
+    std::string my_code() const;
+    // A scanned "My code": marks that person verified (remembered on this device). Returns an
+    // error sentence, or "" when done; `who` gets the person's name.
+    std::string verify(const std::string& code_text, std::string* who = nullptr);
 
     // Sends (or queues) a message. Our own messages are stored at once, not on the save
     // throttle: peers never give us back our own, so a reload right after sending would lose it.
     SendResult send(const std::string& text);
     const RoomEngine& engine() const { return engine_; }
+    Crypto& crypto() { return crypto_; }
     SignalingStatus signaling() const { return signaling_.status(); }
 
     // Per frame: engine and signaling timers; schedules the next wake-up when idle.
@@ -92,15 +137,23 @@ public:
 
 private:
     void on_peers_changed();
+    void on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys);
     void note_arrivals();
     void schedule_save();
     void save_now();
 
     Events events_;
     platform::BrowserRtc rtc_;
+    platform::WebCrypto crypto_;
     RoomEngine engine_;
     BrowserSignalingSocket socket_;
     SignalingClient signaling_;
+    std::optional<RoomRef> room_;
+    std::vector<std::function<void(const std::string&)>> entered_waiters_;
+    std::string identity_fingerprint_;
+    bool identity_ephemeral_ = false;
+    std::map<std::string, std::string> safety_codes_; // peer id -> code
+    std::map<std::string, std::string> verified_;     // peer id -> name when verified (persisted)
     bool has_saved_name_ = false;
     std::string ice_servers_text_;
     bool rtt_visible_ = false;
