@@ -6,10 +6,13 @@
 //   cpu    CPU of idle app tabs over N s (home screen; a room with one connected peer), per
 //          Chromium process (SystemInfo.getProcessInfo) and the page's own task time
 //   shots  390x844 @3x screenshots of the home screen and a room, dark and light theme
-// Run inside a loopback-only network namespace (scripts/bench/pwa.sh does) so WebRTC stays on
-// 127.0.0.1. Usage: node scripts/bench/pwa.js [--root DIR] [--runs 10] [--idle-seconds 10]
+// Entry point: scripts/bench/pwa.sh (installs and builds what is missing, then runs this inside a
+// loopback-only network namespace so WebRTC stays on 127.0.0.1). Direct use:
+//   node scripts/bench/pwa.js [--root DIR] [--runs 10] [--idle-seconds 10]
 //   [--sections sizes,wire,ttff,cpu,shots] [--out FILE.json]
 'use strict';
+require('./require_tools')('pwa', { modules: ['playwright-core'], server: true, browser: true,
+                                     app: !process.argv.includes('--root') });
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, WEB_ROOT, ARTIFACTS, startServer, launchBrowser, openApp, waitForState } =

@@ -2,11 +2,10 @@
 # PWA benchmark entry point (issue 6): first-load weight, bytes on the wire, time to first
 # frame, idle CPU and phone screenshots, against build/wasm/web unless --root DIR is given.
 # About 2 minutes on 2 cores; prints figures, writes build/bench/pwa.json and
-# test-results/pwa-*.png. Runs in a loopback-only network namespace when root (WebRTC stays on
-# 127.0.0.1). Pass options through, e.g. --runs 5 --sections sizes,ttff.
+# test-results/pwa-*.png. Installs and builds what is missing (scripts/bench/prepare.sh), then
+# runs in a loopback-only network namespace when root (WebRTC stays on 127.0.0.1).
+# Pass options through, e.g. --runs 5 --sections sizes,ttff.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [[ $(id -u) == 0 ]] && command -v unshare >/dev/null; then
-  exec unshare -n bash -c 'ip link set lo up && exec node "$@"' _ "$here/pwa.js" "$@"
-fi
-exec node "$here/pwa.js" "$@"
+source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
+bench_prepare native wasm
+bench_run isolated pwa.js "$@"

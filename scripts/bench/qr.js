@@ -10,10 +10,12 @@
 //            screen for each new room), over --encodes rooms
 // The camera is Chromium's fake capture device reading a Y4M made from Debian's qrencode (the
 // scanner decodes what it sees; the decoder is timed in C++ around qr::decode_luminance and
-// read back through state().scanner). Run inside a loopback-only network namespace (qr.sh does).
-// Usage: node scripts/bench/qr.js [--frames 200] [--runs 10] [--encodes 50]
+// read back through state().scanner). Entry point: scripts/bench/qr.sh (installs and builds what is
+// missing, then runs this inside a loopback-only network namespace). Direct use:
+//   node scripts/bench/qr.js [--frames 200] [--runs 10] [--encodes 50]
 //   [--sections decode,join,encode] [--out FILE.json]
 'use strict';
+require('./require_tools')('qr', { modules: ['playwright-core'], commands: ['qrencode'], app: true });
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');

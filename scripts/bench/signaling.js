@@ -7,10 +7,12 @@
 //   relay  500 clients in rooms of 5 send ~1 KiB signals to a random room peer at R msg/s:
 //          delivered/sent, latency p50/p99/max, server CPU per delivered message
 //   storm  2000 clients join rooms of 5 at once: time until all know their room
-// Usage: node scripts/bench/signaling.js [--runs 3] [--servers ours,peerjs,socketio]
+// Entry point: scripts/bench/signaling.sh (installs and builds what is missing). Direct use:
+//        node scripts/bench/signaling.js [--runs 3] [--servers ours,peerjs,socketio]
 //          [--scenarios idle,relay,storm] [--idle 1000,10000,20000] [--rates 10000,20000,40000]
 //          [--relay-seconds 5] [--out FILE.json]
 'use strict';
+require('./require_tools')('signaling', { modules: ['ws', 'peer', 'socket.io'], server: true });
 const { spawn, fork } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
