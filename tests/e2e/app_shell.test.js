@@ -62,6 +62,9 @@ test('the drawing buffer follows the CSS size times devicePixelRatio, also after
 test('typed text reaches the name field literally, hostile bytes included', async () => {
   const page = await openApp(browser, server.url);
   await page.mouse.click(195, 240); // the name field on a 390x844 screen
+  // Text arrives through the hidden textarea, which takes focus in the frame that activates the
+  // field (a person's first key comes long after that; a script's can come before it).
+  await page.waitForFunction(() => document.activeElement?.id === 'text-input', null, { timeout: 5000 });
   const hostile = 'Zoë %s%n ##x 🎉';
   await page.keyboard.type(hostile);
   await page.waitForFunction((t) => window.peddlenet.state().name === t, hostile, { timeout: 5000 });

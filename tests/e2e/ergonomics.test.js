@@ -228,7 +228,7 @@ test('the setting asks for permission inside the tap and is remembered', async (
   });
   const page = await openApp(browser, server.url, { context });
   assert.equal((await state(page)).notifications.setting, false);
-  await page.mouse.click(52, 474); // Settings, under the home screen's buttons
+  await page.mouse.click(52, 547); // Settings, the last of the home screen's buttons
   await waitForState(page, (s) => s.screen === 'settings');
   const permission = (await state(page)).notifications.permission;
   await page.mouse.click(35, 95); // the checkbox
