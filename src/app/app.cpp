@@ -29,23 +29,20 @@
 namespace peddlenet::app {
 namespace {
 
-// The name field's byte cap: the protocol's character limit in the widest UTF-8 characters.
-constexpr std::size_t max_name_bytes = protocol::max_name_chars * 4;
-
 // localStorage key: the signaling server of the saved room when it is not the page's own (the
 // room came from an invite naming another server), so that a reload rejoins it there.
 constexpr const char* key_server = "peddlenet.server";
 
-// Empty when `name` is acceptable (the protocol's rule), else the reason, written for the
+// Empty when `name` is acceptable (the one display-name rule), else the reason, written for the
 // person typing.
 std::string check_name(const std::string& name) {
-    if (name.empty()) return "Pick a display name first.";
-    if (const auto problem = protocol::check_name(name)) {
-        const auto chars = utf8_length(name);
-        if (chars && *chars > protocol::max_name_chars) {
-            return "Names can be at most " + std::to_string(protocol::max_name_chars) + " characters.";
-        }
-        return "That name can't be used: " + problem->message + ".";
+    switch (display_name_problem(name)) {
+    case NameProblem::none: return {};
+    case NameProblem::empty: return "Pick a display name first.";
+    case NameProblem::too_long:
+        return "Names can be at most " + std::to_string(max_display_name_chars) + " characters.";
+    case NameProblem::invalid_utf8: return "That name can't be used: it is not valid text.";
+    case NameProblem::control_char: return "That name can't be used: it contains control characters.";
     }
     return {};
 }
@@ -247,7 +244,7 @@ void App::draw_home() {
     ImGui::Dummy(em(0, 1.0f));
 
     ImGui::TextUnformatted("Your name");
-    if (text_field("##name", "e.g. Sam", name_, max_name_bytes)) {
+    if (text_field("##name", "e.g. Sam", name_, max_display_name_bytes)) {
         notice_.clear();
         // Kept as soon as it is valid: a reload or a join from the API uses what was typed.
         if (check_name(name_).empty()) session_->set_name(name_);

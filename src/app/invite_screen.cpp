@@ -159,7 +159,7 @@ InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& 
     ImGui::PopFont();
     ImGui::Dummy(em(0, 1.0f));
     ImGui::TextUnformatted("Your name");
-    const bool submitted = text_field("##invited-name", "e.g. Sam", name, protocol::max_name_chars * 4,
+    const bool submitted = text_field("##invited-name", "e.g. Sam", name, max_display_name_bytes,
                                       ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::Dummy(em(0, 0.5f));
     if (primary_button("Join", column) || submitted) action = Action::join;

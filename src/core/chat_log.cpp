@@ -18,13 +18,6 @@ using nlohmann::json;
 // corrupt document must not make one message carry an unbounded list.
 constexpr std::size_t max_stored_acks = 256;
 
-bool has_control_char(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7F;
-    });
-}
-
 // Reads a non-negative JSON integer no larger than max_json_integer (floats, negatives, strings
 // and everything else are refused).
 std::optional<std::uint64_t> read_uint(const json& j, const char* key) {
@@ -65,14 +58,15 @@ Checked check_chat_text(std::string_view raw) {
 
 Checked check_chat_name(std::string_view raw) {
     Checked c{repair_utf8(raw), {}};
-    const std::size_t chars = utf8_length(c.value).value_or(0);
-    if (chars == 0) {
-        c.error = "The name is empty.";
-    } else if (chars > max_chat_name_chars) {
-        c.error = "The name is too long: " + std::to_string(chars) + " characters, the limit is " +
-                  std::to_string(max_chat_name_chars) + ".";
-    } else if (has_control_char(c.value)) {
-        c.error = "The name contains control characters.";
+    switch (display_name_problem(c.value)) {
+    case NameProblem::none:
+    case NameProblem::invalid_utf8: break; // repaired above
+    case NameProblem::empty: c.error = "The name is empty."; break;
+    case NameProblem::too_long:
+        c.error = "The name is too long: " + std::to_string(utf8_length(c.value).value_or(0)) +
+                  " characters, the limit is " + std::to_string(max_display_name_chars) + ".";
+        break;
+    case NameProblem::control_char: c.error = "The name contains control characters."; break;
     }
     return c;
 }

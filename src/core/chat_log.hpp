@@ -27,8 +27,6 @@ namespace peddlenet {
 // Chat text limit in bytes of UTF-8 (4 KiB): a long paragraph, while 500 of them in a
 // reconciliation burst stay around 2 MiB.
 inline constexpr std::size_t max_text_bytes = 4096;
-// Display name limit in code points; the signaling protocol's rule for names (no control chars).
-inline constexpr std::size_t max_chat_name_chars = 32;
 // Messages kept per room (memory and IndexedDB): 1000 x 4 KiB worst case = 4 MiB.
 inline constexpr std::size_t max_history_messages = 1000;
 // Largest integer a JavaScript Number holds exactly (2^53 - 1): the bound for ts and lamport.
@@ -63,7 +61,7 @@ struct Checked {
 };
 // Repairs invalid UTF-8 (U+FFFD), then requires 1..max_text_bytes bytes.
 Checked check_chat_text(std::string_view raw);
-// Repairs invalid UTF-8, then requires 1..max_chat_name_chars code points and no control chars.
+// Repairs invalid UTF-8, then applies the display-name rule (display_name_problem, core/text.hpp).
 Checked check_chat_name(std::string_view raw);
 
 // One message as JSON: {"id","from","name","text","ts","lamport","sig"}; the same shape on the wire

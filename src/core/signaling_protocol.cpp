@@ -49,13 +49,16 @@ std::optional<Problem> check_id(std::string_view field, std::string_view value) 
 }
 
 std::optional<Problem> check_name(std::string_view name) {
-    const auto n = utf8_length(name);
-    if (!n) return problem(ErrorCode::bad_field, "\"name\" must be valid UTF-8");
-    if (*n == 0 || *n > max_name_chars)
-        return problem(ErrorCode::bad_field, "\"name\" must be 1-32 characters");
-    for (const char c : name)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-            return problem(ErrorCode::bad_field, "\"name\" must not contain control characters");
+    switch (display_name_problem(name)) {
+    case NameProblem::none: return std::nullopt;
+    case NameProblem::invalid_utf8: return problem(ErrorCode::bad_field, "\"name\" must be valid UTF-8");
+    case NameProblem::empty:
+    case NameProblem::too_long:
+        return problem(ErrorCode::bad_field,
+                       "\"name\" must be 1-" + std::to_string(max_display_name_chars) + " characters");
+    case NameProblem::control_char:
+        return problem(ErrorCode::bad_field, "\"name\" must not contain control characters");
+    }
     return std::nullopt;
 }
 

@@ -36,10 +36,6 @@ inline constexpr std::size_t join_signature_chars = 86;
 // The server's name for one successful join: 16 characters of [A-Za-z0-9] (95 random bits).
 inline constexpr std::size_t session_chars = 16;
 
-// Display names: 1..32 code points of valid UTF-8 without control characters; long enough for
-// "First Last", short enough to fit a phone's peer list row.
-inline constexpr std::size_t max_name_chars = 32;
-
 // Stable error slugs; the text spelling is the wire format (see slug()).
 enum class ErrorCode : std::uint8_t {
     bad_json = 0,       // not one JSON object
@@ -81,7 +77,8 @@ template <class T> struct Parsed {
     bool ok() const { return value.has_value(); }
 };
 
-// Field rules, shared by the server's parser and the app's forms. nullopt when acceptable.
+// Field rules of the server's parser, as wire errors (names: display_name_problem in
+// core/text.hpp). nullopt when acceptable.
 std::optional<Problem> check_id(std::string_view field, std::string_view value);
 std::optional<Problem> check_name(std::string_view name);
 

@@ -114,4 +114,20 @@ bool is_valid_id(std::string_view s) {
     return true;
 }
 
+bool has_control_char(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7F;
+    });
+}
+
+NameProblem display_name_problem(std::string_view name) {
+    const auto chars = utf8_length(name);
+    if (!chars) return NameProblem::invalid_utf8;
+    if (*chars == 0) return NameProblem::empty;
+    if (*chars > max_display_name_chars) return NameProblem::too_long;
+    if (has_control_char(name)) return NameProblem::control_char;
+    return NameProblem::none;
+}
+
 } // namespace peddlenet

@@ -28,7 +28,7 @@ inline constexpr std::size_t max_json_depth = 32;
 struct Join {
     std::string room; // 1..64 of [A-Za-z0-9_-]
     std::string peer; // 1..64 of [A-Za-z0-9_-]; must be a base64url Ed25519 public key (v2)
-    std::string name; // see max_name_chars
+    std::string name; // see max_display_name_chars (core/text.hpp)
     std::string sig;  // required (else auth-required); base64url signature (join_auth.hpp)
 };
 struct Signal {

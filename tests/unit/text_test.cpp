@@ -44,3 +44,18 @@ TEST_CASE("ids are 1..64 of [A-Za-z0-9_-]", "[text]") {
     CHECK_FALSE(is_valid_id("räum"));
     CHECK_FALSE(is_valid_id("../etc"));
 }
+
+TEST_CASE("one display-name rule: 1..32 code points of valid UTF-8, no control characters", "[text]") {
+    CHECK(display_name_problem("Zoë 🎉") == NameProblem::none);
+    CHECK(display_name_problem(std::string(max_display_name_chars, 'n')) == NameProblem::none);
+    CHECK(display_name_problem(std::string(max_display_name_chars + 1, 'n')) == NameProblem::too_long);
+    CHECK(display_name_problem("") == NameProblem::empty);
+    CHECK(display_name_problem("\xC0") == NameProblem::invalid_utf8);
+    CHECK(display_name_problem("tab\there") == NameProblem::control_char);
+    CHECK(display_name_problem("del\x7F") == NameProblem::control_char);
+    // 32 four-byte characters are still a name: the field's byte cap holds them.
+    std::string widest;
+    for (std::size_t i = 0; i < max_display_name_chars; ++i) widest += "🎉";
+    CHECK(display_name_problem(widest) == NameProblem::none);
+    CHECK(widest.size() == max_display_name_bytes);
+}
