@@ -2,7 +2,7 @@
 #include "app/invite_screen.hpp"
 
 #include "app/widgets.hpp"
-#include "core/signaling_protocol.hpp"
+#include "core/text.hpp"
 #include "platform/share.hpp"
 
 #include <emscripten/emscripten.h>
