@@ -4,7 +4,6 @@
 #include "app/crypto_bench.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
-#include "core/signaling_protocol.hpp"
 #include "core/chat_log.hpp"
 #include "core/invite.hpp"
 #include "core/room_name.hpp"
