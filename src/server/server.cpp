@@ -22,6 +22,7 @@
 #include "server/rooms.hpp"
 #include "server/static_files.hpp"
 #include "server/ws_frame.hpp"
+#include "server/ws_reader.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -197,7 +198,8 @@ struct OutFrame {
 class WsCore : public Outlet, public Tracked {
 public:
     explicit WsCore(Server::Impl& server)
-        : server_(server), bucket_(server.limits_.rate_burst, server.now_),
+        : server_(server), reader_(server.limits_.max_frame_bytes),
+          bucket_(server.limits_.rate_burst, server.now_),
           last_activity_(server.now_) {}
 
     // Outlet: called by the room model.
@@ -272,37 +274,26 @@ protected:
         server_.ws_sessions_.remove(this);
         --server_.metrics_.connections;
         close_transport();
-        std::string().swap(pending_);
-        std::string().swap(message_);
+        reader_.reset();
         std::vector<OutFrame>().swap(queue_);
     }
 
     bool finished() const { return broken_ || state_ == State::closed; }
 
-    // Parses every complete frame in [data, data + n) (plus bytes kept from earlier reads).
+    // Handles every complete frame in [data, data + n) (after bytes kept from earlier reads).
     void process(std::uint8_t* data, std::size_t n) {
         if (state_ == State::open) {
             last_activity_ = server_.now_;
             ping_sent_ = false;
         }
         if (discard_input_) return;
-        std::uint8_t* p = data;
-        std::size_t avail = n;
-        const bool kept = !pending_.empty();
-        if (kept) {
-            pending_.append(reinterpret_cast<const char*>(data), n);
-            p = reinterpret_cast<std::uint8_t*>(pending_.data());
-            avail = pending_.size();
+        reader_.receive(data, n);
+        while (!finished() && !discard_input_) {
+            const std::optional<ws::ReadEvent> e = reader_.next();
+            if (!e) break;
+            on_event(*e);
         }
-        const std::size_t used = consume_frames(p, avail);
-        if (finished() || discard_input_) {
-            std::string().swap(pending_);
-        } else if (kept) {
-            pending_.erase(0, used);
-            if (pending_.empty()) std::string().swap(pending_); // idle sockets own no buffer
-        } else if (used < avail) {
-            pending_.assign(reinterpret_cast<const char*>(p + used), avail - used);
-        }
+        reader_.end_read(!finished() && !discard_input_);
     }
 
     // Bytes not yet written to the socket, across queue_.
@@ -406,30 +397,6 @@ private:
         discard_input_ = true;
     }
 
-    std::size_t consume_frames(std::uint8_t* p, std::size_t avail) {
-        std::size_t off = 0;
-        while (!finished() && !discard_input_) {
-            const ws::HeaderResult hr = ws::parse_header(p + off, avail - off);
-            if (hr.status == ws::HeaderStatus::need_more) break;
-            if (hr.status == ws::HeaderStatus::bad) {
-                fail_connection(ws::CloseCode::protocol_error, hr.why);
-                return avail;
-            }
-            const ws::FrameHeader& h = hr.header;
-            if (h.length > limits().max_frame_bytes) {
-                too_large();
-                return avail;
-            }
-            if (avail - off - h.header_size < h.length) break;
-            std::uint8_t* payload = p + off + h.header_size;
-            const auto len = static_cast<std::size_t>(h.length);
-            ws::unmask(payload, len, h.mask);
-            off += h.header_size + len;
-            on_frame(h, payload, len);
-        }
-        return off;
-    }
-
     void too_large() {
         send_error({ErrorCode::too_large, "messages are limited to " +
                                               std::to_string(limits().max_frame_bytes) +
@@ -437,50 +404,30 @@ private:
         fail_connection(ws::CloseCode::too_big, "message too big");
     }
 
-    void on_frame(const ws::FrameHeader& h, std::uint8_t* payload, std::size_t len) {
-        switch (h.opcode) {
-        case ws::Opcode::ping:
-            send(ws::Opcode::pong, std::string(reinterpret_cast<char*>(payload), len));
-            return;
-        case ws::Opcode::pong: return;
-        case ws::Opcode::close:
+    void on_event(const ws::ReadEvent& e) {
+        switch (e.kind) {
+        case ws::ReadEvent::Kind::ping: send(ws::Opcode::pong, std::string(e.payload)); return;
+        case ws::ReadEvent::Kind::pong: return;
+        case ws::ReadEvent::Kind::close:
             if (state_ == State::open) {
                 // Echo the peer's code (RFC 6455 5.5.1), then end TCP once it is written.
-                std::string echo;
-                if (len >= 2) echo.assign(reinterpret_cast<char*>(payload), 2);
                 close_after_flush_ = true;
                 state_ = State::closing;
-                send(ws::Opcode::close, std::move(echo));
+                const std::size_t code_bytes = e.payload.size() >= 2 ? 2 : 0;
+                send(ws::Opcode::close, std::string(e.payload.substr(0, code_bytes)));
             } else {
                 break_connection(); // the answer to our close
             }
             return;
-        case ws::Opcode::text:
-        case ws::Opcode::binary:
-            if (in_message_) return fail_connection(ws::CloseCode::protocol_error,
-                                                    "new message inside a fragmented one");
-            if (h.fin) return on_message(h.opcode, payload, len);
-            in_message_ = true;
-            message_op_ = h.opcode;
-            message_.assign(reinterpret_cast<char*>(payload), len);
-            return;
-        case ws::Opcode::continuation:
-            if (!in_message_)
-                return fail_connection(ws::CloseCode::protocol_error, "continuation without a start");
-            if (message_.size() + len > limits().max_frame_bytes) return too_large();
-            message_.append(reinterpret_cast<char*>(payload), len);
-            if (h.fin) {
-                in_message_ = false;
-                std::string whole = std::move(message_);
-                message_ = std::string();
-                on_message(message_op_, reinterpret_cast<std::uint8_t*>(whole.data()), whole.size());
-            }
-            return;
+        case ws::ReadEvent::Kind::message: return on_message(e.opcode, e.payload);
+        case ws::ReadEvent::Kind::error:
+            if (e.error == ws::CloseCode::too_big) return too_large();
+            return fail_connection(e.error, e.why);
         }
     }
 
     // [SECTION] the one dispatcher: one handler per message type
-    void on_message(ws::Opcode op, const std::uint8_t* data, std::size_t len) {
+    void on_message(ws::Opcode op, std::string_view text) {
         if (state_ != State::open) return;
         ++server_.metrics_.messages_received;
         if (!bucket_.take(limits().rate_per_sec, limits().rate_burst, server_.now_)) {
@@ -495,7 +442,6 @@ private:
         if (op == ws::Opcode::binary)
             return send_error({ErrorCode::bad_type, "binary frames are not part of protocol v" +
                                                         std::to_string(protocol::version)});
-        const std::string_view text(reinterpret_cast<const char*>(data), len);
         auto parsed = protocol::parse_client(text);
         if (!parsed.ok()) {
             send_error(parsed.problem);
@@ -526,14 +472,11 @@ private:
     }
     void on(protocol::Ping&) { send(ws::Opcode::text, protocol::build_pong()); }
 
-    std::string pending_; // bytes of an incomplete frame, between reads
-    std::string message_; // fragments of a message being assembled
+    ws::Reader reader_;
     TokenBucket bucket_;
     Nonce nonce_{}; // this connection's challenge, raw (32 bytes inline, no heap)
     Clock::time_point last_activity_;   // last read (open) or when our close frame went out
     Clock::time_point last_rate_error_{};
-    ws::Opcode message_op_ = ws::Opcode::text;
-    bool in_message_ = false;
     bool ping_sent_ = false;
     bool close_sent_ = false;
     bool close_after_flush_ = false;
