@@ -31,21 +31,32 @@ bool is_visible_ascii(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Host name or IP literal with an optional port. No user info ("user@host" is a classic way of
-// dressing up one host as another), no backslashes, at least one character of host.
-// A port, when present, is 1..5 digits.
+// A host: a name or IPv4 address of [a-z0-9._~-], or an IPv6 literal in brackets. A colon
+// outside brackets would let "a.:443b" pass as a host and change meaning once normalized.
+bool is_valid_host(std::string_view host) {
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        const std::string_view inner = host.substr(1, host.size() - 2);
+        return std::all_of(inner.begin(), inner.end(), [](char c) {
+            return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9') || c == ':' || c == '.';
+        });
+    }
+    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+               c == '_' || c == '~';
+    });
+}
+
+// Host with an optional port (lower-cased). No user info ("user@host" is a classic way of
+// dressing up one host as another), no backslashes. A port, when present, is 1..5 digits.
 bool is_valid_authority(std::string_view a) {
     const std::size_t bracket = a.rfind(']');
     const std::size_t colon = a.rfind(':');
     const bool has_port = colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
     const std::string_view host = has_port ? a.substr(0, colon) : a;
     const std::string_view port = has_port ? a.substr(colon + 1) : std::string_view();
-    if (host.empty() || (has_port && (port.empty() || port.size() > 5))) return false;
-    const bool host_ok = std::all_of(host.begin(), host.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-               c == '_' || c == '~' || c == ':' || c == '[' || c == ']';
-    });
-    return host_ok && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (has_port && (port.empty() || port.size() > 5)) return false;
+    return is_valid_host(host) &&
+           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 struct UrlRules {
@@ -205,6 +216,9 @@ std::optional<InviteLink> parse_invite_url(std::string_view url) {
     auto invite = parse_invite_fragment(url.substr(hash + 1));
     if (!invite) return std::nullopt;
     std::string signaling = invite->server.empty() ? *default_signaling_url(*page) : invite->server;
+    // Only a server the app can name in an invite of its own: a page URL whose server would be
+    // longer than max_server_url_length cannot be passed on.
+    if (!normalize_signaling_url(signaling)) return std::nullopt;
     return InviteLink{std::move(*page), std::move(*invite), std::move(signaling)};
 }
 

@@ -29,6 +29,29 @@ TEST_CASE("page URLs: query and fragment cut, scheme and host lower-cased, defau
     CHECK_FALSE(page_url_of("https://host/" + std::string(max_invite_url_length, 'a')));
 }
 
+// Found by fuzz_invite: a colon inside the host passed, and normalizing then changed the URL's
+// meaning (the next normalization refused what the first one returned).
+TEST_CASE("page URLs: a colon belongs only to a port or a bracketed IPv6 host", "[invite]") {
+    CHECK_FALSE(page_url_of("HTTPS://Example.:443COM:443/path/?q=1#join=Eamxaple.COM:443/>>>&x=y"));
+    CHECK_FALSE(page_url_of("https://a:b:8443/"));
+    CHECK_FALSE(page_url_of("https://[zz::1]/"));
+    CHECK_FALSE(page_url_of("https://[]/"));
+    CHECK_FALSE(normalize_signaling_url("ws://a.:80b:80/ws"));
+    CHECK(page_url_of("https://[FE80::1]:8443/") == "https://[fe80::1]:8443/");
+    CHECK(page_url_of("https://[::ffff:10.0.0.2]/") == "https://[::ffff:10.0.0.2]/");
+}
+
+// Found by fuzz_invite: an invite whose page is so long that its server URL passes
+// max_server_url_length parsed, yet no invite could be made again from it.
+TEST_CASE("an invite means a server the app can name again", "[invite]") {
+    const std::string page = "https://" + std::string(300, 'b') + "/";
+    REQUIRE(page_url_of(page));
+    CHECK_FALSE(parse_invite_url(page + "#join=zo"));
+    const auto link = parse_invite_url("https://festival.example/#join=zo");
+    REQUIRE(link);
+    CHECK(make_invite_url(link->page, link->invite.room, link->signaling));
+}
+
 TEST_CASE("the default signaling server is ws next to the page, ws for http and wss for https", "[invite]") {
     CHECK(default_signaling_url("http://127.0.0.1:8080/") == "ws://127.0.0.1:8080/ws");
     CHECK(default_signaling_url("https://10.0.0.2:8443/#join=x") == "wss://10.0.0.2:8443/ws");
