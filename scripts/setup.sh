@@ -4,6 +4,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- Debian packages --------------------------------------------------------------------
+apt_lists=("$ROOT/scripts/deps/apt.txt")
+# The sanitizer and fuzzing toolchain is for tests only: the app runs without it.
+[[ ${1:-} == --with-test-tools ]] && apt_lists+=("$ROOT/scripts/deps/apt-test.txt")
 apt_missing=()
 while read -r spec; do
   [[ -z $spec || $spec == \#* ]] && continue
@@ -14,7 +17,7 @@ while read -r spec; do
   else
     apt_missing+=("$name=$want")
   fi
-done <"$ROOT/scripts/deps/apt.txt"
+done < <(cat "${apt_lists[@]}")
 
 if ((${#apt_missing[@]})); then
   log "installing Debian packages: ${apt_missing[*]}"
