@@ -48,7 +48,9 @@ void derive_private_room(Crypto& crypto, std::string key, RoomKeysDone done);
 // An open room: id = `name` (must satisfy is_valid_id), proof key from the name.
 void derive_open_room(Crypto& crypto, std::string name, RoomKeysDone done);
 
-// True for a peer id this version makes: 43 base64url characters that decode to 32 bytes.
+// True for a peer id this version makes: 43 base64url characters that decode to 32 bytes, not
+// the encoding of a point of small order (Ed25519 verifies constant signatures for those keys
+// over any message, so they identify nobody).
 bool is_peer_key_id(std::string_view id);
 // The raw public key a peer id spells; nullopt when is_peer_key_id fails.
 std::optional<std::string> peer_public_key(std::string_view id);

@@ -4,6 +4,7 @@
 #include "server/join_auth.hpp"
 
 #include "core/base64url.hpp"
+#include "core/trust.hpp"
 #include "openssl_crypto.hpp"
 
 #include <catch2/catch.hpp>
@@ -124,11 +125,38 @@ TEST_CASE("malformed signatures: bad-signature; peer ids that are not keys: bad-
         INFO(peer);
         CHECK(code_of(nonce, j) == ErrorCode::bad_key);
     }
-    // 32 bytes that are no usable key (all ones, all zeros): refused, never a crash
+    // 32 bytes that are no usable key (all ones): refused, never a crash; all zeros is a point
+    // of small order, so not a peer key at all (see the next test)
     auto j = good;
     j.peer = std::string(42, '_') + "w";
     CHECK(code_of(nonce, j) == ErrorCode::bad_signature);
     j.peer = std::string(43, 'A');
-    CHECK(code_of(nonce, j) == ErrorCode::bad_signature);
+    CHECK(code_of(nonce, j) == ErrorCode::bad_key);
+    CHECK(ERR_peek_error() == 0);
+}
+
+// Found by fuzz_keys (tests/fuzz/corpus/keys/join-small-order-key): OpenSSL's Ed25519 accepts
+// R = identity, S = 0 as a signature of every message under the public key 01 00..00 (and the
+// like for the other points of small order), so such a "peer id" could be joined as by anyone
+// without any private key. They are not peer key ids.
+TEST_CASE("keys of small order are no peer ids: a constant signature cannot join",
+          "[server][auth]") {
+    const std::string nonce = fresh_nonce();
+    const std::string identity_key = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const std::string constant_sig = "AQ" + std::string(84, 'A'); // R = identity, S = 0
+    const protocol::Join join{"crew", identity_key, "Mallory", constant_sig};
+    CHECK(code_of(nonce, join) == ErrorCode::bad_key);
+    for (const std::string& weak :
+         {identity_key, std::string(43, 'A'),                            // y = 1, y = 0
+          std::string("7P_______________________________________38"), // y = p - 1
+          std::string("7f_______________________________________38"), // y = p (non-canonical 0)
+          std::string("JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU"),  // order 8
+          std::string("xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA3o"),  // order 8
+          std::string("AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA")}) { // sign bit set
+        INFO(weak);
+        CHECK_FALSE(is_peer_key_id(weak));
+        CHECK(code_of(nonce, {"crew", weak, "Mallory", constant_sig}) == ErrorCode::bad_key);
+    }
+    CHECK(is_peer_key_id("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")); // y = 2: an ordinary id
     CHECK(ERR_peek_error() == 0);
 }
