@@ -113,10 +113,10 @@ std::optional<std::string> decode_target(std::string_view target) {
             const int hi = hex_value(target[i + 1]), lo = hex_value(target[i + 2]);
             if (hi < 0 || lo < 0) return std::nullopt;
             c = static_cast<char>(hi * 16 + lo);
-            if (c == '\0') return std::nullopt;
             i += 2;
         }
-        if (c == '\\') return std::nullopt;
+        // NUL, raw or escaped: a C path would end there and name another file than checked
+        if (c == '\0' || c == '\\') return std::nullopt;
         out += c;
     }
     // Check segments after decoding, so "%2e%2e" and "..%2f" are caught like "..".

@@ -61,6 +61,9 @@ TEST_CASE("request targets decode safely", "[server][static]") {
     CHECK_FALSE(decode_target("/..%2fetc"));
     CHECK_FALSE(decode_target("/./x"));
     CHECK_FALSE(decode_target("/a%00.html"));
+    // a raw NUL (found by fuzz_http_static: "/POST \0\0\0\0b"), not only an escaped one
+    CHECK_FALSE(decode_target(std::string_view("/POST \0\0\0\0b", 11)));
+    CHECK_FALSE(decode_target(std::string_view("/index.html\0.png", 16)));
     CHECK_FALSE(decode_target("/a%zz"));
     CHECK_FALSE(decode_target("/a%2"));
     CHECK_FALSE(decode_target("/a\\..\\b"));
