@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 namespace peddlenet {
@@ -37,6 +38,12 @@ const std::string* read_string(const json& j, const char* key) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return nullptr;
     return it->get_ptr<const std::string*>();
+}
+
+// Every signed field equal (everything message_signing_payload covers but the room).
+bool same_content(const ChatMessage& a, const ChatMessage& b) {
+    return a.id == b.id && a.from == b.from && a.name == b.name && a.text == b.text &&
+           a.ts_ms == b.ts_ms && a.lamport == b.lamport;
 }
 
 } // namespace
@@ -214,23 +221,42 @@ ChatLog::MergeResult ChatLog::merge_storage_json(const json& doc) {
         return r;
     }
     if (const auto clock = read_uint(doc, "lamport")) lamport_ = std::max(lamport_, *clock);
+    // The first valid item of each id is what the document says that message is; a later item
+    // with the same id and other content is skipped. Otherwise which one is kept would depend on
+    // whether the first was evicted meanwhile, and merging the document again would change it.
+    std::unordered_map<std::string, const json*> first_item;
     for (const json& item : *list) {
         std::optional<ChatMessage> m = chat_message_from_json(item);
         if (!m) {
             ++r.skipped;
             continue;
         }
+        const auto [seen, is_first] = first_item.try_emplace(m->id, &item);
+        if (!is_first && !same_content(*chat_message_from_json(*seen->second), *m)) {
+            ++r.skipped;
+            continue;
+        }
         const std::string id = m->id;
-        std::string sig = m->sig;
-        if (add(std::move(*m)) == AddResult::added) ++r.added;
-        else if (!sig.empty()) set_signature(id, std::move(sig)); // the backup was not signed yet
+        std::optional<ChatMessage> signed_item;
+        if (!m->sig.empty()) signed_item = *m;
+        if (add(std::move(*m)) == AddResult::added) {
+            ++r.added;
+        } else if (signed_item) {
+            // The backup was not signed yet: its signature is taken only for that same message,
+            // never for another one that merely shares the id (it would not verify over it).
+            const ChatMessage* held = find(id);
+            if (held && same_content(*held, *signed_item)) set_signature(id, std::move(signed_item->sig));
+        }
         const auto sent = item.find("sent");
         if (sent != item.end() && sent->is_boolean() && sent->get<bool>()) mark_sent(id);
         const auto acked = item.find("acked");
         if (acked == item.end() || !acked->is_array()) continue;
+        // The cut is per message, not per item: duplicated items (one id stored twice) must not
+        // add up past it, or the list would grow with the document and not survive a reload.
+        const ChatMessage* held = find(id);
         std::size_t n = 0;
         for (const json& peer : *acked) {
-            if (n++ == max_stored_acks) break;
+            if (n++ == max_stored_acks || !held || held->acked_by.size() >= max_stored_acks) break;
             if (peer.is_string() && is_valid_id(peer.get_ref<const std::string&>()))
                 mark_acked(id, peer.get_ref<const std::string&>());
         }

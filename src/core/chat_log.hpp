@@ -114,7 +114,9 @@ public:
     nlohmann::json to_storage_json() const;
     // Merges a storage document (possibly corrupt or from an older build) into this log:
     // valid messages are added (dedup as usual), their sent/acked state is united with what the
-    // log already knows, the clock is raised. Invalid messages are skipped and counted.
+    // log already knows, the clock is raised. Invalid messages are skipped and counted, and so
+    // are later items that reuse an id with other content (the document's first item of an id
+    // defines that message), so merging the same document again changes nothing.
     struct MergeResult {
         std::size_t added = 0;
         std::size_t skipped = 0;

@@ -199,3 +199,66 @@ TEST_CASE("corrupt storage is refused or skipped, never trusted", "[chat]") {
     CHECK(log.find("odd")->sent); // an ack from bob proves it was sent
     CHECK(log.find("odd")->acked_by == std::vector<std::string>{"bob"});
 }
+
+// Found by fuzz_chat_history: one id stored twice, whose acked lists together exceed the cut of
+// 256 per message (here "carol" + p0..p299): the merged list had 257 entries, so the document
+// written back no longer round-tripped (a reload kept 256), and k copies could carry k * 256.
+TEST_CASE("acked lists from storage stay within the cut across duplicated items", "[chat]") {
+    json first = chat_message_to_json(msg("m-1", "alice", 1));
+    first["acked"] = json::array({"carol"});
+    json second = first;
+    second["acked"] = json::array();
+    for (int i = 0; i < 300; ++i) second["acked"].push_back("p" + std::to_string(i));
+    json doc = ChatLog().to_storage_json();
+    doc["messages"] = json::array({first, second, second});
+
+    ChatLog log;
+    CHECK(log.merge_storage_json(doc).added == 1);
+    CHECK(log.find("m-1")->acked_by.size() == 256);
+    const json stored = log.to_storage_json();
+    ChatLog copy;
+    CHECK(copy.merge_storage_json(json::parse(stored.dump())).added == 1);
+    CHECK(copy.to_storage_json() == stored);
+}
+
+// Found by fuzz_chat_history (corpus/chat_history/dup-sig-other-text): an unsigned message and a
+// signed item with the same id but another text; the signature of the other text was attached to
+// the kept message, over which it can never verify. A signed copy of the same message still
+// supplies the missing signature.
+TEST_CASE("a stored signature is only taken for the same message", "[chat]") {
+    const std::string sig(86, 'A'); // 64 zero bytes, canonical
+    json unsigned_a = chat_message_to_json(msg("x", "alice", 1, "a"));
+    json signed_b = chat_message_to_json(msg("x", "alice", 1, "b"));
+    signed_b["sig"] = sig;
+    json doc = ChatLog().to_storage_json();
+    doc["messages"] = json::array({unsigned_a, signed_b});
+    ChatLog log;
+    CHECK(log.merge_storage_json(doc).added == 1);
+    CHECK(log.find("x")->text == "a");
+    CHECK(log.find("x")->sig.empty());
+
+    json signed_a = unsigned_a;
+    signed_a["sig"] = sig;
+    doc["messages"] = json::array({unsigned_a, signed_a});
+    ChatLog same;
+    CHECK(same.merge_storage_json(doc).added == 1);
+    CHECK(same.find("x")->sig == sig);
+}
+
+// Found by fuzz_chat_history (capacity 1): "a" stored twice with different clocks, then "m-1".
+// The first "a" was kept, then evicted by "m-1"; merging the document again no longer found "a"
+// present, so its other copy (lamport 1700000000000) replaced "m-1": merging the same document
+// twice changed the log. The first item of an id now defines it; conflicting copies are skipped.
+TEST_CASE("merging the same document twice changes nothing, duplicated ids included", "[chat]") {
+    json doc = ChatLog().to_storage_json();
+    doc["messages"] = json::array({chat_message_to_json(msg("a", "alice", 5)),
+                                   chat_message_to_json(msg("a", "alice", 1'700'000'000'000)),
+                                   chat_message_to_json(msg("m-1", "alice", 5))});
+    ChatLog log(1);
+    const ChatLog::MergeResult r = log.merge_storage_json(doc);
+    CHECK(r.skipped == 1); // the conflicting copy of "a"
+    const json once = log.to_storage_json();
+    CHECK(log.merge_storage_json(doc).added == 0);
+    CHECK(log.to_storage_json() == once);
+    CHECK(ids(log) == std::vector<std::string>{"m-1"});
+}
