@@ -285,8 +285,11 @@ Delivery RoomEngine::delivery(const ChatMessage& m) const {
     if (m.from != self_) return {};
     std::size_t members = 0;
     for (const auto& entry : links_) members += !entry.second->refused;
-    for (const std::string& peer : m.acked_by)
-        if (!links_.count(peer)) ++members;
+    // An acked peer that left, or whose new link was refused, still counts (N never exceeds M).
+    for (const std::string& peer : m.acked_by) {
+        const auto it = links_.find(peer);
+        if (it == links_.end() || it->second->refused) ++members;
+    }
     if (!m.acked_by.empty()) return {DeliveryState::delivered, m.acked_by.size(), members};
     return {m.sent ? DeliveryState::sent : DeliveryState::queued, 0, members};
 }
@@ -729,7 +732,8 @@ void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame fram
         return;
     }
     if (frame.relayed) {
-        if (link.sync_budget == 0) {
+        // Sync answers our hello: none is due while ours waits for the stored history.
+        if (link.sync_budget == 0 || link.hello_deferred) {
             ++stats_.sync_dropped;
             return;
         }
