@@ -93,7 +93,10 @@ std::optional<std::string> normalize_url(std::string_view url, const UrlRules& r
     }
     std::string tail(path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at));
     if (tail.empty() || tail.front() != '/') tail.insert(0, "/");
-    return scheme + "://" + authority + tail;
+    std::string normalized = scheme + "://" + authority + tail;
+    // The inserted '/' can make the result longer than the input.
+    if (normalized.size() > max_length) return std::nullopt;
+    return normalized;
 }
 
 int hex_value(char c) {

@@ -41,6 +41,16 @@ TEST_CASE("page URLs: a colon belongs only to a port or a bracketed IPv6 host", 
     CHECK(page_url_of("https://[::ffff:10.0.0.2]/") == "https://[::ffff:10.0.0.2]/");
 }
 
+// Found by fuzz_invite: "ws://h?query" normalizes to "ws://h/?query", one byte longer, so a
+// server URL at the limit came out over it.
+TEST_CASE("a normalized URL stays within its limit", "[invite]") {
+    const std::string at_limit = "wss://h?" + std::string(max_server_url_length - 8, 'q');
+    REQUIRE(at_limit.size() == max_server_url_length);
+    CHECK_FALSE(normalize_signaling_url(at_limit));
+    CHECK(normalize_signaling_url(at_limit.substr(0, max_server_url_length - 1)));
+    CHECK_FALSE(parse_invite_fragment("join=r&server=" + at_limit));
+}
+
 // Found by fuzz_invite: an invite whose page is so long that its server URL passes
 // max_server_url_length parsed, yet no invite could be made again from it.
 TEST_CASE("an invite means a server the app can name again", "[invite]") {
