@@ -62,6 +62,8 @@ async function startServer(flags = [], { root } = {}) {
     get stderr() { return stderr; },
     http: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     ws: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
+    // SIGTERM, then the exit must be clean (code 0): a server that needed SIGKILL or died on its
+    // own is a failure, and only a clean exit runs LeakSanitizer in the sanitized build.
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         process.kill(proc.pid, 'SIGTERM');
@@ -70,6 +72,10 @@ async function startServer(flags = [], { root } = {}) {
         clearTimeout(timer);
       }
       if (own) own.cleanup();
+      const exit = await exited;
+      if (exit.code !== 0) {
+        throw new Error(`server did not exit cleanly: ${JSON.stringify(exit)}\n${stderr.slice(-2000)}`);
+      }
     },
   };
 }
