@@ -15,6 +15,7 @@
 #include "core/base64url.hpp"
 #include "core/chat_log.hpp"
 #include "core/text.hpp"
+#include "fuzz/fuzz_check.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -29,14 +30,6 @@ using namespace peddlenet;
 using nlohmann::json;
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                     \
-        }                                                                                     \
-    } while (0)
 
 bool same_message(const ChatMessage& a, const ChatMessage& b) {
     return a.id == b.id && a.from == b.from && a.name == b.name && a.text == b.text &&

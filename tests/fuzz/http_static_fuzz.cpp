@@ -18,6 +18,7 @@
 // Accept-Encoding (br first, then gzip, only when allowed and present inside the root); vary
 // says whether a sibling exists; size and ETag describe the file sent; a regular file inside the
 // root that the decoded target names is always found (no false 404).
+#include "fuzz/fuzz_check.hpp"
 #include "server/static_files.hpp"
 
 #include <boost/beast/core.hpp>
@@ -41,14 +42,6 @@ namespace http = boost::beast::http;
 using namespace peddlenet::server;
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                     \
-        }                                                                                     \
-    } while (0)
 
 // server.cpp's http_header_limit.
 constexpr std::uint32_t http_header_limit = 8 * 1024;

@@ -27,6 +27,7 @@
 #include "core/text.hpp"
 #include "core/trust.hpp"
 #include "core/verify_code.hpp"
+#include "fuzz/fuzz_check.hpp"
 #include "server/join_auth.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -42,14 +43,6 @@
 using namespace peddlenet;
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                     \
-        }                                                                                     \
-    } while (0)
 
 constexpr std::string_view b64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

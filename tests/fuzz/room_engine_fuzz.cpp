@@ -25,6 +25,7 @@
 #include "core/room_engine.hpp"
 #include "core/text.hpp"
 #include "core/trust.hpp"
+#include "fuzz/fuzz_check.hpp"
 #include "unit/openssl_crypto.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -43,14 +44,6 @@ using namespace peddlenet;
 using peddlenet::testing::OpenSslCrypto;
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                     \
-        }                                                                                     \
-    } while (0)
 
 // Memoized real crypto: identical inputs give identical results, so caching keeps setup cheap.
 struct Memo {

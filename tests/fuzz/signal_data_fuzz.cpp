@@ -16,6 +16,7 @@
 //    max_buffered_candidates.
 #include "core/negotiation.hpp"
 #include "core/room_engine.hpp"
+#include "fuzz/fuzz_check.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -30,14 +31,6 @@ using namespace peddlenet;
 using nlohmann::json;
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            std::abort();                                                                     \
-        }                                                                                     \
-    } while (0)
 
 const std::string peer_a = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; // key ids (43 chars)
 const std::string peer_b = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA";
