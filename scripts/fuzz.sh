@@ -5,7 +5,7 @@
 # the input that did it is kept in build/fuzz/artifacts/<target>/ and printed as base64.
 #
 # Usage: scripts/fuzz.sh [--seconds N] [--runs R] [--jobs J] [--no-build] [TARGET ...]
-#   --seconds N   run each target for N seconds (default 20, what CI runs)
+#   --seconds N   run each target for N seconds (default 30, what CI runs)
 #   --runs R      stop a target after R executions instead, if that comes first
 #   --jobs J      targets run at once (default: the number of cores)
 #   TARGET        e.g. ws_reader; default: every tests/fuzz/*_fuzz.cpp
@@ -14,7 +14,7 @@
 # Inputs a run finds go to build/fuzz/corpus/<target> and are reused by the next run there.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-seconds=20
+seconds=30
 runs=-1
 jobs=$(nproc)
 build=1

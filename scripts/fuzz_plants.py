@@ -84,7 +84,7 @@ def try_plant(target, source, old, new, what, seconds, scratch):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("targets", nargs="*")
     args = parser.parse_args()
     missed = 0

@@ -67,7 +67,7 @@ fi
 
 # Fuzzing: every libFuzzer target (tests/fuzz) for a bounded time from its committed seeds; a
 # crash, leak, sanitizer report or broken invariant fails the run. Each target counts as a test.
-fuzz_seconds=${PEDDLENET_FUZZ_SECONDS:-20}
+fuzz_seconds=${PEDDLENET_FUZZ_SECONDS:-30}
 log "fuzz targets, $fuzz_seconds s each"
 bash "$ROOT/scripts/fuzz.sh" --no-build --seconds "$fuzz_seconds" | tee "$results/fuzz.log" || status=1
 
