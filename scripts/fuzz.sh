@@ -41,6 +41,9 @@ fi
 
 out="$BUILD/fuzz"
 mkdir -p "$out/logs"
+# Runs share the logs and corpora under build/fuzz: one at a time.
+exec 9>"$out/.lock"
+flock -n 9 || die "another scripts/fuzz.sh is running on $out"
 
 # Runs one target; prints one summary line; the exit status says whether it found anything.
 run_target() {
