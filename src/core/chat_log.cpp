@@ -224,28 +224,27 @@ ChatLog::MergeResult ChatLog::merge_storage_json(const json& doc) {
     // The first valid item of each id is what the document says that message is; a later item
     // with the same id and other content is skipped. Otherwise which one is kept would depend on
     // whether the first was evicted meanwhile, and merging the document again would change it.
-    std::unordered_map<std::string, const json*> first_item;
+    std::unordered_map<std::string, ChatMessage> first_item;
     for (const json& item : *list) {
         std::optional<ChatMessage> m = chat_message_from_json(item);
         if (!m) {
             ++r.skipped;
             continue;
         }
-        const auto [seen, is_first] = first_item.try_emplace(m->id, &item);
-        if (!is_first && !same_content(*chat_message_from_json(*seen->second), *m)) {
+        const auto [seen, is_first] = first_item.try_emplace(m->id, *m);
+        if (!is_first && !same_content(seen->second, *m)) {
             ++r.skipped;
             continue;
         }
         const std::string id = m->id;
-        std::optional<ChatMessage> signed_item;
-        if (!m->sig.empty()) signed_item = *m;
+        std::string sig = m->sig;
         if (add(std::move(*m)) == AddResult::added) {
             ++r.added;
-        } else if (signed_item) {
+        } else if (!sig.empty()) {
             // The backup was not signed yet: its signature is taken only for that same message,
             // never for another one that merely shares the id (it would not verify over it).
             const ChatMessage* held = find(id);
-            if (held && same_content(*held, *signed_item)) set_signature(id, std::move(signed_item->sig));
+            if (held && same_content(*held, seen->second)) set_signature(id, std::move(sig));
         }
         const auto sent = item.find("sent");
         if (sent != item.end() && sent->is_boolean() && sent->get<bool>()) mark_sent(id);
