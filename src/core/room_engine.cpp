@@ -115,7 +115,7 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name,
         return;
     }
     links_.emplace(peer, std::move(link));
-    rtc_.create_connection(peer);
+    rtc_.create_connection(peer, !is_polite(self_, peer));
 }
 
 void RoomEngine::send_signal(const std::string& peer, json data) {

@@ -218,7 +218,7 @@ struct RoomStats {
     std::uint64_t errors_reported = 0;  // rtc errors passed to callbacks.error
 };
 
-class RoomEngine {
+class RoomEngine final : public RtcEvents {
 public:
     // `self_id` is the identity's peer key id (is_peer_key_id), whose private key `crypto` signs
     // with; `name` must pass check_chat_name (else "Anonymous").
@@ -306,21 +306,19 @@ public:
     // `joined` rebuilds the mesh.
     void on_signaling_lost();
 
-    // ---- RTC events (from RtcTransport, for the peer's current connection only) --------------
-    void on_negotiation_needed(const std::string& peer);
-    void on_local_description(const std::string& peer, const SessionDescription& d);
-    void on_remote_description_set(const std::string& peer);
-    // A local ICE candidate (candidate.toJSON()); the end-of-candidates null is not forwarded.
-    void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate);
-    void on_channel_open(const std::string& peer);
-    void on_channel_message(const std::string& peer, std::string_view text);
-    // The answer to RtcTransport::get_fingerprints (raw browser spelling; empty when unknown).
+    // ---- RTC events (RtcEvents: from the transport, for the peer's current connection only) --
+    void on_negotiation_needed(const std::string& peer) override;
+    void on_local_description(const std::string& peer, const SessionDescription& d) override;
+    void on_remote_description_set(const std::string& peer) override;
+    void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate) override;
+    void on_channel_open(const std::string& peer) override;
+    void on_channel_message(const std::string& peer, std::string_view text) override;
     void on_fingerprints(const std::string& peer, const std::string& local,
-                         const std::string& remote);
-    void on_channel_closed(const std::string& peer);
+                         const std::string& remote) override;
+    void on_channel_closed(const std::string& peer) override;
     // "failed" triggers restart_ice(); "disconnected"/"failed"/"closed" show the link as closed.
-    void on_connection_state(const std::string& peer, PeerConnectionState state);
-    void on_rtc_error(const std::string& peer, RtcOperation op, std::string_view message);
+    void on_connection_state(const std::string& peer, PeerConnectionState state) override;
+    void on_rtc_error(const std::string& peer, RtcOperation op, std::string_view message) override;
 
 private:
     struct Link;

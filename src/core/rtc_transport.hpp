@@ -1,8 +1,11 @@
-// rtc_transport.hpp: what the room engine asks of a WebRTC implementation, and the browser's
-// enums spelled once. The browser binding (src/platform/rtc) implements RtcTransport over
-// RTCPeerConnection + RTCDataChannel; tests/unit/fake_rtc.hpp implements it in memory.
+// rtc_transport.hpp: what the room engine asks of a WebRTC implementation (RtcTransport), what
+// the implementation reports back (RtcEvents), and the browser's enums spelled once. The browser
+// binding (src/platform/rtc) implements RtcTransport over RTCPeerConnection + RTCDataChannel;
+// tests/unit/fake_rtc.hpp implements it in memory. Both report to an RtcEvents, never to a
+// concrete engine.
 // Needs: nlohmann/json (ICE candidates travel as RTCIceCandidateInit objects).
-//  [X] one RTCPeerConnection per remote peer, keyed by peer id, each with one negotiated channel
+//  [X] one RTCPeerConnection per remote peer, keyed by peer id, with one data channel that the
+//      side named by create_connection opens (the other receives it)
 //  [X] implicit setLocalDescription (offer or answer as the state requires), as perfect
 //      negotiation wants
 //  [X] enum <-> browser string tables with explicit numbers, and operator<< for test output
@@ -68,9 +71,31 @@ std::optional<PeerConnectionState> parse_connection_state(std::string_view s);
 std::ostream& operator<<(std::ostream& os, SignalingState v);
 std::ostream& operator<<(std::ostream& os, PeerConnectionState v);
 
-// Every method is called by the engine only; every completion and event goes back through the
-// matching RoomEngine::on_* method, later (never from inside one of these calls; the one
-// exception allowed is on_rtc_error(peer, create_connection, ...) from inside create_connection).
+// What a transport reports, for the peer's current connection only. Every completion and event of
+// an RtcTransport call arrives here later, never from inside the call (the one exception allowed
+// is on_rtc_error(peer, create_connection, ...) from inside create_connection).
+class RtcEvents {
+public:
+    virtual void on_negotiation_needed(const std::string& peer) = 0;
+    virtual void on_local_description(const std::string& peer, const SessionDescription& d) = 0;
+    virtual void on_remote_description_set(const std::string& peer) = 0;
+    // A local ICE candidate (candidate.toJSON()); the end-of-candidates null is not reported.
+    virtual void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate) = 0;
+    virtual void on_channel_open(const std::string& peer) = 0;
+    virtual void on_channel_message(const std::string& peer, std::string_view text) = 0;
+    // The answer to RtcTransport::get_fingerprints (raw browser spelling; empty when unknown).
+    virtual void on_fingerprints(const std::string& peer, const std::string& local,
+                                 const std::string& remote) = 0;
+    virtual void on_channel_closed(const std::string& peer) = 0;
+    virtual void on_connection_state(const std::string& peer, PeerConnectionState state) = 0;
+    virtual void on_rtc_error(const std::string& peer, RtcOperation op, std::string_view message) = 0;
+
+protected:
+    ~RtcEvents() = default;
+};
+
+// Every method is called by the engine only; completions and events go to the RtcEvents the
+// implementation was given.
 // Contract for implementations:
 //  - completions of set_local_description, set_remote_description and add_ice_candidate arrive
 //    in call order per peer (the browser's operations chain gives this for free);
@@ -81,10 +106,11 @@ class RtcTransport {
 public:
     virtual ~RtcTransport() = default;
 
-    // Creates an RTCPeerConnection for `peer` (ICE servers from the app's settings) and one data
-    // channel on it with {negotiated: true, id: 0, ordered: true}, so both sides create the same
-    // channel and "negotiationneeded" fires on both; the engine then runs perfect negotiation.
-    virtual void create_connection(const std::string& peer) = 0;
+    // Creates an RTCPeerConnection for `peer` (ICE servers from the app's settings). With
+    // `opens_channel` it creates the ordered data channel, so "negotiationneeded" fires and this
+    // side offers first; otherwise it takes the channel the other side opens (ondatachannel).
+    // The engine lets the impolite side open, so a new link never starts in glare.
+    virtual void create_connection(const std::string& peer, bool opens_channel) = 0;
     // Closes channel and connection (dataChannel.close(); pc.close()) and forgets them.
     virtual void close_connection(const std::string& peer) = 0;
     // pc.setLocalDescription() with no argument -> on_local_description(peer, pc.localDescription)

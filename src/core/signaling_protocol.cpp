@@ -4,6 +4,7 @@
 #include "core/signaling_protocol.hpp"
 
 #include "core/text.hpp"
+#include "core/trust.hpp"
 
 #include <array>
 
@@ -165,12 +166,14 @@ std::string build_challenge(std::string_view nonce) {
 }
 
 std::string build_joined(std::string_view room, std::string_view peer, std::string_view session,
-                         std::span<const PeerInfo> others) {
-    std::string out = start("joined", 48 + room.size() + peer.size() + session.size() +
+                         std::size_t size, std::span<const PeerInfo> others) {
+    std::string out = start("joined", 64 + room.size() + peer.size() + session.size() +
                                           others.size() * 112);
     add(out, "room", room);
     add(out, "peer", peer);
     add(out, "session", session);
+    out += ",\"size\":";
+    out += std::to_string(size);
     out += ",\"peers\":[";
     for (std::size_t i = 0; i < others.size(); ++i) {
         if (i) out += ',';
@@ -286,7 +289,22 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
         const auto peers = j.find("peers");
         if (peers == j.end() || !peers->is_array())
             return refuse<ServerMessage>(ErrorCode::bad_field, "\"peers\" must be an array");
-        Joined joined{*room, *peer, *session, {}};
+        if (peers->size() > max_joined_peers)
+            return refuse<ServerMessage>(ErrorCode::bad_field,
+                                         "\"peers\" lists more than " +
+                                             std::to_string(max_joined_peers) + " members");
+        Joined joined{*room, *peer, *session, peers->size() + 1, {}};
+        if (const auto size = j.find("size"); size != j.end()) {
+            // Negative integers stay signed in nlohmann, and 2.0 or 1e3 are floats: 0 (never
+            // valid, the joiner counts) stands for all of those.
+            const std::uint64_t n = size->is_number_unsigned() ? size->get<std::uint64_t>() : 0;
+            if (n < joined.size || n > max_joined_size)
+                return refuse<ServerMessage>(
+                    ErrorCode::bad_field, "\"size\" must be an integer from the number of "
+                                          "\"peers\" plus one to " +
+                                              std::to_string(max_joined_size));
+            joined.size = static_cast<std::size_t>(n);
+        }
         joined.peers.reserve(peers->size());
         for (const json& p : *peers) {
             const std::string* id = p.is_object() ? string_at(p, "peer") : nullptr;
@@ -295,6 +313,9 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
             if (!id || !nm || !ss)
                 return refuse<ServerMessage>(
                     ErrorCode::bad_field, "each of \"peers\" needs string peer, name and session");
+            if (!is_peer_key_id(*id))
+                return refuse<ServerMessage>(ErrorCode::bad_field,
+                                             "each of \"peers\" needs a \"peer\" that is a key");
             if (!is_valid_id(*ss)) return bad_session();
             joined.peers.push_back({*id, *nm, *ss});
         }

@@ -2,7 +2,8 @@
 // /ws): message types, builders and the client's parser. docs/PROTOCOL.md is the prose version.
 // Shared by the native server (error codes, field rules, the builders it answers with) and the
 // wasm client; the server's own frame scanner lives in server/frame_scanner.hpp.
-// Needs: core/text.hpp (UTF-8 and id rules), nlohmann/json (client-side parsing).
+// Needs: core/text.hpp (UTF-8 and id rules), core/trust.hpp (peer ids are keys), nlohmann/json
+// (client-side parsing).
 // Never throws: wasm builds run without exception support, and hostile input is normal here.
 //  [X] stable error slugs with a human sentence for every refusal (Problem)
 //  [X] v2: the server's challenge, signed joins (join_signing_payload), server-named sessions
@@ -10,6 +11,7 @@
 //  [X] server side: build joined, peer-joined, peer-left, peer-rejoined, signal, pong, error
 //  [X] client side: build join, signal, leave, ping; parse every server frame, `data` handed on
 //      as a parsed JSON object (no dump and re-parse)
+//  [X] `joined` carries the room's size and a bounded sample of its members, each checked
 //  [X] unknown fields are ignored (later versions may add fields), unknown types are refused
 #pragma once
 
@@ -35,6 +37,12 @@ inline constexpr std::size_t peer_key_chars = 43;
 inline constexpr std::size_t join_signature_chars = 86;
 // The server's name for one successful join: 16 characters of [A-Za-z0-9] (95 random bits).
 inline constexpr std::size_t session_chars = 16;
+// What a client accepts in `joined`: at most max_joined_peers entries in `peers` (the server
+// lists a sample, 32 by default; 500 of the widest entries are ~120 KB, which bounds what a
+// hostile server can make a phone hold) and a `size` of at most max_joined_size members (far
+// above any server's --max-peers-per-room; a bound on what a client plans for).
+inline constexpr std::size_t max_joined_peers = 500;
+inline constexpr std::size_t max_joined_size = 1'000'000;
 
 // Stable error slugs; the text spelling is the wire format (see slug()).
 enum class ErrorCode : std::uint8_t {
@@ -114,8 +122,13 @@ struct PeerInfo {
 struct Joined {
     std::string room;
     std::string peer;
-    std::string session;         // the server's name for this join of ours
-    std::vector<PeerInfo> peers; // the others already in the room
+    std::string session; // the server's name for this join of ours
+    // Members of the room, us included (those in their grace period count). An old server
+    // sends no `size`: then its list is complete and size = peers.size() + 1.
+    std::size_t size = 1;
+    // Others already in the room: all of them when few, else a random sample the server chose
+    // (members with a live socket first). Each `peer` is a key id (is_peer_key_id).
+    std::vector<PeerInfo> peers;
 };
 struct PeerJoined {
     std::string peer;
@@ -147,8 +160,9 @@ Parsed<ServerMessage> parse_server(std::string_view text);
 
 // Builders trust their arguments: ids and names were validated when they entered the server.
 std::string build_challenge(std::string_view nonce);
+// `size` counts every member, the joiner included; `others` is what the server lists of them.
 std::string build_joined(std::string_view room, std::string_view peer, std::string_view session,
-                         std::span<const PeerInfo> others);
+                         std::size_t size, std::span<const PeerInfo> others);
 std::string build_peer_joined(std::string_view peer, std::string_view name,
                               std::string_view session);
 std::string build_peer_left(std::string_view peer);

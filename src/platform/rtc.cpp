@@ -1,7 +1,6 @@
 // rtc.cpp: see rtc.hpp. The JS half is web/rtc.js; events come back through pn_rtc_event.
 #include "platform/rtc.hpp"
 
-#include "core/room_engine.hpp"
 
 #include <emscripten/emscripten.h>
 
@@ -59,13 +58,11 @@ int BrowserRtc::handle_of(const std::string& peer) const {
     return it == handles_.end() ? 0 : it->second;
 }
 
-void BrowserRtc::create_connection(const std::string& peer) {
+void BrowserRtc::create_connection(const std::string& peer, bool opens_channel) {
     close_connection(peer);
-    // The impolite side opens the channel and so offers first; see web/rtc.js for why.
-    const bool opens_channel = engine_ != nullptr && !is_polite(engine_->self_id(), peer);
     const int handle = pn_rtc_create(opens_channel ? 1 : 0);
     if (handle == 0) {
-        if (engine_) engine_->on_rtc_error(peer, RtcOperation::create_connection, "RTCPeerConnection refused");
+        if (events_) events_->on_rtc_error(peer, RtcOperation::create_connection, "RTCPeerConnection refused");
         return;
     }
     handles_[peer] = handle;
@@ -114,9 +111,9 @@ SignalingState BrowserRtc::signaling_state(const std::string& peer) const {
 
 void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view text) {
     const auto it = peers_.find(handle);
-    if (it == peers_.end() || engine_ == nullptr) return; // closed meanwhile
+    if (it == peers_.end() || events_ == nullptr) return; // closed meanwhile
     const std::string peer = it->second; // the engine may close this link while handling
-    RoomEngine& e = *engine_;
+    RtcEvents& e = *events_;
     switch (kind) {
     case negotiation_needed: e.on_negotiation_needed(peer); break;
     case local_description:

@@ -1,7 +1,7 @@
 // rtc.hpp: RtcTransport over the browser's RTCPeerConnection and RTCDataChannel (web/rtc.js).
-// Needs: core/rtc_transport.hpp, core/room_engine.hpp (where the events go).
+// Needs: core/rtc_transport.hpp (RtcTransport, and RtcEvents where the events go).
 //  [X] one connection per peer id; events of a closed connection never reach the engine
-//  [X] the data channel is opened by the impolite side only, so a new link never starts in glare
+//  [X] the data channel is opened by the side the engine names (the impolite one)
 //  [X] every rejected promise and channel error reaches the engine as on_rtc_error
 //  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN)
 //  [X] the DTLS certificates' sha-256 fingerprints of an open connection -> on_fingerprints
@@ -11,10 +11,6 @@
 
 #include <map>
 #include <string>
-
-namespace peddlenet {
-class RoomEngine;
-}
 
 namespace peddlenet::platform {
 
@@ -27,11 +23,11 @@ public:
     BrowserRtc& operator=(const BrowserRtc&) = delete;
 
     // Where events go. The engine is built with this transport, hence the late binding.
-    void attach(RoomEngine* engine) { engine_ = engine; }
+    void attach(RtcEvents* events) { events_ = events; }
     // `ice_servers_json`: e.g. [{"urls":"stun:stun.example.org"}]. False if it is not a JSON array.
     static bool set_ice_servers(const std::string& ice_servers_json);
 
-    void create_connection(const std::string& peer) override;
+    void create_connection(const std::string& peer, bool opens_channel) override;
     void close_connection(const std::string& peer) override;
     void set_local_description(const std::string& peer) override;
     void set_remote_description(const std::string& peer, const SessionDescription& d) override;
@@ -48,7 +44,7 @@ public:
 private:
     int handle_of(const std::string& peer) const;
 
-    RoomEngine* engine_ = nullptr;
+    RtcEvents* events_ = nullptr;
     std::map<std::string, int> handles_; // peer id -> JS handle
     std::map<int, std::string> peers_;   // JS handle -> peer id
 };

@@ -3,8 +3,11 @@
 // an Outlet, so the model is unit-tested with recording fakes.
 // Needs: server/frame_scanner.hpp (message types), server/join_auth.hpp (SessionId),
 // server/config.hpp (limits), server/metrics.hpp (gauges, counters).
-//  [X] join -> `joined` (the others) to the joiner, `peer-joined` to the others; each join has
-//      the session the caller names (the proof of identity is checked before: join_auth.hpp)
+//  [X] join -> `joined` to the joiner, `peer-joined` to the others; each join has the session
+//      the caller names (the proof of identity is checked before: join_auth.hpp)
+//  [X] `joined` carries the room's size and at most Limits::joined_sample others: everyone in a
+//      small room, else a uniform random sample, members with a live socket first
+//  [X] members found by peer id and by socket in O(1), so rooms of thousands stay cheap
 //  [X] the same peer id joining again replaces the old socket; others get `peer-rejoined` with
 //      the new session, never peer-left + peer-joined (also during the grace period, in which
 //      a member keeps its last session)
@@ -19,8 +22,10 @@
 #include "server/metrics.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +54,7 @@ protected:
 private:
     friend class Rooms;
     Room* room_ = nullptr; // owned by Rooms; set while this connection is a member
+    std::size_t slot_ = 0; // its index in room_->members while room_ is set
 };
 
 struct Member {
@@ -61,7 +67,10 @@ struct Member {
 
 struct Room {
     std::string id;
-    std::vector<Member> members; // small (<= max_peers_per_room): linear search beats hashing
+    // In no particular order: a removal moves the last member into the gap, so removing is O(1)
+    // and the sample draws from dense indices. A live member's Outlet::slot_ follows its moves.
+    std::vector<Member> members;
+    std::unordered_map<std::string, std::size_t> slots; // peer id -> index in members
 };
 
 class Rooms {
@@ -69,7 +78,11 @@ public:
     using Clock = std::chrono::steady_clock;
     using Result = std::optional<protocol::Problem>; // nullopt: done
 
-    Rooms(const Limits& limits, Metrics& metrics) : limits_(limits), metrics_(metrics) {}
+    // The `joined` sample draws from a generator seeded by std::random_device.
+    Rooms(const Limits& limits, Metrics& metrics) : Rooms(limits, metrics, random_seed()) {}
+    // Tests name the seed, so their samples repeat.
+    Rooms(const Limits& limits, Metrics& metrics, std::uint64_t seed)
+        : limits_(limits), metrics_(metrics), random_(seed) {}
 
     // `join` is already proven (join_auth.hpp); `session` names this join.
     Result join(Outlet& who, const protocol::Join& join, const SessionId& session);
@@ -86,12 +99,16 @@ public:
     std::size_t peer_count() const { return peers_; }
 
 private:
+    static std::uint64_t random_seed();
+    // What `joined` lists for the member at `self`.
+    std::vector<protocol::PeerInfo> sample_others(const Room& room, std::size_t self);
     void remove_member(Room& room, std::size_t index);
     void broadcast(Room& room, const Outlet* except, const std::string& frame);
     void update_gauges();
 
     const Limits& limits_;
     Metrics& metrics_;
+    std::mt19937_64 random_; // not a secret: it only spreads who is introduced to whom
     std::unordered_map<std::string, Room> rooms_; // node-based: Room* stays valid until erase
     std::size_t peers_ = 0;
     struct Grace {

@@ -138,7 +138,7 @@ public:
     int fingerprint_requests = 0;
     int connections = 0;
 
-    void create_connection(const std::string&) override { ++connections; }
+    void create_connection(const std::string&, bool) override { ++connections; }
     void close_connection(const std::string&) override { channel_open = false; }
     void set_local_description(const std::string&) override {}
     void set_remote_description(const std::string&, const SessionDescription&) override {}

@@ -113,7 +113,7 @@ public:
     std::vector<std::string> remote_ufrags; // of the last description handed to the browser
     std::vector<SessionDescription> allowed; // descriptions that came in right envelopes
 
-    void create_connection(const std::string& peer) override { FUZZ_CHECK(peer == peer_b); }
+    void create_connection(const std::string& peer, bool) override { FUZZ_CHECK(peer == peer_b); }
     void close_connection(const std::string&) override {}
     void set_local_description(const std::string&) override {}
     void set_remote_description(const std::string& peer, const SessionDescription& d) override {

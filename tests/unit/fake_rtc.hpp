@@ -120,7 +120,7 @@ private:
 class World;
 class FakeRtc;
 
-// One simulated RTCPeerConnection (owner's connection to `remote`), with its negotiated channel.
+// One simulated RTCPeerConnection (owner's connection to `remote`) and its data channel.
 struct FakePc {
     struct Desc {
         SdpType type;
@@ -136,6 +136,7 @@ struct FakePc {
     std::optional<Desc> local, remote_desc;                 // pending or current
     std::optional<Desc> current_local, current_remote;      // last stable pair
     std::string ufrag;                                      // current local credentials
+    bool opens_channel = false;                             // created the channel: offers first
     bool restart_pending = false;
     bool negotiation_flag = false;
     bool update_on_empty_chain = false;
@@ -256,16 +257,17 @@ public:
             if (entry.second->rtc == this) entry.second->rtc = nullptr;
     }
 
-    RoomEngine* engine = nullptr;
+    RtcEvents* engine = nullptr;
     std::size_t created = 0, closed = 0;
 
-    void create_connection(const std::string& peer) override {
+    void create_connection(const std::string& peer, bool opens_channel) override {
         if (world_.current(owner_, peer)) violation("create_connection twice for " + peer);
         auto pc = std::make_shared<FakePc>();
         pc->inst = world_.next_inst++;
         pc->owner = owner_;
         pc->remote = peer;
         pc->rtc = this;
+        pc->opens_channel = opens_channel;
         world_.pcs[{owner_, peer}] = pc;
         ++created;
         update_negotiation_needed(pc); // createDataChannel
@@ -461,7 +463,8 @@ public:
             return;
         }
         if (pc->state != SignalingState::stable) return;
-        const bool needed = !pc->current_local || pc->restart_pending;
+        // Without a channel of its own a connection has nothing to negotiate until it answers.
+        const bool needed = (pc->opens_channel && !pc->current_local) || pc->restart_pending;
         if (!needed) {
             pc->negotiation_flag = false;
             return;

@@ -14,7 +14,7 @@ struct Recorder : RtcTransport {
     std::vector<json> candidates;
     SignalingState state = SignalingState::stable;
 
-    void create_connection(const std::string& p) override { calls.push_back("create " + p); }
+    void create_connection(const std::string& p, bool) override { calls.push_back("create " + p); }
     void close_connection(const std::string& p) override { calls.push_back("close " + p); }
     void set_local_description(const std::string&) override { calls.push_back("SLD"); }
     void set_remote_description(const std::string&, const SessionDescription& d) override {

@@ -34,7 +34,7 @@ public:
 // Connections that never complete: enough to see links created and closed.
 class InertRtc final : public RtcTransport {
 public:
-    void create_connection(const std::string& peer) override { live.push_back(peer); }
+    void create_connection(const std::string& peer, bool) override { live.push_back(peer); }
     void close_connection(const std::string& peer) override { std::erase(live, peer); }
     void set_local_description(const std::string&) override {}
     void set_remote_description(const std::string&, const SessionDescription&) override {}
