@@ -484,6 +484,7 @@ nlohmann::json App::state_json() const {
                             {"delivery", std::string(to_string(d.state))},
                             {"deliveredTo", d.acked},
                             {"deliveredOf", d.of},
+                            {"seenBy", d.big_room ? nlohmann::json(d.acked) : nlohmann::json(nullptr)},
                             {"arrivedMs", session_->arrived_ms(m.id).value_or(0)}});
     }
     const auto& room = session_->room();
@@ -513,6 +514,19 @@ nlohmann::json App::state_json() const {
         {"signaling", std::string(to_string(session_->signaling()))},
         {"peers", std::move(peers)},
         {"messages", std::move(messages)},
+        {"mesh", {{"partial", engine.partial_mesh()},
+                  {"roomSize", engine.room_size()},
+                  {"links", engine.link_count()},
+                  {"connectionsCreated", engine.connections_created()},
+                  {"connectionBudget", RoomParams{}.connection_budget},
+                  {"relayed", stats.relayed},
+                  {"announced", stats.announced},
+                  {"fetched", stats.fetched},
+                  {"duplicates", stats.duplicates},
+                  {"signalsRouted", stats.signals_routed},
+                  {"signalsUnroutable", stats.signals_unroutable},
+                  {"linksShed", stats.links_shed},
+                  {"linksTimedOut", stats.links_timed_out}}},
         {"trust", {{"signaturesDropped", stats.signatures_dropped},
                    {"proofsFailed", stats.proofs_failed},
                    {"unprovenDropped", stats.unproven_dropped},

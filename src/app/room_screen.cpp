@@ -61,6 +61,8 @@ std::string delivery_text(const Delivery& d) {
     case DeliveryState::queued: return "queued";
     case DeliveryState::sent: return "sent";
     case DeliveryState::delivered:
+        // A big room: most people are not linked to us; they report it through relays.
+        if (d.big_room) return "seen by " + std::to_string(d.acked);
         return "delivered " + std::to_string(d.acked) + "/" + std::to_string(d.of);
     }
     return {};
@@ -107,7 +109,9 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
 void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const RoomEngine& engine = session.engine();
     const auto peers = engine.peers();
-    const std::string people = "People " + std::to_string(peers.size() + 1) + "###people";
+    // In a big room we link with a few people only; the room's size comes from the server.
+    const std::size_t in_room = engine.partial_mesh() ? engine.room_size() : peers.size() + 1;
+    const std::string people = "People " + std::to_string(in_room) + "###people";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float pad = 2 * style.FramePadding.x;
     const float people_w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
@@ -124,7 +128,9 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const bool is_private = session.room() && session.room()->is_private();
     ImGui::TextUnformatted(fit_width(session.room() ? session.room()->name : std::string(), title_w).c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    const std::string here = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
+    std::string here = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
+    if (engine.partial_mesh())
+        here = std::to_string(in_room) + " here \xC2\xB7 linked with " + std::to_string(open);
     ImGui::TextUnformatted(fit_width((is_private ? "Private \xC2\xB7 " : "Open \xC2\xB7 ") + here, title_w).c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
@@ -188,6 +194,16 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     if (ImGui::SmallButton("My code")) action = Action::my_code;
     ImGui::SameLine();
     if (ImGui::SmallButton("Scan a code")) action = Action::scan;
+    if (session.engine().partial_mesh()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(("A big room: " + std::to_string(session.engine().room_size()) +
+                                " people. You are linked with the few below; messages reach "
+                                "everyone else through them, signed so nobody can change them.")
+                                   .c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
     for (const LinkInfo& p : session.engine().peers()) {
         const PeerTrust trust = session.trust(p.peer);
         ImGui::PushID(p.peer.c_str());

@@ -150,7 +150,8 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                   [this] { on_peers_changed(); },
                   [](const std::string& peer, const std::string& what) {
                       emscripten_log(EM_LOG_WARN, "PeddleNet: link %s: %s", peer.c_str(), what.c_str());
-                  }},
+                  },
+                  {}},
               RoomClock{now_ms, wall_ms}, secure_random, base64url_encode(identity.public_key), load_name()),
       signaling_(socket_, engine_,
                  SignalingCallbacks{
@@ -443,7 +444,7 @@ void ChatSession::tick() {
     // One logic timer for the next thing due: pings while links exist, reconnects, keepalive.
     static int timer = 0;
     double next = signaling_.ms_until_next_tick();
-    if (engine_.link_count() > 0) next = std::min(next, RoomParams{}.ping_interval_ms);
+    if (engine_.link_count() > 0 || engine_.partial_mesh()) next = std::min(next, engine_.ms_until_next_tick());
     if (timer != 0) platform::cancel_timer(timer);
     timer = std::isfinite(next) ? platform::run_after(std::max(next, 50.0), [this] {
         timer = 0;

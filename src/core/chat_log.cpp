@@ -18,6 +18,8 @@ using nlohmann::json;
 // Acked-by lists read from storage are cut here: a room never holds more peers than this, and a
 // corrupt document must not make one message carry an unbounded list.
 constexpr std::size_t max_stored_acks = 256;
+// Receipts a stored message may claim: far above any room (the server holds 5000 at most).
+constexpr std::uint64_t max_receipts = 1000000;
 
 // Reads a non-negative JSON integer no larger than max_json_integer (floats, negatives, strings
 // and everything else are refused).
@@ -193,12 +195,21 @@ bool ChatLog::mark_acked(std::string_view id, std::string_view peer) {
     return true;
 }
 
+bool ChatLog::add_receipts(std::string_view id, std::uint32_t n, std::uint32_t limit) {
+    ChatMessage* m = find_mutable(id);
+    if (!m || n == 0 || m->receipts >= limit) return false;
+    m->receipts = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{m->receipts} + n, limit));
+    m->sent = true;
+    return true;
+}
+
 json ChatLog::to_storage_json() const {
     json list = json::array();
     for (const ChatMessage& m : messages_) {
         json j = chat_message_to_json(m);
         j["sent"] = m.sent;
         j["acked"] = m.acked_by;
+        if (m.receipts > 0) j["receipts"] = m.receipts;
         list.push_back(std::move(j));
     }
     return json{{"v", 1}, {"lamport", lamport_}, {"messages", std::move(list)}};
@@ -248,6 +259,11 @@ ChatLog::MergeResult ChatLog::merge_storage_json(const json& doc) {
         }
         const auto sent = item.find("sent");
         if (sent != item.end() && sent->is_boolean() && sent->get<bool>()) mark_sent(id);
+        const auto receipts = item.find("receipts");
+        if (receipts != item.end() && receipts->is_number_unsigned() &&
+            receipts->get<std::uint64_t>() <= max_receipts)
+            if (ChatMessage* held = find_mutable(id))
+                held->receipts = std::max(held->receipts, receipts->get<std::uint32_t>());
         const auto acked = item.find("acked");
         if (acked == item.end() || !acked->is_array()) continue;
         // The cut is per message, not per item: duplicated items (one id stored twice) must not

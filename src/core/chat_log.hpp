@@ -46,6 +46,9 @@ struct ChatMessage {
     // Local bookkeeping, meaningful for own messages only; stored, never sent on the wire.
     bool sent = false;                 // handed to at least one open data channel
     std::vector<std::string> acked_by; // peers that confirmed having it; sorted, unique
+    // Big rooms: peers that reported it through relays (each counts once, on the link it first
+    // reached them by); acked_by holds those that told us directly.
+    std::uint32_t receipts = 0;
 };
 
 // The display order: by lamport, then author id, then message id (bytewise). A strict total
@@ -106,6 +109,8 @@ public:
     // Delivery bookkeeping; each returns true when it changed something.
     bool mark_sent(std::string_view id);
     bool mark_acked(std::string_view id, std::string_view peer);
+    // Adds `n` relayed receipts to an own message, up to `limit` in all (the room's size).
+    bool add_receipts(std::string_view id, std::uint32_t n, std::uint32_t limit);
     // Sets the signature of a message that has none yet (own messages are signed after compose).
     bool set_signature(std::string_view id, std::string sig);
 

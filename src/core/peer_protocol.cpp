@@ -49,6 +49,52 @@ std::optional<std::string> read_bytes(const json& frame, const char* key, std::s
     return raw;
 }
 
+// The optional receipt counts of an ack: absent, or one 1..max_receipt_count per id.
+std::optional<std::vector<std::uint32_t>> read_counts(const json& frame, std::size_t ids) {
+    const auto it = frame.find("n");
+    if (it == frame.end()) return std::vector<std::uint32_t>{};
+    if (!it->is_array() || it->size() != ids) return std::nullopt;
+    std::vector<std::uint32_t> counts;
+    counts.reserve(ids);
+    for (const json& n : *it) {
+        if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0 ||
+            n.get<std::uint64_t>() > max_receipt_count)
+            return std::nullopt;
+        counts.push_back(static_cast<std::uint32_t>(n.get<std::uint64_t>()));
+    }
+    return counts;
+}
+
+std::optional<std::string> read_peer(const json& frame, const char* key) {
+    const auto it = frame.find(key);
+    if (it == frame.end() || !it->is_string() ||
+        !is_peer_key_id(it->get_ref<const std::string&>()))
+        return std::nullopt;
+    return it->get<std::string>();
+}
+
+std::optional<std::vector<Neighbor>> read_neighbors(const json& frame) {
+    const auto it = frame.find("peers");
+    if (it == frame.end() || !it->is_array() || it->size() > max_listed_links) return std::nullopt;
+    std::vector<Neighbor> out;
+    for (const json& entry : *it) {
+        if (!entry.is_object()) return std::nullopt;
+        auto peer = read_peer(entry, "peer");
+        const auto session = entry.find("session");
+        const auto name = entry.find("name");
+        if (!peer || session == entry.end() || !session->is_string() ||
+            !is_valid_id(session->get_ref<const std::string&>()) || name == entry.end() ||
+            !name->is_string())
+            return std::nullopt;
+        for (const Neighbor& n : out)
+            if (n.peer == *peer) return std::nullopt;
+        Checked checked = check_chat_name(name->get_ref<const std::string&>());
+        out.push_back({std::move(*peer), checked.ok() ? checked.value : std::string(),
+                       session->get<std::string>()});
+    }
+    return out;
+}
+
 } // namespace
 
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why) {
@@ -85,12 +131,41 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
         if (!message) return refuse(reason);
         if (message->sig.empty()) return refuse("unsigned message");
         if (!is_peer_key_id(message->from)) return refuse("author is not a key");
-        return ChatFrame{std::move(*message), type == "sync"};
+        unsigned hops = 0;
+        if (const auto h = frame.find("hops"); h != frame.end()) {
+            if (type != "msg" || !h->is_number_unsigned() ||
+                h->get<std::uint64_t>() >= max_relay_hops)
+                return refuse("bad hop count");
+            hops = static_cast<unsigned>(h->get<std::uint64_t>());
+        }
+        return ChatFrame{std::move(*message), type == "sync", hops};
     }
     if (type == "ack") {
         auto ids = read_ids(frame, "ids", max_ack_ids, false);
         if (!ids) return refuse("bad ack id list");
-        return AckFrame{std::move(*ids)};
+        auto counts = read_counts(frame, ids->size());
+        if (!counts) return refuse("bad receipt counts");
+        return AckFrame{std::move(*ids), std::move(*counts)};
+    }
+    if (type == "ihave" || type == "iwant") {
+        auto listed = read_ids(frame, "ids", max_ack_ids, false);
+        if (!listed) return refuse("bad id list");
+        if (type == "ihave") return IHaveFrame{std::move(*listed)};
+        return IWantFrame{std::move(*listed)};
+    }
+    if (type == "links") {
+        auto peers = read_neighbors(frame);
+        if (!peers) return refuse("bad neighbour list");
+        return LinksFrame{std::move(*peers)};
+    }
+    if (type == "signal") {
+        auto from = read_peer(frame, "from");
+        auto to = read_peer(frame, "to");
+        const auto data = frame.find("data");
+        if (!from || !to || data == frame.end() || !data->is_object() ||
+            dump(*data).size() > max_routed_signal_bytes)
+            return refuse("bad routed signal");
+        return RoutedSignalFrame{std::move(*from), std::move(*to), *data};
     }
     if (type == "ping" || type == "pong") {
         const auto n = read_counter(frame);
@@ -112,12 +187,37 @@ std::string build_hello_frame(const std::vector<std::string>& have) {
     return dump(json{{"type", "hello"}, {"v", peer_protocol_version}, {"have", have}});
 }
 
-std::string build_chat_frame(const ChatMessage& m, bool relayed) {
-    return dump(json{{"type", relayed ? "sync" : "msg"}, {"message", chat_message_to_json(m)}});
+std::string build_chat_frame(const ChatMessage& m, bool relayed, unsigned hops) {
+    json frame{{"type", relayed ? "sync" : "msg"}, {"message", chat_message_to_json(m)}};
+    if (!relayed && hops > 0) frame["hops"] = hops;
+    return dump(frame);
 }
 
-std::string build_ack_frame(const std::vector<std::string>& ids) {
-    return dump(json{{"type", "ack"}, {"ids", ids}});
+std::string build_ack_frame(const std::vector<std::string>& ids,
+                            const std::vector<std::uint32_t>& counts) {
+    json frame{{"type", "ack"}, {"ids", ids}};
+    if (!counts.empty()) frame["n"] = counts;
+    return dump(frame);
+}
+
+std::string build_ihave_frame(const std::vector<std::string>& ids) {
+    return dump(json{{"type", "ihave"}, {"ids", ids}});
+}
+
+std::string build_iwant_frame(const std::vector<std::string>& ids) {
+    return dump(json{{"type", "iwant"}, {"ids", ids}});
+}
+
+std::string build_links_frame(const std::vector<Neighbor>& peers) {
+    json list = json::array();
+    for (const Neighbor& n : peers)
+        list.push_back(json{{"peer", n.peer}, {"name", n.name}, {"session", n.session}});
+    return dump(json{{"type", "links"}, {"peers", std::move(list)}});
+}
+
+std::string build_routed_signal_frame(const std::string& from, const std::string& to,
+                                      const json& data) {
+    return dump(json{{"type", "signal"}, {"from", from}, {"to", to}, {"data", data}});
 }
 
 std::string build_ping_frame(std::uint64_t n) { return dump(json{{"type", "ping"}, {"n", n}}); }

@@ -10,13 +10,22 @@
 //  [X] ping / pong: round-trip time per link
 //  [X] auth: the link's proof of room membership and identity, the first frame each side sends
 //      (see RoomEngine "Link proof"); msg and sync carry the author's signature
+//  [X] big rooms (partial mesh): msg carries the links it crossed so far (hops) and may then come
+//      from any author; ihave / iwant announce and fetch message ids (lazy relay); ack carries
+//      receipt counts that relays add up on the way back to the author; links lists a peer's
+//      neighbours; signal carries signaling data through one neighbour (introductions)
 //
 // Frames, one JSON object per data channel message:
 //   {"type":"auth","v":2,"mac":"<base64url 32 bytes>","sig":"<base64url 64 bytes>"}
 //   {"type":"hello","v":1,"have":["<id>", ...]}                      at most 500 ids
 //   {"type":"msg","message":{"id","from","name","text","ts","lamport","sig"}}
 //   {"type":"sync","message":{...same shape...}}
+//   {"type":"msg","hops":<0..6>,"message":{...}}     hops absent = 0: straight from its author
 //   {"type":"ack","ids":["<id>", ...]}                               1..500 ids
+//   {"type":"ack","ids":[...],"n":[<1..10^6>, ...]}  receipts: n[i] peers hold ids[i] (relays)
+//   {"type":"ihave","ids":[...]}   {"type":"iwant","ids":[...]}      1..500 ids each
+//   {"type":"links","peers":[{"peer","name","session"}, ...]}       0..32 neighbours
+//   {"type":"signal","from":"<peer>","to":"<peer>","data":{...}}     signal data (negotiation.hpp)
 //   {"type":"ping","n":<uint>}   {"type":"pong","n":<uint echoed>}
 // The message object is chat_message_to_json's shape; on the wire `from` must be a peer key id
 // and `sig` is required (RoomEngine verifies it before storing). Unknown fields are ignored, unknown types
@@ -24,6 +33,8 @@
 #pragma once
 
 #include "core/chat_log.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -43,8 +54,17 @@ inline constexpr int peer_protocol_version = 2;
 inline constexpr std::size_t max_peer_frame_bytes = 64 * 1024;
 // Reconciliation window: how many of the newest messages a hello covers and a sync may carry.
 inline constexpr std::size_t max_sync_messages = 500;
-// Ids per ack frame.
+// Ids per ack, ihave and iwant frame.
 inline constexpr std::size_t max_ack_ids = 500;
+// Most links a message crosses (bitchat's limit): a relay that received it at this many hops
+// stores it but forwards it no further.
+inline constexpr unsigned max_relay_hops = 7;
+// Largest receipt count one ack entry may carry (far above any room).
+inline constexpr std::uint32_t max_receipt_count = 1'000'000;
+// Neighbours listed in one links frame.
+inline constexpr std::size_t max_listed_links = 32;
+// Largest signal data a routed signal frame carries, serialized (an SDP is a few KiB).
+inline constexpr std::size_t max_routed_signal_bytes = 48 * 1024;
 
 struct AuthFrame {
     std::string mac; // raw 32 bytes: HMAC-SHA-256 under the room's proof key
@@ -56,9 +76,31 @@ struct HelloFrame {
 struct ChatFrame {
     ChatMessage message; // validated; sent/acked_by are never read from the wire
     bool relayed = false; // false: "msg" (live), true: "sync" (reconciliation)
+    unsigned hops = 0;    // msg only: links crossed before this one, < max_relay_hops
 };
 struct AckFrame {
+    std::vector<std::string> ids;     // valid ids, 1..max_ack_ids
+    std::vector<std::uint32_t> counts; // empty: one each; else one per id, 1..max_receipt_count
+};
+struct IHaveFrame {
     std::vector<std::string> ids; // valid ids, 1..max_ack_ids
+};
+struct IWantFrame {
+    std::vector<std::string> ids; // valid ids, 1..max_ack_ids
+};
+// A member of the room as a neighbour describes it.
+struct Neighbor {
+    std::string peer;    // a peer key id
+    std::string name;    // passes check_chat_name, or empty
+    std::string session; // that member's signaling session (is_valid_id)
+    bool operator==(const Neighbor&) const = default;
+};
+struct LinksFrame {
+    std::vector<Neighbor> peers; // at most max_listed_links, no duplicates
+};
+struct RoutedSignalFrame {
+    std::string from, to; // peer key ids
+    nlohmann::json data;  // an object: signal data with its envelope (negotiation.hpp)
 };
 struct PingFrame {
     std::uint64_t n = 0;
@@ -66,7 +108,8 @@ struct PingFrame {
 struct PongFrame {
     std::uint64_t n = 0;
 };
-using PeerFrame = std::variant<AuthFrame, HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame>;
+using PeerFrame = std::variant<AuthFrame, HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame,
+                               IHaveFrame, IWantFrame, LinksFrame, RoutedSignalFrame>;
 
 // Parses one data channel message; nullopt (and a reason in `why`) when it breaks any rule.
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why = nullptr);
@@ -74,8 +117,14 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
 // Builders; their output always parses back with parse_peer_frame.
 std::string build_auth_frame(const AuthFrame& auth);
 std::string build_hello_frame(const std::vector<std::string>& have);
-std::string build_chat_frame(const ChatMessage& m, bool relayed);
-std::string build_ack_frame(const std::vector<std::string>& ids);
+std::string build_chat_frame(const ChatMessage& m, bool relayed, unsigned hops = 0);
+std::string build_ack_frame(const std::vector<std::string>& ids,
+                            const std::vector<std::uint32_t>& counts = {});
+std::string build_ihave_frame(const std::vector<std::string>& ids);
+std::string build_iwant_frame(const std::vector<std::string>& ids);
+std::string build_links_frame(const std::vector<Neighbor>& peers);
+std::string build_routed_signal_frame(const std::string& from, const std::string& to,
+                                      const nlohmann::json& data);
 std::string build_ping_frame(std::uint64_t n);
 std::string build_pong_frame(std::uint64_t n);
 

@@ -82,6 +82,12 @@ struct RoomEngine::Link {
     std::uint64_t ping_n = 0;
     std::optional<double> ping_sent_at;
     double next_ping_at = 0.0;
+    // Big rooms.
+    double created_at = 0.0;
+    std::vector<Neighbor> neighbors;                   // their links, from their links frame
+    std::vector<std::string> ihave_out;                // ids to announce at the next tick
+    std::map<std::string, std::uint32_t> receipts_out; // relayed receipts to pass upstream
+    std::unordered_set<std::string> fetched;           // ids sent for their iwant (once each)
 };
 
 RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
@@ -95,10 +101,14 @@ RoomEngine::Link* RoomEngine::live_link(const std::string& peer, std::uint64_t s
 }
 
 void RoomEngine::open_link(const std::string& peer, const std::string& name,
-                           const std::string& session) {
+                           const std::string& session, bool knock) {
     close_link(peer);
     if (links_.size() >= max_room_links) {
         if (callbacks_.error) callbacks_.error(peer, "room is over the link limit; peer ignored");
+        return;
+    }
+    if (connections_created_ >= params_.connection_budget && !refused_.count(peer)) {
+        if (callbacks_.error) callbacks_.error(peer, "connection budget spent; peer ignored");
         return;
     }
     Checked checked_name = check_chat_name(name);
@@ -114,18 +124,74 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name,
         links_.emplace(peer, std::move(link));
         return;
     }
+    link->created_at = clock_.monotonic_ms();
     links_.emplace(peer, std::move(link));
+    ++connections_created_;
     rtc_.create_connection(peer, !is_polite(self_, peer));
+    // Only the impolite side opens the channel: a polite initiator asks the peer to open it.
+    if (knock) send_signal(peer, json{{"knock", 1}, {"name", name_}});
 }
 
 void RoomEngine::send_signal(const std::string& peer, json data) {
     Link* link = find_link(peer);
-    // Signals only go out while joined: after a socket loss, whatever the old links still emit
-    // would reach the peer's fresh connections once we re-join (every link is rebuilt then).
-    if (!link || link->refused || !joined_ || !callbacks_.send_signal) return;
+    if (!link || link->refused) return;
+    send_signal_to(peer, link->remote_session, std::move(data));
+}
+
+// The server is the path while we are joined. Without it, signals travel over data channels:
+// on the link itself if its channel is still open (an ICE restart), else through a neighbour
+// that lists the peer among its links. Stale signals of a replaced connection are harmless on
+// either path: the envelope names both sessions.
+void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_session, json data) {
     data["session"] = session_;
-    data["to_session"] = link->remote_session;
-    callbacks_.send_signal(peer, data);
+    data["to_session"] = to_session;
+    if (joined_) {
+        if (callbacks_.send_signal) callbacks_.send_signal(peer, data);
+        return;
+    }
+    if (session_.empty()) return; // never joined: nobody knows our session yet
+    const std::string frame = build_routed_signal_frame(self_, peer, data);
+    const Link* direct = find_link(peer);
+    if (direct && proven(*direct) && rtc_.send(peer, frame)) {
+        ++stats_.signals_routed;
+        return;
+    }
+    for (const auto& [id, link] : links_) {
+        if (!proven(*link)) continue;
+        for (const Neighbor& n : link->neighbors)
+            if (n.peer == peer && rtc_.send(id, frame)) {
+                ++stats_.signals_routed;
+                return;
+            }
+    }
+    ++stats_.signals_unroutable;
+}
+
+bool RoomEngine::proven(const Link& link) const {
+    return link.channel_open && link.proof == ProofState::ok && !link.refused;
+}
+
+// Links that count toward our degree: not refused, not given up.
+std::size_t RoomEngine::live_links() const {
+    std::size_t n = 0;
+    for (const auto& entry : links_) n += !entry.second->refused;
+    return n;
+}
+
+// Links others ask for are rationed (a burst, then one per inbound_interval_ms): every one costs
+// a connection of the page's budget, and ids are free to invent for whoever relays the request.
+bool RoomEngine::take_inbound_token(double now) {
+    const double burst = 8.0;
+    inbound_tokens_ = std::min(burst, inbound_tokens_ + (now - inbound_refill_at_) / inbound_interval_ms);
+    inbound_refill_at_ = now;
+    if (inbound_tokens_ < 1.0) return false;
+    inbound_tokens_ -= 1.0;
+    return true;
+}
+
+bool RoomEngine::accepts_inbound() const {
+    if (links_.size() >= max_room_links) return false;
+    return !partial_mesh() || live_links() < params_.degree_high;
 }
 
 // Checks the envelope of a signal for `link`; false when it belongs to another connection.
@@ -141,11 +207,15 @@ void RoomEngine::close_link(const std::string& peer) {
     if (it == links_.end()) return;
     rtc_.close_connection(peer);
     links_.erase(it);
+    fetch_.link_gone(peer);
+    links_changed_ = true;
 }
 
 void RoomEngine::close_all_links() {
     for (const auto& entry : links_) rtc_.close_connection(entry.first);
     links_.clear();
+    fetch_.clear();
+    links_changed_ = true;
 }
 
 LinkState RoomEngine::state_of(const Link& link) const {
@@ -225,8 +295,10 @@ bool RoomEngine::enter_room(RoomKeys keys) {
     refused_.clear();
     signing_.clear();
     joined_ = false;
+    session_.clear();
     awaiting_history_ = false;
     log_.clear();
+    reset_gossip();
     notify_peers();
     notify_history();
     return true;
@@ -240,10 +312,19 @@ void RoomEngine::leave_room() {
     refused_.clear();
     signing_.clear();
     joined_ = false;
+    session_.clear();
     awaiting_history_ = false;
     log_.clear();
+    reset_gossip();
     notify_peers();
     notify_history();
+}
+
+void RoomEngine::reset_gossip() {
+    members_.clear();
+    seen_.clear();
+    fetch_.clear();
+    verifying_.clear();
 }
 
 void RoomEngine::await_history() {
@@ -283,6 +364,12 @@ ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
 
 Delivery RoomEngine::delivery(const ChatMessage& m) const {
     if (m.from != self_) return {};
+    if (partial_mesh()) {
+        const std::size_t others = members_.room_size() - 1;
+        const std::size_t seen = std::min(others, m.acked_by.size() + m.receipts);
+        if (seen > 0) return {DeliveryState::delivered, seen, others, true};
+        return {m.sent ? DeliveryState::sent : DeliveryState::queued, 0, others, true};
+    }
     std::size_t members = 0;
     for (const auto& entry : links_) members += !entry.second->refused;
     // An acked peer that left, or whose new link was refused, still counts (N never exceeds M).
@@ -339,10 +426,11 @@ void RoomEngine::sign_own(const std::string& id) {
 }
 
 void RoomEngine::send_live(const ChatMessage& m) {
+    seen_.insert(m.id, 0, {}, clock_.monotonic_ms());
     const std::string frame = build_chat_frame(m, false);
     bool sent = false;
     for (const auto& [peer, link] : links_)
-        if (link->channel_open && link->proof == ProofState::ok && rtc_.send(peer, frame)) sent = true;
+        if (proven(*link) && rtc_.send(peer, frame)) sent = true;
     if (sent) log_.mark_sent(m.id);
 }
 
@@ -367,6 +455,18 @@ void RoomEngine::tick() {
     for (const std::string& peer : overdue)
         if (Link* link = find_link(peer)) refuse_link(peer, *link, "could not be verified");
     if (changed) notify_peers();
+    if (!room_) return;
+    forget_dead_links(now);
+    rebalance(now);
+    flush_gossip(now);
+}
+
+double RoomEngine::ms_until_next_tick() const {
+    if (!room_) return params_.ping_interval_ms;
+    if (fetch_.size() > 0 || links_changed_) return 100.0;
+    for (const auto& entry : links_)
+        if (!entry.second->ihave_out.empty() || !entry.second->receipts_out.empty()) return 100.0;
+    return partial_mesh() ? 1000.0 : params_.ping_interval_ms;
 }
 
 void RoomEngine::send_ping(const std::string& peer, Link& link, double now) {
@@ -380,45 +480,127 @@ void RoomEngine::send_ping(const std::string& peer, Link& link, double now) {
 //-----------------------------------------------------------------------------------------------
 
 void RoomEngine::on_joined(const std::string& room, const std::string& self,
-                           const std::string& session, const std::vector<RoomMember>& peers) {
+                           const std::string& session, const std::vector<RoomMember>& peers,
+                           std::size_t room_size) {
     // A late answer to a join we have since left (or replaced by another room): nothing to do.
     if (!room_ || room != *room_ || self != self_ || !is_valid_id(session)) return;
     // Whoever we had links with has just been told we (re)joined and starts fresh: so do we.
     close_all_links();
     joined_ = true;
     session_ = session;
+    members_.clear();
+    std::vector<const RoomMember*> listed;
     for (const RoomMember& member : peers)
-        if (is_peer_key_id(member.peer) && member.peer != self_ && is_valid_id(member.session))
-            open_link(member.peer, member.name, member.session);
+        if (is_peer_key_id(member.peer) && member.peer != self_ && is_valid_id(member.session)) {
+            members_.add_from_server(member.peer, member.name, member.session);
+            listed.push_back(&member);
+        }
+    members_.set_server_size(std::max(room_size, listed.size() + 1));
+    if (!partial_mesh()) {
+        for (const RoomMember* member : listed)
+            open_link(member->peer, member->name, member->session);
+    } else {
+        // A bounded set of partners, chosen at random from the server's random sample.
+        const double now = clock_.monotonic_ms();
+        for (const std::string& peer : members_.pick(params_.degree, now, random_, true,
+                                                      [](const std::string&) { return true; })) {
+            const RoomMembers::Member* m = members_.find(peer);
+            open_link(peer, m->name, m->session, true);
+        }
+        rebalanced_at_ = now;
+    }
     notify_peers();
 }
 
 void RoomEngine::on_peer_joined(const std::string& peer, const std::string& name,
                                 const std::string& session) {
     if (!room_ || !is_peer_key_id(peer) || peer == self_ || !is_valid_id(session)) return;
+    const bool known = members_.find(peer) && members_.find(peer)->from_server;
+    members_.add_from_server(peer, name, session);
+    if (!known) members_.server_size_changed(+1);
+    // In a big room the newcomer chooses its partners; we only answer if it knocks.
+    if (partial_mesh() && !find_link(peer)) return;
     open_link(peer, name, session); // replaces a link left over from before
     notify_peers();
 }
 
 void RoomEngine::on_peer_rejoined(const std::string& peer, const std::string& name,
                                   const std::string& session) {
-    on_peer_joined(peer, name, session);
+    if (!room_ || !is_peer_key_id(peer) || peer == self_ || !is_valid_id(session)) return;
+    const bool known = members_.find(peer) && members_.find(peer)->from_server;
+    members_.add_from_server(peer, name, session);
+    if (!known) members_.server_size_changed(+1);
+    // Its old connection is dead. A partner of ours gets a fresh link (both sides knock; the
+    // impolite one opens the channel); in a big room nobody else links to it unasked.
+    if (partial_mesh() && !find_link(peer)) return;
+    open_link(peer, name, session, partial_mesh());
+    notify_peers();
 }
 
 void RoomEngine::on_peer_left(const std::string& peer) {
+    if (members_.find(peer) && members_.find(peer)->from_server) members_.server_size_changed(-1);
+    members_.remove(peer);
     if (!find_link(peer)) return;
     close_link(peer);
     notify_peers();
 }
 
-void RoomEngine::on_signal(const std::string& from, const json& data) {
+void RoomEngine::on_signal(const std::string& from, const json& data) { handle_signal(from, data); }
+
+// A signal from the server or routed over the mesh. One from a peer we have no link with may
+// open one: a knock (it wants a link), or an offer (it opened the channel). We accept while we
+// have room for it, and say "busy" otherwise so that it tries someone else at once.
+void RoomEngine::handle_signal(const std::string& from, const json& data) {
+    if (!data.is_object() || !room_ || from == self_ || !is_peer_key_id(from)) {
+        ++stats_.signals_dropped;
+        return;
+    }
+    const bool knock = data.contains("knock");
+    const bool busy = data.contains("busy");
     Link* link = find_link(from);
-    if (!link || link->refused || !data.is_object()) {
+    if (!link) {
+        const auto session = data.find("session");
+        const auto to = data.find("to_session");
+        const auto description = data.find("description");
+        const bool offer = description != data.end() && description->is_object() &&
+                           description->value("type", json()) == "offer";
+        if (refused_.count(from) || busy || !(knock || offer) || session == data.end() ||
+            !session->is_string() || !is_valid_id(session->get_ref<const std::string&>())) {
+            ++stats_.signals_dropped;
+            return;
+        }
+        if (to == data.end() || !to->is_string() || *to != session_) {
+            ++stats_.signals_stale;
+            return;
+        }
+        const std::string remote_session = session->get<std::string>();
+        if (!accepts_inbound() || !take_inbound_token(clock_.monotonic_ms())) {
+            ++stats_.links_refused_busy;
+            send_signal_to(from, remote_session, json{{"busy", 1}});
+            return;
+        }
+        std::string name = from;
+        if (const RoomMembers::Member* m = members_.find(from); m && !m->name.empty()) name = m->name;
+        else if (const auto n = data.find("name"); n != data.end() && n->is_string()) name = *n;
+        if (!members_.find(from)) members_.add_from_neighbor(from, name, remote_session, from);
+        open_link(from, name, remote_session);
+        link = find_link(from);
+        if (!link) return;
+        notify_peers();
+    }
+    if (link->refused) {
         ++stats_.signals_dropped;
         return;
     }
     if (!accept_envelope(*link, data)) {
         ++stats_.signals_stale;
+        return;
+    }
+    if (knock) return; // we have a link already; its negotiation is under way
+    if (busy) {
+        close_link(from);
+        members_.retry_after(from, clock_.monotonic_ms() + params_.connect_timeout_ms * 3);
+        notify_peers();
         return;
     }
     switch (link->negotiation.on_signal(data)) {
@@ -471,6 +653,10 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     link->sync_budget = 0;
     link->rtt_ms.reset();
     link->ping_sent_at.reset();
+    link->neighbors.clear();
+    link->ihave_out.clear();
+    fetch_.link_gone(peer);
+    links_changed_ = true;
     notify_peers();
 }
 
@@ -606,6 +792,8 @@ void RoomEngine::proof_succeeded(const std::string& peer, Link& link) {
         send_hello(peer, link);
     }
     send_ping(peer, link, clock_.monotonic_ms());
+    send_links(peer);
+    links_changed_ = true;
     // What the peer sent once it had checked our proof, before we had checked theirs.
     const std::vector<std::string> held = std::move(link.unproven);
     link.unproven.clear();
@@ -678,6 +866,14 @@ void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_v
         handle_chat(peer, link, std::move(*chat));
     } else if (auto* ack = std::get_if<AckFrame>(&*frame)) {
         handle_ack(peer, *ack);
+    } else if (auto* ihave = std::get_if<IHaveFrame>(&*frame)) {
+        handle_ihave(peer, *ihave);
+    } else if (auto* iwant = std::get_if<IWantFrame>(&*frame)) {
+        handle_iwant(peer, link, *iwant);
+    } else if (auto* links = std::get_if<LinksFrame>(&*frame)) {
+        handle_links(peer, link, std::move(*links));
+    } else if (auto* signal = std::get_if<RoutedSignalFrame>(&*frame)) {
+        handle_routed_signal(peer, *signal);
     } else if (auto* ping = std::get_if<PingFrame>(&*frame)) {
         rtc_.send(peer, build_pong_frame(ping->n));
     } else if (auto* pong = std::get_if<PongFrame>(&*frame)) {
@@ -721,7 +917,9 @@ void RoomEngine::handle_hello(const std::string& peer, Link& link, const HelloFr
 
 void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame frame) {
     ChatMessage& m = frame.message;
-    if (!frame.relayed && m.from != peer) {
+    // A live message straight from its author must be the link's own; a relayed one (hops > 0)
+    // may be anyone's: its signature, checked below, is what proves the author.
+    if (!frame.relayed && frame.hops == 0 && m.from != peer) {
         ++stats_.forged_dropped;
         return;
     }
@@ -745,38 +943,93 @@ void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame fram
     }
     if (log_.contains(m.id)) { // first id wins: a copy is never checked nor stored
         ++stats_.duplicates;
-        rtc_.send(peer, build_ack_frame({m.id}));
+        seen_.add_holder(m.id, peer);
+        // In a small room the ack tells its author "delivered"; in a big one receipts do that,
+        // and a duplicate must not count twice.
+        if (!partial_mesh() || m.from == peer) rtc_.send(peer, build_ack_frame({m.id}));
         return;
     }
-    const auto key = peer_public_key(m.from);
-    const auto sig = base64url_decode(m.sig);
-    if (!key || !sig || !room_) {
+    const unsigned hops = frame.relayed ? 1 : frame.hops + 1;
+    const auto pending = verifying_.find(m.id);
+    if (pending != verifying_.end()) {
+        // Its first copy is being checked; this one waits in case that one was a forgery.
+        if (pending->second.size() < 4) pending->second.push_back({peer, std::move(m), hops});
+        else ++stats_.duplicates;
+        return;
+    }
+    const std::string id = m.id;
+    verifying_[id].push_back({peer, std::move(m), hops});
+    verify_next(id);
+}
+
+// Checks the first waiting copy of `id`; a valid one is stored, an invalid one dropped and the
+// next copy checked.
+void RoomEngine::verify_next(const std::string& id) {
+    const auto it = verifying_.find(id);
+    if (it == verifying_.end()) return;
+    if (it->second.empty() || !room_) {
+        verifying_.erase(it);
+        return;
+    }
+    const Copy& copy = it->second.front();
+    const auto key = peer_public_key(copy.message.from);
+    const auto sig = base64url_decode(copy.message.sig);
+    if (!key || !sig) {
         ++stats_.signatures_dropped;
+        it->second.erase(it->second.begin());
+        verify_next(id);
         return;
     }
     const std::weak_ptr<int> alive = alive_;
     const std::uint64_t epoch = room_epoch_;
-    std::string payload = message_signing_payload(*room_, m);
-    crypto_.verify(*key, std::move(payload), *sig,
-                   [this, alive, epoch, peer, m = std::move(m)](bool valid) mutable {
+    crypto_.verify(*key, message_signing_payload(*room_, copy.message), *sig,
+                   [this, alive, epoch, id](bool valid) {
                        if (alive.expired() || epoch != room_epoch_) return;
+                       const auto at = verifying_.find(id);
+                       if (at == verifying_.end() || at->second.empty()) return;
+                       Copy first = std::move(at->second.front());
+                       at->second.erase(at->second.begin());
                        if (!valid) {
                            ++stats_.signatures_dropped;
+                           verify_next(id);
                            return;
                        }
-                       accept_chat(peer, std::move(m));
+                       // The copies that waited carry the same id: their senders hold it.
+                       std::vector<Copy> rest = std::move(at->second);
+                       verifying_.erase(at);
+                       accept_chat(first.peer, std::move(first.message), first.hops);
+                       for (const Copy& c : rest) {
+                           ++stats_.duplicates;
+                           seen_.add_holder(id, c.peer);
+                           const Link* l = find_link(c.peer);
+                           if (l && !l->refused && (!partial_mesh() || c.message.from == c.peer))
+                               rtc_.send(c.peer, build_ack_frame({id}));
+                       }
                    });
 }
 
-// A verified message from `peer`'s link: stored, and acknowledged if the link is still there.
-void RoomEngine::accept_chat(const std::string& peer, ChatMessage m) {
+// A verified message from `peer`'s link, `hops` links from its author: stored, acknowledged
+// (a receipt on its way to the author) and passed on.
+void RoomEngine::accept_chat(const std::string& peer, ChatMessage m, unsigned hops) {
     const std::string id = m.id;
-    const bool can_ack = find_link(peer) && !find_link(peer)->refused;
+    const Link* link = find_link(peer);
+    const bool can_ack = link && !link->refused;
     switch (log_.add(std::move(m))) {
-    case ChatLog::AddResult::added:
-        if (can_ack) rtc_.send(peer, build_ack_frame({id}));
+    case ChatLog::AddResult::added: {
+        fetch_.arrived(id);
+        seen_.insert(id, hops, peer, clock_.monotonic_ms());
+        const ChatMessage* stored = log_.find(id);
+        if (can_ack) {
+            // Straight from its author, or in a small room: an ack (its sender counts us). From a
+            // relay in a big room: a receipt that the relays add up on the way to the author.
+            if (stored->from == peer || !partial_mesh()) rtc_.send(peer, build_ack_frame({id}));
+            else rtc_.send(peer, build_ack_frame({id}, {1}));
+        }
+        if (callbacks_.message_arrived) callbacks_.message_arrived(*stored, hops);
+        relay(*stored, hops, peer, false);
         notify_history();
         break;
+    }
     case ChatLog::AddResult::duplicate:
         ++stats_.duplicates;
         if (can_ack) rtc_.send(peer, build_ack_frame({id}));
@@ -788,11 +1041,231 @@ void RoomEngine::accept_chat(const std::string& peer, ChatMessage m) {
 
 void RoomEngine::handle_ack(const std::string& peer, const AckFrame& ack) {
     bool changed = false;
-    for (const std::string& id : ack.ids) {
+    const std::uint32_t others = static_cast<std::uint32_t>(
+        std::min<std::size_t>(members_.room_size(), max_receipt_count));
+    for (std::size_t i = 0; i < ack.ids.size(); ++i) {
+        const std::string& id = ack.ids[i];
         const ChatMessage* m = log_.find(id);
-        if (m && m->from == self_) changed |= log_.mark_acked(id, peer);
+        seen_.add_holder(id, peer);
+        if (ack.counts.empty()) {
+            if (m && m->from == self_) changed |= log_.mark_acked(id, peer);
+            continue;
+        }
+        const std::uint32_t n = ack.counts[i];
+        if (m && m->from == self_) {
+            changed |= log_.add_receipts(id, n, others);
+            continue;
+        }
+        // Someone else's message: the receipts go on toward its author, the way it came.
+        const SeenCache::Entry* e = seen_.find(id);
+        if (!e || e->upstream.empty() || e->upstream == peer) continue;
+        Link* up = find_link(e->upstream);
+        if (!up || !proven(*up)) continue;
+        std::uint32_t& pending = up->receipts_out[id];
+        pending = std::min(pending + n, others);
     }
     if (changed) notify_history();
+}
+
+//-----------------------------------------------------------------------------------------------
+// [SECTION] big rooms: topology, relay, introductions
+//-----------------------------------------------------------------------------------------------
+
+// Links that never opened, or closed and stayed closed, are given up: their peer is retried
+// later (a full mesh links to it again; a partial mesh picks whoever is due).
+void RoomEngine::forget_dead_links(double now) {
+    std::vector<std::string> dead;
+    for (const auto& [peer, link] : links_) {
+        if (link->refused) continue;
+        const LinkState state = state_of(*link);
+        if (state == LinkState::open) {
+            link->created_at = now; // the clock of a later outage starts when it begins
+            continue;
+        }
+        if (now - link->created_at > params_.connect_timeout_ms) dead.push_back(peer);
+    }
+    for (const std::string& peer : dead) {
+        ++stats_.links_timed_out;
+        link_failed(peer, now);
+    }
+    if (!dead.empty()) notify_peers();
+}
+
+void RoomEngine::link_failed(const std::string& peer, double now) {
+    close_link(peer);
+    members_.retry_after(peer, now + params_.connect_timeout_ms * 3);
+}
+
+// Keeps the link count where the topology wants it: everyone in a small room; between
+// degree_low and degree_high in a big one, topped up to `degree`, with random partners.
+void RoomEngine::rebalance(double now) {
+    if (now - rebalanced_at_ < 1000.0) return;
+    rebalanced_at_ = now;
+    const auto unlinked = [this](const std::string& peer) {
+        return !find_link(peer) && !refused_.count(peer) && peer != self_;
+    };
+    std::vector<std::string> open;
+    if (!partial_mesh()) {
+        open = members_.pick(max_room_links, now, random_, joined_, unlinked);
+    } else {
+        const std::size_t live = live_links();
+        if (live < params_.degree_low)
+            open = members_.pick(params_.degree - live, now, random_, joined_, unlinked);
+        if (live > params_.degree_high) {
+            std::vector<std::string> shed;
+            for (const auto& [peer, link] : links_)
+                if (!link->refused) shed.push_back(peer);
+            for (std::size_t i = 0; i < live - params_.degree_high; ++i) {
+                const std::size_t j = i + random_() % (shed.size() - i);
+                std::swap(shed[i], shed[j]);
+                ++stats_.links_shed;
+                close_link(shed[i]);
+                members_.retry_after(shed[i], now + params_.connect_timeout_ms * 3);
+            }
+        }
+    }
+    for (const std::string& peer : open) {
+        const RoomMembers::Member* m = members_.find(peer);
+        open_link(peer, m->name, m->session, true);
+    }
+    if (!open.empty()) notify_peers();
+}
+
+void RoomEngine::send_links(const std::string& peer) {
+    std::vector<Neighbor> list;
+    for (const auto& [id, link] : links_) {
+        if (!proven(*link) || list.size() >= max_listed_links) continue;
+        list.push_back({id, link->name, link->remote_session});
+    }
+    rtc_.send(peer, build_links_frame(list));
+}
+
+// A neighbour's links: routes for introductions, and members to link with.
+void RoomEngine::handle_links(const std::string& peer, Link& link, LinksFrame frame) {
+    for (const Neighbor& n : frame.peers)
+        if (n.peer != self_) members_.add_from_neighbor(n.peer, n.name, n.session, peer);
+    link.neighbors = std::move(frame.peers);
+}
+
+// Signaling over the mesh: addressed to us, or to one of our links by its neighbour `peer`
+// (one relay at most: we forward only what the sender itself wrote).
+void RoomEngine::handle_routed_signal(const std::string& peer, const RoutedSignalFrame& frame) {
+    if (frame.to == self_) {
+        if (frame.from == self_) {
+            ++stats_.signals_dropped;
+            return;
+        }
+        handle_signal(frame.from, frame.data);
+        return;
+    }
+    const Link* target = find_link(frame.to);
+    if (frame.from != peer || !target || !proven(*target)) {
+        ++stats_.signals_dropped;
+        return;
+    }
+    if (rtc_.send(frame.to, build_routed_signal_frame(frame.from, frame.to, frame.data)))
+        ++stats_.signals_routed;
+}
+
+// Passes a new message on. A small room needs nothing: its author is linked to everyone. In a
+// big room it goes in full to eager_fanout random links that may lack it, and as an id to the
+// rest, who fetch it if no full copy reaches them first (gossipsub's eager and lazy push).
+void RoomEngine::relay(const ChatMessage& m, unsigned hops, const std::string& upstream,
+                       bool lazy_only) {
+    if (!partial_mesh() || hops >= max_relay_hops) return;
+    const SeenCache::Entry* entry = seen_.find(m.id);
+    std::vector<std::string> targets;
+    for (const auto& [peer, link] : links_) {
+        if (!proven(*link) || peer == upstream || peer == m.from) continue;
+        if (entry && seen_.holds(*entry, peer)) continue;
+        targets.push_back(peer);
+    }
+    const std::size_t eager = lazy_only ? 0 : std::min(params_.eager_fanout, targets.size());
+    for (std::size_t i = 0; i < eager; ++i) {
+        const std::size_t j = i + random_() % (targets.size() - i);
+        std::swap(targets[i], targets[j]);
+    }
+    const std::string frame = build_chat_frame(m, false, hops);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (i < eager) {
+            if (rtc_.send(targets[i], frame)) ++stats_.relayed;
+        } else if (Link* link = find_link(targets[i])) {
+            link->ihave_out.push_back(m.id);
+        }
+    }
+}
+
+void RoomEngine::handle_ihave(const std::string& peer, const IHaveFrame& frame) {
+    const double now = clock_.monotonic_ms();
+    for (const std::string& id : frame.ids) {
+        if (log_.contains(id) || seen_.find(id)) {
+            seen_.add_holder(id, peer);
+        } else if (!verifying_.count(id)) {
+            fetch_.announced(id, peer, now);
+        }
+    }
+}
+
+// Sends what a neighbour asked for, each message once per link (no amplification).
+void RoomEngine::handle_iwant(const std::string& peer, Link& link, const IWantFrame& frame) {
+    for (const std::string& id : frame.ids) {
+        const ChatMessage* m = log_.find(id);
+        if (!m || m->sig.empty() || m->from == peer || link.fetched.size() >= max_sync_messages * 8 ||
+            !link.fetched.insert(id).second)
+            continue;
+        const SeenCache::Entry* e = seen_.find(id);
+        const unsigned hops = m->from == self_ ? 0 : std::clamp(e ? e->hops : max_relay_hops - 1, 1u, max_relay_hops - 1);
+        if (rtc_.send(peer, build_chat_frame(*m, false, hops))) ++stats_.fetched;
+    }
+}
+
+// Once per tick: announcements, receipts and fetches go out in batches; neighbours hear of our
+// links when they changed (at most once a second).
+void RoomEngine::flush_gossip(double now) {
+    seen_.expire(now);
+    const bool send_links_now = links_changed_ && now - links_sent_at_ >= 1000.0;
+    for (auto& [peer, link] : links_) {
+        if (!proven(*link)) {
+            link->ihave_out.clear();
+            link->receipts_out.clear();
+            continue;
+        }
+        for (std::size_t at = 0; at < link->ihave_out.size(); at += max_ack_ids) {
+            const auto end = link->ihave_out.begin() +
+                             static_cast<std::ptrdiff_t>(std::min(link->ihave_out.size(), at + max_ack_ids));
+            std::vector<std::string> ids(link->ihave_out.begin() + static_cast<std::ptrdiff_t>(at), end);
+            stats_.announced += ids.size();
+            rtc_.send(peer, build_ihave_frame(ids));
+        }
+        link->ihave_out.clear();
+        std::vector<std::string> ids;
+        std::vector<std::uint32_t> counts;
+        for (const auto& [id, n] : link->receipts_out) {
+            ids.push_back(id);
+            counts.push_back(n);
+            if (ids.size() == max_ack_ids) {
+                rtc_.send(peer, build_ack_frame(ids, counts));
+                ids.clear();
+                counts.clear();
+            }
+        }
+        if (!ids.empty()) rtc_.send(peer, build_ack_frame(ids, counts));
+        link->receipts_out.clear();
+        if (send_links_now) send_links(peer);
+    }
+    if (send_links_now) {
+        links_changed_ = false;
+        links_sent_at_ = now;
+    }
+    for (auto& [peer, ids] : fetch_.due(now)) {
+        const Link* link = find_link(peer);
+        if (!link || !proven(*link)) continue;
+        for (std::size_t at = 0; at < ids.size(); at += max_ack_ids) {
+            std::vector<std::string> part(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + max_ack_ids)));
+            rtc_.send(peer, build_iwant_frame(part));
+        }
+    }
 }
 
 } // namespace peddlenet

@@ -76,9 +76,11 @@
 
 #include "core/chat_log.hpp"
 #include "core/crypto.hpp"
+#include "core/gossip.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/random.hpp"
+#include "core/room_members.hpp"
 #include "core/rtc_transport.hpp"
 #include "core/trust.hpp"
 
@@ -151,10 +153,16 @@ enum class DeliveryState : std::uint8_t {
 };
 std::string_view to_string(DeliveryState v); // "received" | "queued" | "sent" | "delivered"
 
+// Own messages in a small room (full mesh): "delivered to N of M", N peers that told us directly
+// that they hold it. In a big room (partial mesh) most peers are not linked to us, so the figure
+// is "seen by N": the peers that reported it, directly or through the relays it reached them by
+// (each counts once; a report is lost if its relay leaves first, so N is a lower bound among
+// honest relays). `big_room` says which one to show.
 struct Delivery {
     DeliveryState state = DeliveryState::received;
     std::size_t acked = 0; // N: peers that hold it (own messages)
     std::size_t of = 0;    // M: current members plus any acked peer that has since left
+    bool big_room = false; // N is "seen by", M the room's size
 };
 
 // Result of send(): the new message id, or a sentence for the UI / API error.
@@ -177,6 +185,9 @@ struct RoomCallbacks {
     std::function<void()> peers_changed;
     // A browser error worth showing or logging (not the swallowed ones of perfect negotiation).
     std::function<void(const std::string& peer, const std::string& what)> error;
+    // A message from the network was verified and stored; `hops` is the number of links it
+    // crossed (1: straight from its author). For measurements (the mesh simulator).
+    std::function<void(const ChatMessage& m, unsigned hops)> message_arrived;
 };
 
 // Injected time; the engine never reads a clock itself.
@@ -196,9 +207,27 @@ struct RoomParams {
     double pong_timeout_ms = 10000.0;
     // history_capacity: size_t, default = max_history_messages. Messages kept for the room.
     std::size_t history_capacity = max_history_messages;
+    // connect_timeout_ms: double, default = 20000. A link whose channel has not opened by then,
+    // or that stays closed this long, is given up; its peer is retried later with backoff.
+    double connect_timeout_ms = 20000.0;
+    // connection_budget: RTCPeerConnections, default 400. No new connection is made past this
+    // many in the page's lifetime (Chromium refuses them after about 500, closed ones included).
+    std::uint64_t connection_budget = 400;
     // proof_timeout_ms: double, default = 10000. An open channel whose peer has not proved itself
     // by then is refused (an old app, or a stranger that sits on the link).
     double proof_timeout_ms = 10000.0;
+    // full_mesh_max: members, default 12. A room of at most this many members (us included) links
+    // everyone to everyone; above it each peer keeps a bounded set of links (partial mesh).
+    std::size_t full_mesh_max = 12;
+    // degree, degree_low, degree_high: links, defaults 6, 4, 12 (gossipsub's D, D_low, D_high).
+    // In a partial mesh a peer opens links until it has `degree`, opens more whenever it falls
+    // below degree_low, accepts links from others up to degree_high and sheds any above it.
+    std::size_t degree = 6;
+    std::size_t degree_low = 4;
+    std::size_t degree_high = 12;
+    // eager_fanout: links, default 3. A relayed message goes in full to this many links that may
+    // lack it; the others get its id (ihave) and fetch it if they still lack it (iwant).
+    std::size_t eager_fanout = 3;
 };
 
 // Counters of what the engine dropped, for tests, logs and the automation API.
@@ -216,6 +245,14 @@ struct RoomStats {
     std::uint64_t signals_stale = 0;    // meant for another connection (bad envelope)
     std::uint64_t errors_swallowed = 0; // rtc errors of ignored offers
     std::uint64_t errors_reported = 0;  // rtc errors passed to callbacks.error
+    std::uint64_t relayed = 0;          // messages forwarded in full to a neighbour (eager)
+    std::uint64_t announced = 0;        // message ids announced to a neighbour (ihave)
+    std::uint64_t fetched = 0;          // messages sent because a neighbour asked (iwant)
+    std::uint64_t signals_routed = 0;   // signals sent or forwarded over data channels
+    std::uint64_t signals_unroutable = 0; // no server and no neighbour reaches the peer
+    std::uint64_t links_shed = 0;       // links closed because we had more than degree_high
+    std::uint64_t links_refused_busy = 0; // link requests declined because we were full
+    std::uint64_t links_timed_out = 0;  // links that did not open in time, or died
 };
 
 class RoomEngine final : public RtcEvents {
@@ -278,21 +315,34 @@ public:
     std::vector<LinkInfo> peers() const;
     std::optional<LinkInfo> peer(const std::string& id) const;
     std::size_t link_count() const { return links_.size(); }
+    // Members, us included, as far as we know (the server's count while it is there).
+    std::size_t room_size() const { return members_.room_size(); }
+    // True above full_mesh_max members: bounded links and relayed messages.
+    bool partial_mesh() const { return members_.room_size() > params_.full_mesh_max; }
+    // RTCPeerConnections created since this engine was built: browsers refuse new ones after
+    // about 500 per page lifetime, closed ones included.
+    std::uint64_t connections_created() const { return connections_created_; }
     const RoomStats& stats() const { return stats_; }
     // The perfect negotiation state of one link (tests and diagnostics); nullptr if none.
     const PerfectNegotiation* negotiation(const std::string& peer) const;
 
     // ---- timers ------------------------------------------------------------------------------
-    // Call every frame (or at least every few hundred ms): sends pings, expires stale RTTs and
-    // refuses links whose proof is overdue.
+    // Call every frame (or at least every few hundred ms): sends pings, expires stale RTTs,
+    // refuses links whose proof is overdue, keeps the links of a big room, and sends the batched
+    // announcements, receipts and fetches of the relay.
     void tick();
+    // How soon tick() has work, in ms, when nothing else calls it (an idle page has no frames):
+    // soon while relay batches wait, within a second in a big room, else the ping interval.
+    double ms_until_next_tick() const;
 
     // ---- signaling events (from the parsed server messages) ---------------------------------
     // `joined` for our join: (re)builds the whole mesh, one fresh link per listed peer. Ignored
     // unless it names the current room and our id (a late answer to a join we left).
     // `session` is the server's name for our connection, each member's in RoomMember::session.
+    // `room_size` is the server's count of members, us included (0: an old server that lists
+    // everyone, so peers.size() + 1).
     void on_joined(const std::string& room, const std::string& self, const std::string& session,
-                   const std::vector<RoomMember>& peers);
+                   const std::vector<RoomMember>& peers, std::size_t room_size = 0);
     void on_peer_joined(const std::string& peer, const std::string& name,
                         const std::string& session);
     // The peer refreshed or reconnected: its old RTCPeerConnection is dead; replaced by a new one.
@@ -325,8 +375,27 @@ private:
     Link* find_link(const std::string& peer);
     // A completion's way back: the link it was started for, if it still exists.
     Link* live_link(const std::string& peer, std::uint64_t serial);
-    void open_link(const std::string& peer, const std::string& name, const std::string& session);
+    void open_link(const std::string& peer, const std::string& name, const std::string& session,
+                   bool knock = false);
     void send_signal(const std::string& peer, nlohmann::json data);
+    void send_signal_to(const std::string& peer, const std::string& to_session, nlohmann::json data);
+    void handle_signal(const std::string& from, const nlohmann::json& data);
+    bool accepts_inbound() const;
+    std::size_t live_links() const;
+    void rebalance(double now);
+    void forget_dead_links(double now);
+    void link_failed(const std::string& peer, double now);
+    bool proven(const Link& link) const;
+    void send_links(const std::string& peer);
+    void handle_links(const std::string& peer, Link& link, LinksFrame frame);
+    bool take_inbound_token(double now);
+    void handle_routed_signal(const std::string& peer, const RoutedSignalFrame& frame);
+    void relay(const ChatMessage& m, unsigned hops, const std::string& upstream, bool lazy_only);
+    void handle_ihave(const std::string& peer, const IHaveFrame& frame);
+    void handle_iwant(const std::string& peer, Link& link, const IWantFrame& frame);
+    void verify_next(const std::string& id);
+    void flush_gossip(double now);
+    void reset_gossip();
     bool accept_envelope(const Link& link, const nlohmann::json& data) const;
     void close_link(const std::string& peer);
     void close_all_links();
@@ -340,7 +409,7 @@ private:
     void send_hello(const std::string& peer, Link& link);
     void handle_hello(const std::string& peer, Link& link, const HelloFrame& hello);
     void handle_chat(const std::string& peer, Link& link, ChatFrame frame);
-    void accept_chat(const std::string& peer, ChatMessage m);
+    void accept_chat(const std::string& peer, ChatMessage m, unsigned hops);
     void sign_own(const std::string& id);
     void send_live(const ChatMessage& m);
     void handle_ack(const std::string& peer, const AckFrame& ack);
@@ -363,11 +432,29 @@ private:
     std::map<std::string, std::string> refused_; // peer -> why; for the rest of this room visit
     std::set<std::string> signing_; // own message ids whose signature is being made
     std::uint64_t link_serial_ = 0;
+    std::uint64_t connections_created_ = 0;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0); // completions check it
     bool joined_ = false;
     bool awaiting_history_ = false; // see await_history()
     ChatLog log_;
     std::map<std::string, std::unique_ptr<Link>> links_;
+    RoomMembers members_;
+    SeenCache seen_{8192, 10 * 60 * 1000.0};
+    LazyFetch fetch_{150.0, 1000.0};
+    // Copies of a message whose first copy is being verified: if that one fails (a forgery
+    // under a real id), the next is checked; if it holds, their senders hold it.
+    struct Copy {
+        std::string peer;
+        ChatMessage message;
+        unsigned hops;
+    };
+    std::map<std::string, std::vector<Copy>> verifying_;
+    static constexpr double inbound_interval_ms = 4000.0;
+    double inbound_tokens_ = 8.0;    // see take_inbound_token
+    double inbound_refill_at_ = 0.0;
+    bool links_changed_ = false;     // neighbours get our new list at the next tick
+    double links_sent_at_ = -1e18;
+    double rebalanced_at_ = -1e18;
     RoomStats stats_;
 };
 

@@ -5,7 +5,10 @@
 #include "core/chat_log.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/text.hpp"
+#include "core/trust.hpp"
 #include "fuzz/fuzz_check.hpp"
+
+#include <set>
 
 #include <cstdint>
 #include <string>
@@ -39,11 +42,37 @@ struct Rules {
         FUZZ_CHECK(is_valid_utf8(m.text) && !m.text.empty() && m.text.size() <= max_text_bytes);
         FUZZ_CHECK(check_chat_name(m.name).ok());
         FUZZ_CHECK(m.lamport >= 1 && m.lamport <= max_json_integer);
-        FUZZ_CHECK(!m.sent && m.acked_by.empty()); // never read from the wire
+        FUZZ_CHECK(!m.sent && m.acked_by.empty() && m.receipts == 0); // never read from the wire
+        FUZZ_CHECK(is_peer_key_id(m.from) && !m.sig.empty());
+        FUZZ_CHECK(c.hops < max_relay_hops);
+        FUZZ_CHECK(!c.relayed || c.hops == 0);
     }
     void operator()(const AckFrame& a) const {
         FUZZ_CHECK(!a.ids.empty() && a.ids.size() <= max_ack_ids);
         check_ids(a.ids);
+        FUZZ_CHECK(a.counts.empty() || a.counts.size() == a.ids.size());
+        for (std::uint32_t n : a.counts) FUZZ_CHECK(n >= 1 && n <= max_receipt_count);
+    }
+    void operator()(const IHaveFrame& f) const {
+        FUZZ_CHECK(!f.ids.empty() && f.ids.size() <= max_ack_ids);
+        check_ids(f.ids);
+    }
+    void operator()(const IWantFrame& f) const {
+        FUZZ_CHECK(!f.ids.empty() && f.ids.size() <= max_ack_ids);
+        check_ids(f.ids);
+    }
+    void operator()(const LinksFrame& f) const {
+        FUZZ_CHECK(f.peers.size() <= max_listed_links);
+        std::set<std::string> seen;
+        for (const Neighbor& n : f.peers) {
+            FUZZ_CHECK(is_peer_key_id(n.peer) && is_valid_id(n.session));
+            FUZZ_CHECK(n.name.empty() || check_chat_name(n.name).ok());
+            FUZZ_CHECK(seen.insert(n.peer).second);
+        }
+    }
+    void operator()(const RoutedSignalFrame& f) const {
+        FUZZ_CHECK(is_peer_key_id(f.from) && is_peer_key_id(f.to));
+        FUZZ_CHECK(f.data.is_object());
     }
     void operator()(const PingFrame&) const {}
     void operator()(const PongFrame&) const {}
@@ -52,8 +81,12 @@ struct Rules {
 std::string rebuild(const PeerFrame& f) {
     if (auto* a = std::get_if<AuthFrame>(&f)) return build_auth_frame(*a);
     if (auto* h = std::get_if<HelloFrame>(&f)) return build_hello_frame(h->have);
-    if (auto* c = std::get_if<ChatFrame>(&f)) return build_chat_frame(c->message, c->relayed);
-    if (auto* a = std::get_if<AckFrame>(&f)) return build_ack_frame(a->ids);
+    if (auto* c = std::get_if<ChatFrame>(&f)) return build_chat_frame(c->message, c->relayed, c->hops);
+    if (auto* a = std::get_if<AckFrame>(&f)) return build_ack_frame(a->ids, a->counts);
+    if (auto* i = std::get_if<IHaveFrame>(&f)) return build_ihave_frame(i->ids);
+    if (auto* w = std::get_if<IWantFrame>(&f)) return build_iwant_frame(w->ids);
+    if (auto* l = std::get_if<LinksFrame>(&f)) return build_links_frame(l->peers);
+    if (auto* r = std::get_if<RoutedSignalFrame>(&f)) return build_routed_signal_frame(r->from, r->to, r->data);
     if (auto* p = std::get_if<PingFrame>(&f)) return build_ping_frame(p->n);
     return build_pong_frame(std::get<PongFrame>(f).n);
 }
@@ -67,9 +100,17 @@ bool same(const PeerFrame& a, const PeerFrame& b) {
     if (auto* x = std::get_if<HelloFrame>(&a)) return x->have == std::get<HelloFrame>(b).have;
     if (auto* x = std::get_if<ChatFrame>(&a)) {
         const ChatFrame& y = std::get<ChatFrame>(b);
-        return x->relayed == y.relayed && same_message(x->message, y.message);
+        return x->relayed == y.relayed && x->hops == y.hops && same_message(x->message, y.message);
     }
-    if (auto* x = std::get_if<AckFrame>(&a)) return x->ids == std::get<AckFrame>(b).ids;
+    if (auto* x = std::get_if<AckFrame>(&a))
+        return x->ids == std::get<AckFrame>(b).ids && x->counts == std::get<AckFrame>(b).counts;
+    if (auto* x = std::get_if<IHaveFrame>(&a)) return x->ids == std::get<IHaveFrame>(b).ids;
+    if (auto* x = std::get_if<IWantFrame>(&a)) return x->ids == std::get<IWantFrame>(b).ids;
+    if (auto* x = std::get_if<LinksFrame>(&a)) return x->peers == std::get<LinksFrame>(b).peers;
+    if (auto* x = std::get_if<RoutedSignalFrame>(&a)) {
+        const RoutedSignalFrame& y = std::get<RoutedSignalFrame>(b);
+        return x->from == y.from && x->to == y.to && x->data == y.data;
+    }
     if (auto* x = std::get_if<PingFrame>(&a)) return x->n == std::get<PingFrame>(b).n;
     return std::get<PongFrame>(a).n == std::get<PongFrame>(b).n;
 }

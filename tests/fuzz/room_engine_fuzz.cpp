@@ -139,7 +139,9 @@ public:
     int connections = 0;
 
     void create_connection(const std::string&, bool) override { ++connections; }
-    void close_connection(const std::string&) override { channel_open = false; }
+    void close_connection(const std::string& peer) override {
+        if (peer == ids().b_id) channel_open = false;
+    }
     void set_local_description(const std::string&) override {}
     void set_remote_description(const std::string&, const SessionDescription&) override {}
     void add_ice_candidate(const std::string&, const nlohmann::json&) override {}
@@ -204,6 +206,7 @@ struct Harness {
     RoomStats last_stats;
     std::size_t capacity;
     bool hello_sent_this_opening = false; // A sent hello since the channel (re)opened
+    unsigned msg_hops = 0;                // hops of this step's msg frame
     bool hello_answered_this_opening = false;
     bool awaiting = false;
     std::unique_ptr<RoomEngine> engine;
@@ -255,7 +258,8 @@ struct Harness {
             if (std::holds_alternative<HelloFrame>(*f)) hello_sent_this_opening = true;
             if (const auto* c = std::get_if<ChatFrame>(&*f)) {
                 FUZZ_CHECK(c->message.from != ids().b_id);
-                FUZZ_CHECK(c->relayed || c->message.from == ids().a_id);
+                // Our own live messages, or ones relayed on (hops > 0: an iwant answered).
+                FUZZ_CHECK(c->relayed || c->hops > 0 || c->message.from == ids().a_id);
                 check_signature(c->message);
             }
         }
@@ -323,20 +327,23 @@ struct Harness {
         Kind kind = Kind::none;
         std::string frame;
 
-        switch (in.ConsumeIntegralInRange(0, 12)) {
+        msg_hops = 0;
+        switch (in.ConsumeIntegralInRange(0, 13)) {
         case 0: // raw bytes
             frame = in.ConsumeRandomLengthString(600);
             kind = Kind::raw;
             break;
         case 1:
-        case 2: { // valid msg or sync: msg by B (or C/A: forged), sync by anyone
+        case 2: { // valid msg or sync: msg by B (or C/A: forged unless relayed, hops > 0), sync by anyone
             const bool relayed = in.ConsumeBool();
             const int who = relayed ? in.ConsumeIntegralInRange(0, 2)
                                     : (in.ConsumeIntegralInRange(0, 7) == 0 ? in.ConsumeIntegralInRange(1, 2) : 0);
+            const unsigned hops = relayed ? 0 : in.ConsumeIntegralInRange(0u, max_relay_hops - 1);
             ChatMessage m = compose(author(who));
             m.sig = base64url_encode(sign_memo(signer(who), message_signing_payload(ids().room, m)));
-            frame = build_chat_frame(m, relayed);
+            frame = build_chat_frame(m, relayed, hops);
             kind = relayed ? Kind::sync : Kind::msg;
+            msg_hops = hops;
             break;
         }
         case 3: { // signed, then altered, or signed over other bytes
@@ -428,7 +435,7 @@ struct Harness {
             engine->on_peer_rejoined(ids().b_id, "Bob", in.ConsumeBool() ? "sessB2" : "sessB3");
             rtc.channel_open = false;
             hello_sent_this_opening = hello_answered_this_opening = false;
-            FUZZ_CHECK(engine->link_count() == 1);
+            FUZZ_CHECK(engine->peer(ids().b_id).has_value());
             if (in.ConsumeBool()) {
                 prove();
             } else {
@@ -441,6 +448,29 @@ struct Harness {
             engine->restore_history(nullptr);
             awaiting = false;
             break;
+        case 12: { // big-room frames: ihave / iwant / links / receipts / a signal routed from C
+            std::vector<std::string> list(in.ConsumeIntegralInRange<std::size_t>(1, 4));
+            for (auto& id : list) id = pick_id();
+            switch (in.ConsumeIntegralInRange(0, 4)) {
+            case 0: frame = build_ihave_frame(list); break;
+            case 1: frame = build_iwant_frame(list); break;
+            case 2:
+                frame = build_links_frame({{ids().c_id, "Cy", "sessC"}, {ids().a_id, "Me", "sessA"}});
+                break;
+            case 3:
+                frame = build_ack_frame(list, std::vector<std::uint32_t>(
+                                                  list.size(), in.ConsumeIntegralInRange(1u, 5000u)));
+                break;
+            default: {
+                nlohmann::json data{{"knock", 1}, {"name", "Cy"}, {"session", "sessC"},
+                                    {"to_session", in.ConsumeBool() ? "sessA" : "sessX"}};
+                frame = build_routed_signal_frame(ids().c_id, in.ConsumeBool() ? ids().a_id : ids().c_id, data);
+                break;
+            }
+            }
+            kind = Kind::other;
+            break;
+        }
         default: { // the raw bytes of a valid frame with a few bytes changed
             ChatMessage m = compose(ids().b_id);
             m.sig = base64url_encode(sign_memo(ids().b, message_signing_payload(ids().room, m)));
@@ -457,7 +487,10 @@ struct Harness {
         if (kind == Kind::raw) {
             // Classify what the engine will see, to apply the per-type rules below.
             if (const auto f = parse_peer_frame(frame)) {
-                if (const auto* c = std::get_if<ChatFrame>(&*f)) kind = c->relayed ? Kind::sync : Kind::msg;
+                if (const auto* c = std::get_if<ChatFrame>(&*f)) {
+                    kind = c->relayed ? Kind::sync : Kind::msg;
+                    msg_hops = c->hops;
+                }
                 else if (std::holds_alternative<HelloFrame>(*f)) kind = Kind::hello;
                 else kind = Kind::other;
             }
@@ -482,7 +515,8 @@ struct Harness {
                std::size_t sent_before, bool was_awaiting, bool valid_hello) {
         const RoomEngine& e = *engine;
         const auto& msgs = e.messages();
-        FUZZ_CHECK(e.link_count() <= 1);
+        // B's link, and at most one that C asked for through B.
+        FUZZ_CHECK(e.link_count() <= 2);
         FUZZ_CHECK(msgs.size() <= capacity);
         FUZZ_CHECK(e.log().size() == msgs.size());
         for (int i = 0; i < stat_count; ++i)
@@ -527,7 +561,7 @@ struct Harness {
             FUZZ_CHECK(kind == Kind::msg || kind == Kind::sync || kind == Kind::raw);
             // Nothing is read before the proof.
             FUZZ_CHECK(before_proof == ProofState::ok);
-            if (kind == Kind::msg) FUZZ_CHECK(m->from == ids().b_id);
+            if (kind == Kind::msg && msg_hops == 0) FUZZ_CHECK(m->from == ids().b_id);
             if (kind == Kind::sync) FUZZ_CHECK(hello_sent_this_opening);
             FUZZ_CHECK(m->lamport <= clock_before + max_lamport_jump);
         }
@@ -544,7 +578,7 @@ struct Harness {
                 FUZZ_CHECK(msgs[i].id == before[i].id && msgs[i].acked_by == before[i].acked_by &&
                            msgs[i].sent == before[i].sent);
             }
-            FUZZ_CHECK(e.link_count() == 1 && proof() == ProofState::ok);
+            FUZZ_CHECK(proof() == ProofState::ok);
         }
         // One hello per channel opening is answered; later ones are dropped, unanswered.
         if (valid_hello && before_proof == ProofState::ok && !was_awaiting) {

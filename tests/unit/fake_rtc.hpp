@@ -675,6 +675,8 @@ public:
     SplitMix random;
     std::vector<std::string> errors;
     std::size_t history_changes = 0;
+    std::map<std::string, std::size_t> arrivals; // message id -> times the engine stored it
+    std::map<std::string, unsigned> hops;        // message id -> links it crossed to reach us
     RoomEngine engine;
 
     // Joins the open room `room` (id = name).
@@ -720,6 +722,10 @@ private:
             server.relay(*this, to, data);
         };
         c.history_changed = [this] { ++history_changes; };
+        c.message_arrived = [this](const ChatMessage& m, unsigned h) {
+            ++arrivals[m.id];
+            hops[m.id] = h;
+        };
         c.error = [this](const std::string& peer, const std::string& what) {
             errors.push_back(peer + ": " + what);
         };
