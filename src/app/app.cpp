@@ -577,6 +577,15 @@ void App::register_automation() {
         name_ = *name;
         settle(AutomationResult::success());
     });
+    // A measurement knob (scripts/bench/big_room.js): the room size up to which this page links
+    // everyone, so that a benchmark can put a full mesh beside the partial one.
+    method("setFullMeshMax", [this](const nlohmann::json& args, auto settle) {
+        if (args.size() != 1 || !args[0].is_number_unsigned() || args[0].get<std::uint64_t>() < 2 ||
+            args[0].get<std::uint64_t>() > max_room_links + 1)
+            return settle(AutomationResult::failure("setFullMeshMax(members) takes a count from 2 to 65"));
+        session_->engine_mut().set_full_mesh_max(args[0].get<std::size_t>());
+        settle(AutomationResult::success());
+    });
     // Settles once the server confirmed the join of the room just entered (now if it has).
     auto settle_when_joined = [this](platform::AutomationSettle settle, nlohmann::json value) {
         if (session_->engine().joined() && session_->room()) return settle(AutomationResult::success(std::move(value)));

@@ -120,6 +120,7 @@ public:
     // throttle: peers never give us back our own, so a reload right after sending would lose it.
     SendResult send(const std::string& text);
     const RoomEngine& engine() const { return engine_; }
+    RoomEngine& engine_mut() { return engine_; } // measurement knobs only (setFullMeshMax)
     Crypto& crypto() { return crypto_; }
     SignalingStatus signaling() const { return signaling_.status(); }
 

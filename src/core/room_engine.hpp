@@ -319,6 +319,9 @@ public:
     std::size_t room_size() const { return members_.room_size(); }
     // True above full_mesh_max members: bounded links and relayed messages.
     bool partial_mesh() const { return members_.room_size() > params_.full_mesh_max; }
+    // Measurements put a full mesh beside the partial one: the room size up to which this page
+    // links everyone (at most max_room_links + 1 works). Takes effect at the next join.
+    void set_full_mesh_max(std::size_t members) { params_.full_mesh_max = members; }
     // RTCPeerConnections created since this engine was built: browsers refuse new ones after
     // about 500 per page lifetime, closed ones included.
     std::uint64_t connections_created() const { return connections_created_; }
