@@ -84,10 +84,7 @@ struct RoomEngine::Link {
     double next_ping_at = 0.0;
     // Big rooms.
     double created_at = 0.0;
-    std::vector<Neighbor> neighbors;                   // their links, from their links frame
-    std::vector<std::string> ihave_out;                // ids to announce at the next tick
-    std::map<std::string, std::uint32_t> receipts_out; // relayed receipts to pass upstream
-    std::unordered_set<std::string> fetched;           // ids sent for their iwant (once each)
+    std::vector<Neighbor> neighbors; // their links, from their links frame
 };
 
 RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
@@ -207,14 +204,14 @@ void RoomEngine::close_link(const std::string& peer) {
     if (it == links_.end()) return;
     rtc_.close_connection(peer);
     links_.erase(it);
-    fetch_.link_gone(peer);
+    relay_.link_gone(peer);
     links_changed_ = true;
 }
 
 void RoomEngine::close_all_links() {
     for (const auto& entry : links_) rtc_.close_connection(entry.first);
     links_.clear();
-    fetch_.clear();
+    relay_.clear();
     links_changed_ = true;
 }
 
@@ -322,8 +319,7 @@ void RoomEngine::leave_room() {
 
 void RoomEngine::reset_gossip() {
     members_.clear();
-    seen_.clear();
-    fetch_.clear();
+    relay_.clear();
     verifying_.clear();
 }
 
@@ -426,7 +422,7 @@ void RoomEngine::sign_own(const std::string& id) {
 }
 
 void RoomEngine::send_live(const ChatMessage& m) {
-    seen_.insert(m.id, 0, {}, clock_.monotonic_ms());
+    relay_.sent_own(m.id, clock_.monotonic_ms());
     const std::string frame = build_chat_frame(m, false);
     bool sent = false;
     for (const auto& [peer, link] : links_)
@@ -463,9 +459,7 @@ void RoomEngine::tick() {
 
 double RoomEngine::ms_until_next_tick() const {
     if (!room_) return params_.ping_interval_ms;
-    if (fetch_.size() > 0 || links_changed_) return 100.0;
-    for (const auto& entry : links_)
-        if (!entry.second->ihave_out.empty() || !entry.second->receipts_out.empty()) return 100.0;
+    if (relay_.pending() || links_changed_) return 100.0;
     return partial_mesh() ? 1000.0 : params_.ping_interval_ms;
 }
 
@@ -654,8 +648,7 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     link->rtt_ms.reset();
     link->ping_sent_at.reset();
     link->neighbors.clear();
-    link->ihave_out.clear();
-    fetch_.link_gone(peer);
+    relay_.link_gone(peer);
     links_changed_ = true;
     notify_peers();
 }
@@ -867,9 +860,11 @@ void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_v
     } else if (auto* ack = std::get_if<AckFrame>(&*frame)) {
         handle_ack(peer, *ack);
     } else if (auto* ihave = std::get_if<IHaveFrame>(&*frame)) {
-        handle_ihave(peer, *ihave);
+        relay_.on_ihave(peer, ihave->ids, clock_.monotonic_ms(), [this](const std::string& id) {
+            return log_.contains(id) || verifying_.count(id) != 0;
+        });
     } else if (auto* iwant = std::get_if<IWantFrame>(&*frame)) {
-        handle_iwant(peer, link, *iwant);
+        relay_.on_iwant(peer, iwant->ids, log_, self_);
     } else if (auto* links = std::get_if<LinksFrame>(&*frame)) {
         handle_links(peer, link, std::move(*links));
     } else if (auto* signal = std::get_if<RoutedSignalFrame>(&*frame)) {
@@ -943,7 +938,7 @@ void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame fram
     }
     if (log_.contains(m.id)) { // first id wins: a copy is never checked nor stored
         ++stats_.duplicates;
-        seen_.add_holder(m.id, peer);
+        relay_.note_holder(m.id, peer);
         // In a small room the ack tells its author "delivered"; in a big one receipts do that,
         // and a duplicate must not count twice.
         if (!partial_mesh() || m.from == peer) rtc_.send(peer, build_ack_frame({m.id}));
@@ -1000,7 +995,7 @@ void RoomEngine::verify_next(const std::string& id) {
                        accept_chat(first.peer, std::move(first.message), first.hops);
                        for (const Copy& c : rest) {
                            ++stats_.duplicates;
-                           seen_.add_holder(id, c.peer);
+                           relay_.note_holder(id, c.peer);
                            const Link* l = find_link(c.peer);
                            if (l && !l->refused && (!partial_mesh() || c.message.from == c.peer))
                                rtc_.send(c.peer, build_ack_frame({id}));
@@ -1016,8 +1011,6 @@ void RoomEngine::accept_chat(const std::string& peer, ChatMessage m, unsigned ho
     const bool can_ack = link && !link->refused;
     switch (log_.add(std::move(m))) {
     case ChatLog::AddResult::added: {
-        fetch_.arrived(id);
-        seen_.insert(id, hops, peer, clock_.monotonic_ms());
         const ChatMessage* stored = log_.find(id);
         if (can_ack) {
             // Straight from its author, or in a small room: an ack (its sender counts us). From a
@@ -1026,7 +1019,9 @@ void RoomEngine::accept_chat(const std::string& peer, ChatMessage m, unsigned ho
             else rtc_.send(peer, build_ack_frame({id}, {1}));
         }
         if (callbacks_.message_arrived) callbacks_.message_arrived(*stored, hops);
-        relay(*stored, hops, peer, false);
+        // A small room needs no relay: every author is linked to everyone.
+        relay_.arrived(*stored, hops, peer, clock_.monotonic_ms(), partial_mesh(), proven_links(),
+                       params_.eager_fanout, false);
         notify_history();
         break;
     }
@@ -1046,7 +1041,7 @@ void RoomEngine::handle_ack(const std::string& peer, const AckFrame& ack) {
     for (std::size_t i = 0; i < ack.ids.size(); ++i) {
         const std::string& id = ack.ids[i];
         const ChatMessage* m = log_.find(id);
-        seen_.add_holder(id, peer);
+        relay_.note_holder(id, peer);
         if (ack.counts.empty()) {
             if (m && m->from == self_) changed |= log_.mark_acked(id, peer);
             continue;
@@ -1056,13 +1051,7 @@ void RoomEngine::handle_ack(const std::string& peer, const AckFrame& ack) {
             changed |= log_.add_receipts(id, n, others);
             continue;
         }
-        // Someone else's message: the receipts go on toward its author, the way it came.
-        const SeenCache::Entry* e = seen_.find(id);
-        if (!e || e->upstream.empty() || e->upstream == peer) continue;
-        Link* up = find_link(e->upstream);
-        if (!up || !proven(*up)) continue;
-        std::uint32_t& pending = up->receipts_out[id];
-        pending = std::min(pending + n, others);
+        relay_.pass_receipts(id, n, peer, others, proven_peer());
     }
     if (changed) notify_history();
 }
@@ -1167,105 +1156,29 @@ void RoomEngine::handle_routed_signal(const std::string& peer, const RoutedSigna
         ++stats_.signals_routed;
 }
 
-// Passes a new message on. A small room needs nothing: its author is linked to everyone. In a
-// big room it goes in full to eager_fanout random links that may lack it, and as an id to the
-// rest, who fetch it if no full copy reaches them first (gossipsub's eager and lazy push).
-void RoomEngine::relay(const ChatMessage& m, unsigned hops, const std::string& upstream,
-                       bool lazy_only) {
-    if (!partial_mesh() || hops >= max_relay_hops) return;
-    const SeenCache::Entry* entry = seen_.find(m.id);
-    std::vector<std::string> targets;
-    for (const auto& [peer, link] : links_) {
-        if (!proven(*link) || peer == upstream || peer == m.from) continue;
-        if (entry && seen_.holds(*entry, peer)) continue;
-        targets.push_back(peer);
-    }
-    const std::size_t eager = lazy_only ? 0 : std::min(params_.eager_fanout, targets.size());
-    for (std::size_t i = 0; i < eager; ++i) {
-        const std::size_t j = i + random_() % (targets.size() - i);
-        std::swap(targets[i], targets[j]);
-    }
-    const std::string frame = build_chat_frame(m, false, hops);
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        if (i < eager) {
-            if (rtc_.send(targets[i], frame)) ++stats_.relayed;
-        } else if (Link* link = find_link(targets[i])) {
-            link->ihave_out.push_back(m.id);
-        }
-    }
+std::vector<std::string> RoomEngine::proven_links() const {
+    std::vector<std::string> out;
+    for (const auto& [peer, link] : links_)
+        if (proven(*link)) out.push_back(peer);
+    return out;
 }
 
-void RoomEngine::handle_ihave(const std::string& peer, const IHaveFrame& frame) {
-    const double now = clock_.monotonic_ms();
-    for (const std::string& id : frame.ids) {
-        if (log_.contains(id) || seen_.find(id)) {
-            seen_.add_holder(id, peer);
-        } else if (!verifying_.count(id)) {
-            fetch_.announced(id, peer, now);
-        }
-    }
+GossipRelay::Proven RoomEngine::proven_peer() const {
+    return [this](const std::string& peer) {
+        const auto it = links_.find(peer);
+        return it != links_.end() && proven(*it->second);
+    };
 }
 
-// Sends what a neighbour asked for, each message once per link (no amplification).
-void RoomEngine::handle_iwant(const std::string& peer, Link& link, const IWantFrame& frame) {
-    for (const std::string& id : frame.ids) {
-        const ChatMessage* m = log_.find(id);
-        if (!m || m->sig.empty() || m->from == peer || link.fetched.size() >= max_sync_messages * 8 ||
-            !link.fetched.insert(id).second)
-            continue;
-        const SeenCache::Entry* e = seen_.find(id);
-        const unsigned hops = m->from == self_ ? 0 : std::clamp(e ? e->hops : max_relay_hops - 1, 1u, max_relay_hops - 1);
-        if (rtc_.send(peer, build_chat_frame(*m, false, hops))) ++stats_.fetched;
-    }
-}
-
-// Once per tick: announcements, receipts and fetches go out in batches; neighbours hear of our
-// links when they changed (at most once a second).
+// Once per tick: the relay's batches go out; neighbours hear of our links when they changed
+// (at most once a second).
 void RoomEngine::flush_gossip(double now) {
-    seen_.expire(now);
-    const bool send_links_now = links_changed_ && now - links_sent_at_ >= 1000.0;
-    for (auto& [peer, link] : links_) {
-        if (!proven(*link)) {
-            link->ihave_out.clear();
-            link->receipts_out.clear();
-            continue;
-        }
-        for (std::size_t at = 0; at < link->ihave_out.size(); at += max_ack_ids) {
-            const auto end = link->ihave_out.begin() +
-                             static_cast<std::ptrdiff_t>(std::min(link->ihave_out.size(), at + max_ack_ids));
-            std::vector<std::string> ids(link->ihave_out.begin() + static_cast<std::ptrdiff_t>(at), end);
-            stats_.announced += ids.size();
-            rtc_.send(peer, build_ihave_frame(ids));
-        }
-        link->ihave_out.clear();
-        std::vector<std::string> ids;
-        std::vector<std::uint32_t> counts;
-        for (const auto& [id, n] : link->receipts_out) {
-            ids.push_back(id);
-            counts.push_back(n);
-            if (ids.size() == max_ack_ids) {
-                rtc_.send(peer, build_ack_frame(ids, counts));
-                ids.clear();
-                counts.clear();
-            }
-        }
-        if (!ids.empty()) rtc_.send(peer, build_ack_frame(ids, counts));
-        link->receipts_out.clear();
-        if (send_links_now) send_links(peer);
-    }
-    if (send_links_now) {
-        links_changed_ = false;
-        links_sent_at_ = now;
-    }
-    for (auto& [peer, ids] : fetch_.due(now)) {
-        const Link* link = find_link(peer);
-        if (!link || !proven(*link)) continue;
-        for (std::size_t at = 0; at < ids.size(); at += max_ack_ids) {
-            std::vector<std::string> part(ids.begin() + static_cast<std::ptrdiff_t>(at),
-                                          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + max_ack_ids)));
-            rtc_.send(peer, build_iwant_frame(part));
-        }
-    }
+    relay_.flush(now, proven_peer());
+    if (!links_changed_ || now - links_sent_at_ < 1000.0) return;
+    links_changed_ = false;
+    links_sent_at_ = now;
+    for (const auto& [peer, link] : links_)
+        if (proven(*link)) send_links(peer);
 }
 
 } // namespace peddlenet

@@ -76,11 +76,12 @@
 
 #include "core/chat_log.hpp"
 #include "core/crypto.hpp"
-#include "core/gossip.hpp"
+#include "core/gossip_relay.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/random.hpp"
 #include "core/room_members.hpp"
+#include "core/room_stats.hpp"
 #include "core/rtc_transport.hpp"
 #include "core/trust.hpp"
 
@@ -230,31 +231,6 @@ struct RoomParams {
     std::size_t eager_fanout = 3;
 };
 
-// Counters of what the engine dropped, for tests, logs and the automation API.
-struct RoomStats {
-    std::uint64_t frames_dropped = 0;   // malformed, oversized or unknown data channel frames
-    std::uint64_t forged_dropped = 0;   // msg not authored by its link, or sync claiming to be ours
-    std::uint64_t signatures_dropped = 0; // msg or sync whose signature does not verify
-    std::uint64_t proofs_failed = 0;    // links refused: wrong room key, identity or fingerprints
-    std::uint64_t unproven_dropped = 0; // frames on a link not (or never) proven
-    std::uint64_t sync_dropped = 0;     // sync beyond the budget, or before our hello
-    std::uint64_t clock_dropped = 0;    // Lamport jump too large
-    std::uint64_t duplicates = 0;       // messages already held
-    std::uint64_t signals_dropped = 0;  // malformed signal data, or from a peer without a link
-    std::uint64_t signals_ignored = 0;  // colliding offers (and their candidates) we ignored
-    std::uint64_t signals_stale = 0;    // meant for another connection (bad envelope)
-    std::uint64_t errors_swallowed = 0; // rtc errors of ignored offers
-    std::uint64_t errors_reported = 0;  // rtc errors passed to callbacks.error
-    std::uint64_t relayed = 0;          // messages forwarded in full to a neighbour (eager)
-    std::uint64_t announced = 0;        // message ids announced to a neighbour (ihave)
-    std::uint64_t fetched = 0;          // messages sent because a neighbour asked (iwant)
-    std::uint64_t signals_routed = 0;   // signals sent or forwarded over data channels
-    std::uint64_t signals_unroutable = 0; // no server and no neighbour reaches the peer
-    std::uint64_t links_shed = 0;       // links closed because we had more than degree_high
-    std::uint64_t links_refused_busy = 0; // link requests declined because we were full
-    std::uint64_t links_timed_out = 0;  // links that did not open in time, or died
-};
-
 class RoomEngine final : public RtcEvents {
 public:
     // `self_id` is the identity's peer key id (is_peer_key_id), whose private key `crypto` signs
@@ -393,9 +369,8 @@ private:
     void handle_links(const std::string& peer, Link& link, LinksFrame frame);
     bool take_inbound_token(double now);
     void handle_routed_signal(const std::string& peer, const RoutedSignalFrame& frame);
-    void relay(const ChatMessage& m, unsigned hops, const std::string& upstream, bool lazy_only);
-    void handle_ihave(const std::string& peer, const IHaveFrame& frame);
-    void handle_iwant(const std::string& peer, Link& link, const IWantFrame& frame);
+    std::vector<std::string> proven_links() const;
+    GossipRelay::Proven proven_peer() const;
     void verify_next(const std::string& id);
     void flush_gossip(double now);
     void reset_gossip();
@@ -442,8 +417,10 @@ private:
     ChatLog log_;
     std::map<std::string, std::unique_ptr<Link>> links_;
     RoomMembers members_;
-    SeenCache seen_{8192, 10 * 60 * 1000.0};
-    LazyFetch fetch_{150.0, 1000.0};
+    RoomStats stats_;
+    GossipRelay relay_{random_, stats_, [this](const std::string& peer, const std::string& frame) {
+                           return rtc_.send(peer, frame);
+                       }};
     // Copies of a message whose first copy is being verified: if that one fails (a forgery
     // under a real id), the next is checked; if it holds, their senders hold it.
     struct Copy {
@@ -458,7 +435,6 @@ private:
     bool links_changed_ = false;     // neighbours get our new list at the next tick
     double links_sent_at_ = -1e18;
     double rebalanced_at_ = -1e18;
-    RoomStats stats_;
 };
 
 } // namespace peddlenet
