@@ -11,12 +11,12 @@
 #include "core/base64url.hpp"
 #include "core/identity.hpp"
 #include "core/peer_protocol.hpp"
+#include "core/reconciliation.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
 #include <array>
 #include <ostream>
-#include <unordered_set>
 #include <utility>
 
 namespace peddlenet {
@@ -73,10 +73,7 @@ struct RoomEngine::Link {
     bool checking = false;
     std::vector<std::string> unproven; // frames that arrived before the proof was checked
     // Reconciliation, reset at every channel opening.
-    bool hello_answered = false;
-    bool hello_deferred = false;        // ours, until the stored history is restored
-    std::optional<HelloFrame> held_hello; // theirs, likewise
-    std::size_t sync_budget = 0;
+    LinkReconciliation sync;
     // Round-trip time.
     std::optional<double> rtt_ms;
     std::uint64_t ping_n = 0;
@@ -347,10 +344,10 @@ ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
         awaiting_history_ = false;
         for (auto& [peer, link] : links_) {
             if (!link->channel_open || link->proof != ProofState::ok) continue;
-            if (link->hello_deferred) send_hello(peer, *link);
-            if (link->held_hello) {
-                const HelloFrame hello = std::move(*link->held_hello);
-                link->held_hello.reset();
+            if (link->sync.hello_deferred) send_hello(peer, *link);
+            if (link->sync.held_hello) {
+                const HelloFrame hello = std::move(*link->sync.held_hello);
+                link->sync.held_hello.reset();
                 handle_hello(peer, *link, hello);
             }
         }
@@ -641,10 +638,7 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
         link->unproven.clear();
         link->proof_sent = false;
     }
-    link->hello_answered = false;
-    link->hello_deferred = false;
-    link->held_hello.reset();
-    link->sync_budget = 0;
+    link->sync.channel_closed();
     link->rtt_ms.reset();
     link->ping_sent_at.reset();
     link->neighbors.clear();
@@ -681,9 +675,7 @@ void RoomEngine::on_rtc_error(const std::string& peer, RtcOperation op, std::str
 void RoomEngine::handle_open(const std::string& peer, Link& link) {
     link.channel_open = true;
     link.channel_closed = false;
-    link.hello_answered = false;
-    link.held_hello.reset();
-    link.sync_budget = max_sync_messages;
+    link.sync.channel_opened();
     link.ping_sent_at.reset();
     if (link.proof == ProofState::ok) {
         proof_succeeded(peer, link); // a new channel on a connection already proven
@@ -780,7 +772,7 @@ void RoomEngine::check_proof(const std::string& peer, Link& link) {
 void RoomEngine::proof_succeeded(const std::string& peer, Link& link) {
     link.proof = ProofState::ok;
     if (awaiting_history_) {
-        link.hello_deferred = true;
+        link.sync.hello_deferred = true;
     } else {
         send_hello(peer, link);
     }
@@ -813,10 +805,8 @@ void RoomEngine::refuse_link(const std::string& peer, Link& link, const std::str
 }
 
 void RoomEngine::send_hello(const std::string& peer, Link& link) {
-    link.hello_deferred = false;
-    std::vector<std::string> have;
-    for (const ChatMessage* m : log_.newest(max_sync_messages)) have.push_back(m->id);
-    rtc_.send(peer, build_hello_frame(have));
+    link.sync.hello_deferred = false;
+    rtc_.send(peer, build_hello_frame(hello_ids(log_)));
 }
 
 void RoomEngine::on_channel_message(const std::string& peer, std::string_view text) {
@@ -883,27 +873,20 @@ void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_v
 }
 
 void RoomEngine::handle_hello(const std::string& peer, Link& link, const HelloFrame& hello) {
-    if (link.hello_answered) {
+    if (link.sync.hello_answered) {
         ++stats_.frames_dropped;
         return;
     }
     if (awaiting_history_) {
-        link.held_hello = hello; // answered with the stored history, once it is read
+        link.sync.held_hello = hello; // answered with the stored history, once it is read
         return;
     }
-    link.hello_answered = true;
+    link.sync.hello_answered = true;
     bool changed = false;
-    // Our messages that they hold are delivered to them.
-    for (const std::string& id : hello.have) {
-        const ChatMessage* m = log_.find(id);
-        if (m && m->from == self_) changed |= log_.mark_acked(id, peer);
-    }
-    // Send what they lack from our window, oldest first; never their own messages (they refuse
-    // copies of their own that they do not hold). mark_sent never moves messages, so the
-    // pointers stay valid.
-    const std::unordered_set<std::string> theirs(hello.have.begin(), hello.have.end());
-    for (const ChatMessage* m : log_.newest(max_sync_messages)) {
-        if (theirs.count(m->id) || m->from == peer || m->sig.empty()) continue;
+    // mark_acked and mark_sent never move messages, so the answer's pointers stay valid.
+    const HelloAnswer answer = answer_hello(log_, self_, peer, hello);
+    for (const std::string& id : answer.delivered) changed |= log_.mark_acked(id, peer);
+    for (const ChatMessage* m : answer.send) {
         if (!rtc_.send(peer, build_chat_frame(*m, true))) break;
         if (m->from == self_) changed |= log_.mark_sent(m->id);
     }
@@ -926,11 +909,10 @@ void RoomEngine::handle_chat(const std::string& peer, Link& link, ChatFrame fram
     }
     if (frame.relayed) {
         // Sync answers our hello: none is due while ours waits for the stored history.
-        if (link.sync_budget == 0 || link.hello_deferred) {
+        if (!link.sync.take_sync()) {
             ++stats_.sync_dropped;
             return;
         }
-        --link.sync_budget;
     }
     if (m.lamport > log_.lamport() + max_lamport_jump) {
         ++stats_.clock_dropped;
