@@ -173,6 +173,23 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
         if (type == "ping") return PingFrame{*n};
         return PongFrame{*n};
     }
+    if (type == "presence") {
+        auto peer = read_peer(frame, "peer");
+        const auto name = frame.find("name");
+        const auto session = frame.find("session");
+        const auto ts = frame.find("ts");
+        auto sig = read_bytes(frame, "sig", ed25519_signature_bytes);
+        if (!peer || !sig || name == frame.end() || !name->is_string() || session == frame.end() ||
+            !session->is_string() || !is_valid_id(session->get_ref<const std::string&>()) ||
+            ts == frame.end() || !ts->is_number_unsigned() || ts->get<std::uint64_t>() > max_json_integer)
+            return refuse("bad presence");
+        Checked checked = check_chat_name(name->get_ref<const std::string&>());
+        // The name is signed as sent: one that needs repair would not verify anyway.
+        if (!checked.ok() || checked.value != name->get_ref<const std::string&>())
+            return refuse("bad presence name");
+        return PresenceFrame{std::move(*peer), std::move(checked.value), session->get<std::string>(),
+                             static_cast<std::int64_t>(ts->get<std::uint64_t>()), std::move(*sig)};
+    }
     return refuse("unknown type");
 }
 
@@ -213,6 +230,11 @@ std::string build_links_frame(const std::vector<Neighbor>& peers) {
     for (const Neighbor& n : peers)
         list.push_back(json{{"peer", n.peer}, {"name", n.name}, {"session", n.session}});
     return dump(json{{"type", "links"}, {"peers", std::move(list)}});
+}
+
+std::string build_presence_frame(const PresenceFrame& p) {
+    return dump(json{{"type", "presence"}, {"peer", p.peer}, {"name", p.name}, {"session", p.session},
+                     {"ts", p.ts_ms}, {"sig", base64url_encode(p.sig)}});
 }
 
 std::string build_routed_signal_frame(const std::string& from, const std::string& to,

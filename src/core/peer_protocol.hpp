@@ -13,7 +13,8 @@
 //  [X] big rooms (partial mesh): msg carries the links it crossed so far (hops) and may then come
 //      from any author; ihave / iwant announce and fetch message ids (lazy relay); ack carries
 //      receipt counts that relays add up on the way back to the author; links lists a peer's
-//      neighbours; signal carries signaling data through one neighbour (introductions)
+//      neighbours; signal carries signaling data through one neighbour (introductions);
+//      presence announces a member, signed by it, while the server is gone
 //
 // Frames, one JSON object per data channel message:
 //   {"type":"auth","v":2,"mac":"<base64url 32 bytes>","sig":"<base64url 64 bytes>"}
@@ -26,6 +27,7 @@
 //   {"type":"ihave","ids":[...]}   {"type":"iwant","ids":[...]}      1..500 ids each
 //   {"type":"links","peers":[{"peer","name","session"}, ...]}       0..32 neighbours
 //   {"type":"signal","from":"<peer>","to":"<peer>","data":{...}}     signal data (negotiation.hpp)
+//   {"type":"presence","peer","name","session","ts","sig"}   "I am in the room", signed, expiring
 //   {"type":"ping","n":<uint>}   {"type":"pong","n":<uint echoed>}
 // The message object is chat_message_to_json's shape; on the wire `from` must be a peer key id
 // and `sig` is required (RoomEngine verifies it before storing). Unknown fields are ignored, unknown types
@@ -108,8 +110,16 @@ struct PingFrame {
 struct PongFrame {
     std::uint64_t n = 0;
 };
+// A member's own announcement that it is in the room (core/presence.hpp).
+struct PresenceFrame {
+    std::string peer;    // a peer key id: the signer
+    std::string name;    // passes check_chat_name
+    std::string session; // its signaling session (is_valid_id)
+    std::int64_t ts_ms = 0; // its wall clock when it announced, 0..max_json_integer
+    std::string sig;     // raw 64 bytes: Ed25519 over presence_signing_payload
+};
 using PeerFrame = std::variant<AuthFrame, HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame,
-                               IHaveFrame, IWantFrame, LinksFrame, RoutedSignalFrame>;
+                               IHaveFrame, IWantFrame, LinksFrame, RoutedSignalFrame, PresenceFrame>;
 
 // Parses one data channel message; nullopt (and a reason in `why`) when it breaks any rule.
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why = nullptr);
@@ -125,6 +135,7 @@ std::string build_iwant_frame(const std::vector<std::string>& ids);
 std::string build_links_frame(const std::vector<Neighbor>& peers);
 std::string build_routed_signal_frame(const std::string& from, const std::string& to,
                                       const nlohmann::json& data);
+std::string build_presence_frame(const PresenceFrame& p);
 std::string build_ping_frame(std::uint64_t n);
 std::string build_pong_frame(std::uint64_t n);
 

@@ -316,6 +316,7 @@ void RoomEngine::leave_room() {
 
 void RoomEngine::reset_gossip() {
     members_.clear();
+    presence_.clear();
     relay_.clear();
     verifying_.clear();
 }
@@ -452,6 +453,8 @@ void RoomEngine::tick() {
     forget_dead_links(now);
     rebalance(now);
     flush_gossip(now);
+    presence_.expire(now);
+    if (!joined_ && !session_.empty()) announce_presence(now);
 }
 
 double RoomEngine::ms_until_next_tick() const {
@@ -601,7 +604,10 @@ void RoomEngine::handle_signal(const std::string& from, const json& data) {
     }
 }
 
-void RoomEngine::on_signaling_lost() { joined_ = false; }
+void RoomEngine::on_signaling_lost() {
+    joined_ = false;
+    presence_.announce_soon(); // from now on the mesh says who is here
+}
 
 //-----------------------------------------------------------------------------------------------
 // [SECTION] RTC events
@@ -859,6 +865,8 @@ void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_v
         handle_links(peer, link, std::move(*links));
     } else if (auto* signal = std::get_if<RoutedSignalFrame>(&*frame)) {
         handle_routed_signal(peer, *signal);
+    } else if (auto* presence = std::get_if<PresenceFrame>(&*frame)) {
+        handle_presence(peer, std::move(*presence));
     } else if (auto* ping = std::get_if<PingFrame>(&*frame)) {
         rtc_.send(peer, build_pong_frame(ping->n));
     } else if (auto* pong = std::get_if<PongFrame>(&*frame)) {
@@ -1150,6 +1158,62 @@ GossipRelay::Proven RoomEngine::proven_peer() const {
         const auto it = links_.find(peer);
         return it != links_.end() && proven(*it->second);
     };
+}
+
+std::size_t RoomEngine::present() const {
+    if (joined_) return members_.room_size();
+    std::size_t open = 0;
+    for (const auto& entry : links_) open += state_of(*entry.second) == LinkState::open;
+    return std::max(presence_.count(), open) + 1;
+}
+
+// While the server is gone: "I am here", signed, to every link, each interval.
+void RoomEngine::announce_presence(double now) {
+    if (!room_ || !presence_.announce_due(now, members_.room_size())) return;
+    presence_.announced(now);
+    PresenceFrame p{self_, name_, session_, std::clamp<std::int64_t>(clock_.wall_ms(), 0,
+                                                                      static_cast<std::int64_t>(max_json_integer)), {}};
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t epoch = room_epoch_;
+    std::string payload = presence_signing_payload(*room_, p.peer, p.name, p.session, p.ts_ms);
+    crypto_.sign(std::move(payload),
+                 [this, alive, epoch, p = std::move(p)](std::optional<std::string> sig) mutable {
+                     if (alive.expired() || epoch != room_epoch_ || !sig) return;
+                     p.sig = std::move(*sig);
+                     const std::string frame = build_presence_frame(p);
+                     for (const std::string& peer : proven_links())
+                         if (rtc_.send(peer, frame)) ++stats_.presence_announced;
+                 });
+}
+
+// Someone's announcement: kept if it is news and its signature holds, then passed on to every
+// other link (dedup by its time keeps that a flood of one copy per link; the interval grows with
+// the room to keep the rate down).
+void RoomEngine::handle_presence(const std::string& peer, PresenceFrame p) {
+    const auto key = peer_public_key(p.peer);
+    if (!room_ || !key || p.peer == self_ || !presence_.is_news(p, clock_.wall_ms())) {
+        ++stats_.presence_dropped;
+        return;
+    }
+    const std::weak_ptr<int> alive = alive_;
+    const std::uint64_t epoch = room_epoch_;
+    std::string payload = presence_signing_payload(*room_, p.peer, p.name, p.session, p.ts_ms);
+    std::string sig = p.sig;
+    crypto_.verify(*key, std::move(payload), std::move(sig),
+                   [this, alive, epoch, peer, p = std::move(p)](bool valid) {
+                       if (alive.expired() || epoch != room_epoch_) return;
+                       // Another copy may have been stored while this one was checked.
+                       if (!valid || !presence_.is_news(p, clock_.wall_ms())) {
+                           ++stats_.presence_dropped;
+                           return;
+                       }
+                       presence_.store(p, clock_.monotonic_ms(), members_.room_size());
+                       members_.add_from_neighbor(p.peer, p.name, p.session, peer);
+                       const std::string frame = build_presence_frame(p);
+                       for (const std::string& l : proven_links())
+                           if (l != peer && l != p.peer && rtc_.send(l, frame)) ++stats_.presence_relayed;
+                       notify_peers();
+                   });
 }
 
 // Once per tick: the relay's batches go out; neighbours hear of our links when they changed

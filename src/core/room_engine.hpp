@@ -77,6 +77,7 @@
 #include "core/chat_log.hpp"
 #include "core/crypto.hpp"
 #include "core/gossip_relay.hpp"
+#include "core/presence.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
 #include "core/random.hpp"
@@ -293,6 +294,9 @@ public:
     std::size_t link_count() const { return links_.size(); }
     // Members, us included, as far as we know (the server's count while it is there).
     std::size_t room_size() const { return members_.room_size(); }
+    // How many are in the room, us included: the server's count while we are joined, else
+    // those whose signed presence announcement still holds (or our links, if more).
+    std::size_t present() const;
     // True above full_mesh_max members: bounded links and relayed messages.
     bool partial_mesh() const { return members_.room_size() > params_.full_mesh_max; }
     // Measurements put a full mesh beside the partial one: the room size up to which this page
@@ -368,6 +372,8 @@ private:
     void send_links(const std::string& peer);
     void handle_links(const std::string& peer, Link& link, LinksFrame frame);
     bool take_inbound_token(double now);
+    void announce_presence(double now);
+    void handle_presence(const std::string& peer, PresenceFrame frame);
     void handle_routed_signal(const std::string& peer, const RoutedSignalFrame& frame);
     std::vector<std::string> proven_links() const;
     GossipRelay::Proven proven_peer() const;
@@ -417,6 +423,7 @@ private:
     ChatLog log_;
     std::map<std::string, std::unique_ptr<Link>> links_;
     RoomMembers members_;
+    Presence presence_;
     RoomStats stats_;
     GossipRelay relay_{random_, stats_, [this](const std::string& peer, const std::string& frame) {
                            return rtc_.send(peer, frame);

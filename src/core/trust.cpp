@@ -17,6 +17,7 @@ constexpr std::string_view label_proof_key = "peddlenet link proof key v1";
 constexpr std::string_view label_open_room = "peddlenet open room v1";
 constexpr std::string_view label_message = "peddlenet-msg-v1";
 constexpr std::string_view label_link = "peddlenet-link-v1";
+constexpr std::string_view label_presence = "peddlenet-presence-v1";
 constexpr std::string_view label_safety = "peddlenet-safety-v1";
 
 // "<decimal length>:<bytes>," so that field boundaries are unambiguous.
@@ -123,6 +124,19 @@ std::string message_signing_payload(std::string_view room_id, const ChatMessage&
     append_field(out, std::to_string(m.ts_ms));
     append_field(out, std::to_string(m.lamport));
     append_field(out, m.text);
+    return out;
+}
+
+std::string presence_signing_payload(std::string_view room_id, std::string_view peer,
+                                     std::string_view name, std::string_view session,
+                                     std::int64_t ts_ms) {
+    std::string out;
+    append_field(out, label_presence);
+    append_field(out, room_id);
+    append_field(out, peer);
+    append_field(out, name);
+    append_field(out, session);
+    append_field(out, std::to_string(ts_ms));
     return out;
 }
 

@@ -59,6 +59,12 @@ std::optional<std::string> peer_public_key(std::string_view id);
 // message cannot be altered, re-attributed or replayed into another room.
 std::string message_signing_payload(std::string_view room_id, const ChatMessage& m);
 
+// The bytes a peer signs to announce that it is in the room (presence gossiped over the mesh
+// while the server is gone): room, peer, name, its signaling session and the announcement's time.
+std::string presence_signing_payload(std::string_view room_id, std::string_view peer,
+                                     std::string_view name, std::string_view session,
+                                     std::int64_t ts_ms);
+
 // The bytes `from` signs and MACs to prove room membership on one link to `to`. It names both
 // ends' DTLS certificate fingerprints as `from` sees them (its own first), so a proof made on one
 // connection means nothing on any other: a relay in the middle sees other fingerprints.

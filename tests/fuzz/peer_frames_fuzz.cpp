@@ -70,6 +70,11 @@ struct Rules {
             FUZZ_CHECK(seen.insert(n.peer).second);
         }
     }
+    void operator()(const PresenceFrame& p) const {
+        FUZZ_CHECK(is_peer_key_id(p.peer) && is_valid_id(p.session) && p.sig.size() == 64);
+        FUZZ_CHECK(check_chat_name(p.name).ok() && check_chat_name(p.name).value == p.name);
+        FUZZ_CHECK(p.ts_ms >= 0 && static_cast<std::uint64_t>(p.ts_ms) <= max_json_integer);
+    }
     void operator()(const RoutedSignalFrame& f) const {
         FUZZ_CHECK(is_peer_key_id(f.from) && is_peer_key_id(f.to));
         FUZZ_CHECK(f.data.is_object());
@@ -87,6 +92,7 @@ std::string rebuild(const PeerFrame& f) {
     if (auto* w = std::get_if<IWantFrame>(&f)) return build_iwant_frame(w->ids);
     if (auto* l = std::get_if<LinksFrame>(&f)) return build_links_frame(l->peers);
     if (auto* r = std::get_if<RoutedSignalFrame>(&f)) return build_routed_signal_frame(r->from, r->to, r->data);
+    if (auto* p = std::get_if<PresenceFrame>(&f)) return build_presence_frame(*p);
     if (auto* p = std::get_if<PingFrame>(&f)) return build_ping_frame(p->n);
     return build_pong_frame(std::get<PongFrame>(f).n);
 }
@@ -107,6 +113,11 @@ bool same(const PeerFrame& a, const PeerFrame& b) {
     if (auto* x = std::get_if<IHaveFrame>(&a)) return x->ids == std::get<IHaveFrame>(b).ids;
     if (auto* x = std::get_if<IWantFrame>(&a)) return x->ids == std::get<IWantFrame>(b).ids;
     if (auto* x = std::get_if<LinksFrame>(&a)) return x->peers == std::get<LinksFrame>(b).peers;
+    if (auto* x = std::get_if<PresenceFrame>(&a)) {
+        const PresenceFrame& y = std::get<PresenceFrame>(b);
+        return x->peer == y.peer && x->name == y.name && x->session == y.session && x->ts_ms == y.ts_ms &&
+               x->sig == y.sig;
+    }
     if (auto* x = std::get_if<RoutedSignalFrame>(&a)) {
         const RoutedSignalFrame& y = std::get<RoutedSignalFrame>(b);
         return x->from == y.from && x->to == y.to && x->data == y.data;

@@ -451,8 +451,17 @@ struct Harness {
         case 12: { // big-room frames: ihave / iwant / links / receipts / a signal routed from C
             std::vector<std::string> list(in.ConsumeIntegralInRange<std::size_t>(1, 4));
             for (auto& id : list) id = pick_id();
-            switch (in.ConsumeIntegralInRange(0, 4)) {
+            switch (in.ConsumeIntegralInRange(0, 5)) {
             case 0: frame = build_ihave_frame(list); break;
+            case 5: { // C's presence, signed by C (or by B: forged), at a time near A's clock
+                PresenceFrame p{ids().c_id, "Cy", "sessC", wall + in.ConsumeIntegralInRange<std::int64_t>(-700000, 700000), {}};
+                if (p.ts_ms < 0) p.ts_ms = 0;
+                const bool forged = in.ConsumeIntegralInRange(0, 3) == 0;
+                p.sig = sign_memo(forged ? ids().b : ids().c,
+                                  presence_signing_payload(ids().room, p.peer, p.name, p.session, p.ts_ms));
+                frame = build_presence_frame(p);
+                break;
+            }
             case 1: frame = build_iwant_frame(list); break;
             case 2:
                 frame = build_links_frame({{ids().c_id, "Cy", "sessC"}, {ids().a_id, "Me", "sessA"}});

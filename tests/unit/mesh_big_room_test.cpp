@@ -118,6 +118,12 @@ TEST_CASE("a big room is a bounded, connected partial mesh that relays every mes
         const std::string quiet = pages[5]->say("no server").id;
         run_for(world, pages, 3'000.0);
         require_everyone_has(pages, pages[5]->id, quiet);
+        // Who is here now comes from signed announcements over the mesh.
+        for (SimPeer* p : live(pages)) {
+            INFO(p->id);
+            CHECK(p->engine.present() == pages.size());
+            CHECK(p->engine.stats().presence_announced > 0);
+        }
 
         // A third of the pages close at once. The rest re-form links through their neighbours.
         for (std::size_t i = 0; i < pages.size(); i += 3) pages[i].reset();
@@ -131,6 +137,11 @@ TEST_CASE("a big room is a bounded, connected partial mesh that relays every mes
         }
         CHECK(routed > 0);
         REQUIRE(connected(pages));
+        // The pages that left stopped announcing: they drop out of the count.
+        for (SimPeer* p : live(pages)) {
+            INFO(p->id);
+            CHECK(p->engine.present() == live(pages).size());
+        }
         const std::string after = pages[4]->say("after the exodus").id;
         run_for(world, pages, 3'000.0);
         require_everyone_has(pages, pages[4]->id, after);

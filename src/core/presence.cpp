@@ -1,0 +1,32 @@
+// presence.cpp: see presence.hpp.
+#include "core/presence.hpp"
+
+namespace peddlenet {
+
+bool Presence::is_news(const PresenceFrame& p, std::int64_t wall_now) const {
+    if (p.ts_ms > wall_now + max_skew_ms || p.ts_ms < wall_now - max_skew_ms) return false;
+    const auto it = entries_.find(p.peer);
+    return it == entries_.end() || p.ts_ms > it->second.ts_ms;
+}
+
+void Presence::store(const PresenceFrame& p, double now, std::size_t room_size) {
+    if (!entries_.count(p.peer) && entries_.size() >= max_entries) return;
+    entries_[p.peer] = Entry{p.name, p.session, p.ts_ms, now + intervals_held * interval_ms(room_size)};
+}
+
+void Presence::expire(double now) {
+    for (auto it = entries_.begin(); it != entries_.end();)
+        it = it->second.until <= now ? entries_.erase(it) : std::next(it);
+}
+
+const Presence::Entry* Presence::find(const std::string& peer) const {
+    const auto it = entries_.find(peer);
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+void Presence::clear() {
+    entries_.clear();
+    announced_at_ = -1e18;
+}
+
+} // namespace peddlenet
