@@ -109,8 +109,9 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
 void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const RoomEngine& engine = session.engine();
     const auto peers = engine.peers();
-    // In a big room we link with a few people only; the room's size comes from the server.
-    const std::size_t in_room = engine.partial_mesh() ? engine.room_size() : peers.size() + 1;
+    // In a big room we link with a few people only; the room's size comes from the server, or
+    // without it from the members' signed announcements.
+    const std::size_t in_room = engine.partial_mesh() ? engine.present() : peers.size() + 1;
     const std::string people = "People " + std::to_string(in_room) + "###people";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float pad = 2 * style.FramePadding.x;
@@ -197,7 +198,7 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(("A big room: " + std::to_string(session.engine().room_size()) +
+        ImGui::TextUnformatted(("A big room: " + std::to_string(session.engine().present()) +
                                 " people. You are linked with the few below; messages reach "
                                 "everyone else through them, signed so nobody can change them.")
                                    .c_str());

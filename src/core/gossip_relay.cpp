@@ -118,9 +118,11 @@ void GossipRelay::flush(double now, const Proven& proven) {
         if (!ids.empty()) send(build_ack_frame(ids, counts));
         b.receipts.clear();
     }
-    for (auto& [peer, ids] : fetch_.due(now)) {
+    for (const auto& ask : fetch_.due(now)) {
+        const std::string& peer = ask.first; // a named variable: lambdas cannot capture bindings
         if (!proven(peer)) continue;
-        send_in_parts(ids, build_iwant_frame, [this, &peer](const std::string& frame) { send_(peer, frame); });
+        send_in_parts(ask.second, build_iwant_frame,
+                      [this, &peer](const std::string& frame) { send_(peer, frame); });
     }
 }
 

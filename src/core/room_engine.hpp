@@ -1,8 +1,12 @@
-// room_engine.hpp: one peer's view of a chat room: full-mesh WebRTC links, perfect negotiation,
-// the chat log, delivery state and reconciliation. Platform-free and deterministic: time and
-// randomness are injected, nothing runs on its own (no threads, no sleeping, no exceptions).
+// room_engine.hpp: one peer's view of a chat room: its WebRTC links (a full mesh in a small room,
+// a bounded partial mesh in a big one), perfect negotiation, link proofs, the chat log and
+// delivery state. Platform-free and deterministic: time and randomness are injected, nothing runs
+// on its own (no threads, no sleeping, no exceptions). It orchestrates; its parts live in units
+// of their own: core/reconciliation (catching up link by link), core/gossip_relay (passing
+// messages on in a big room), core/room_members (who is in the room, whom to link to),
+// core/presence (who is here while the server is gone).
 // Needs: core/rtc_transport.hpp (the browser binding or a fake), core/negotiation.hpp,
-// core/peer_protocol.hpp, core/chat_log.hpp, core/identity.hpp, core/random.hpp.
+// core/peer_protocol.hpp, core/chat_log.hpp, core/identity.hpp, core/random.hpp and the units above.
 //  [X] full mesh from the server's events: joined -> a link to each listed peer; peer-joined ->
 //      new link; peer-rejoined -> the old connection is dead: close it, start a fresh one;
 //      peer-left -> close and forget
@@ -23,8 +27,22 @@
 //  [X] hostile input: every frame and signal is validated; see "Trust rules" below
 //  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
 //      reopen reconciles; a lost channel shows as "sent" until the peer is back
-//  [ ] a channel that closes while its peer stays in the room and both sockets stay up (SCTP
-//      giving up after a long outage) is rebuilt only at the next joined / peer-rejoined
+//  [X] a link that does not open, or stays closed, for connect_timeout_ms is given up; its peer
+//      is tried again after three times that (a full mesh links to every member it lacks)
+//  [X] big rooms (above full_mesh_max members), see "Big rooms" below
+//
+// Big rooms. A joiner knocks at `degree` random members of the server's sample (only the impolite
+// side of a pair opens the data channel, so a polite initiator must ask); members accept until
+// degree_high and answer "busy" beyond it, which also keeps anyone from becoming a hub. tick()
+// tops a peer up to `degree` when it falls below degree_low and sheds random links above
+// degree_high. Messages carry the links they crossed (at most max_relay_hops); every relay
+// verifies the author's signature before it passes a message on (GossipRelay: eager to
+// eager_fanout links, ihave/iwant to the rest), so a relay can neither forge nor alter one.
+// Receipts travel back the way each message came: "seen by N" (Delivery). Signaling prefers the
+// server; without it signals travel over data channels (on the link itself, or through a
+// neighbour whose links frame lists the peer), with the same envelope and perfect negotiation,
+// so links form and heal with no server. Every RTCPeerConnection counts against
+// connection_budget (browsers cap them per page lifetime): links others ask for are rationed.
 //
 // Usage: construct with the transport and the crypto provider (whose signing key is the one
 // self_id spells); enter_room(keys); await_history(); send the server's join;
