@@ -155,7 +155,7 @@ void SignalingClient::on_message(std::string_view text) {
                 for (auto& p : m.peers)
                     members.push_back(
                         {std::move(p.peer), std::move(p.name), std::move(p.session)});
-                engine_.on_joined(m.room, m.peer, m.session, members);
+                engine_.on_joined(m.room, m.peer, m.session, members, m.size);
                 if (callbacks_.joined) callbacks_.joined(m.room);
             } else if constexpr (std::is_same_v<T, protocol::PeerJoined>) {
                 if (joined_) engine_.on_peer_joined(m.peer, m.name, m.session);

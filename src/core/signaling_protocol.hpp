@@ -38,7 +38,7 @@ inline constexpr std::size_t join_signature_chars = 86;
 // The server's name for one successful join: 16 characters of [A-Za-z0-9] (95 random bits).
 inline constexpr std::size_t session_chars = 16;
 // What a client accepts in `joined`: at most max_joined_peers entries in `peers` (the server
-// lists a sample, 32 by default; 500 of the widest entries are ~120 KB, which bounds what a
+// lists a sample, 32 by default; 500 of the widest entries are ~110 KB, which bounds what a
 // hostile server can make a phone hold) and a `size` of at most max_joined_size members (far
 // above any server's --max-peers-per-room; a bound on what a client plans for).
 inline constexpr std::size_t max_joined_peers = 500;

@@ -1,8 +1,11 @@
 // config.cpp: see config.hpp.
 #include "server/config.hpp"
 
+#include "core/signaling_protocol.hpp"
+
 #include <charconv>
 #include <functional>
+#include <limits>
 
 namespace peddlenet::server {
 namespace {
@@ -21,10 +24,13 @@ struct Flag {
     std::function<std::string(Config&, const std::string&)> apply;
 };
 
-template <class T> auto number_into(T Limits::*field, T min) {
-    return [field, min](Config& c, const std::string& v) -> std::string {
+template <class T>
+auto number_into(T Limits::*field, T min, T max = std::numeric_limits<T>::max()) {
+    return [field, min, max](Config& c, const std::string& v) -> std::string {
         T n{};
-        if (!parse_number(v, n) || n < min) return "expects a number >= " + std::to_string(min);
+        if (!parse_number(v, n) || n < min || n > max)
+            return "expects a number >= " + std::to_string(min) +
+                   (max < std::numeric_limits<T>::max() ? " and <= " + std::to_string(max) : "");
         c.limits.*field = n;
         return "";
     };
@@ -76,8 +82,10 @@ const std::vector<Flag>& flags() {
          number_into(&Limits::max_connections, std::size_t{1})},
         {"--max-rooms", "N", "rooms on this server (100000)",
          number_into(&Limits::max_rooms, std::size_t{1})},
-        {"--max-peers-per-room", "N", "peers in one room (64)",
+        {"--max-peers-per-room", "N", "peers in one room (5000)",
          number_into(&Limits::max_peers_per_room, std::size_t{1})},
+        {"--joined-sample", "N", "most members listed in `joined`, 1..500 (32)",
+         number_into(&Limits::joined_sample, std::size_t{1}, protocol::max_joined_peers)},
         {"--rate", "N", "messages per second per connection, sustained (100)",
          number_into(&Limits::rate_per_sec, 0.001)},
         {"--rate-burst", "N", "messages a connection may send at once (400)",

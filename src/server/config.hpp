@@ -24,9 +24,15 @@ struct Limits {
     std::size_t max_connections = 0;
     // max_rooms: rooms, default 100000. Bounds memory against clients inventing rooms.
     std::size_t max_rooms = 100000;
-    // max_peers_per_room: peers, default 64. A full WebRTC mesh on phones is impractical above
-    // a few dozen; the bound also caps the fan-out of one join.
-    std::size_t max_peers_per_room = 64;
+    // max_peers_per_room: peers, default 5000. A room above a small size is a partial mesh
+    // (each client links to a few members), so WebRTC sets no bound here; this one protects the
+    // server's memory and caps the fan-out of one join's announcement.
+    std::size_t max_peers_per_room = 5000;
+    // joined_sample: members, default 32, at least 1 and at most protocol::max_joined_peers
+    // (clients refuse longer lists). The most others a `joined` lists: a larger room gets a
+    // random sample, so the frame stays small (32 of the widest entries are ~7 KB, where 5000
+    // would pass the 64 KiB frame limit) and no member becomes the hub everyone links to.
+    std::size_t joined_sample = 32;
     // rate_per_sec / rate_burst: messages per connection, default 100/s sustained with a burst
     // of 400. Joining a busy room releases a burst of ICE candidates (~10 per peer); the relay
     // benchmark's busiest client sends 80/s. Over the limit a message is dropped with

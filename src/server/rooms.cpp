@@ -12,16 +12,9 @@ namespace {
 
 Problem problem(ErrorCode code, std::string message) { return {code, std::move(message)}; }
 
-std::size_t find_peer(const Room& room, std::string_view peer) {
-    for (std::size_t i = 0; i < room.members.size(); ++i)
-        if (room.members[i].peer == peer) return i;
-    return room.members.size();
-}
-
-std::size_t find_outlet(const Room& room, const Outlet* outlet) {
-    for (std::size_t i = 0; i < room.members.size(); ++i)
-        if (room.members[i].outlet == outlet) return i;
-    return room.members.size();
+std::size_t find_peer(const Room& room, const std::string& peer) {
+    const auto it = room.slots.find(peer);
+    return it == room.slots.end() ? room.members.size() : it->second;
 }
 
 } // namespace
@@ -36,10 +29,10 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join, const Session
             return problem(ErrorCode::too_many_rooms, "the server holds its maximum of " +
                                                           std::to_string(limits_.max_rooms) +
                                                           " rooms");
-        it = rooms_.emplace(join.room, Room{join.room, {}}).first;
+        it = rooms_.emplace(join.room, Room{join.room, {}, {}}).first;
     }
     Room& room = it->second;
-    const std::size_t index = find_peer(room, join.peer);
+    std::size_t index = find_peer(room, join.peer);
     const bool rejoin = index < room.members.size();
     if (!rejoin && room.members.size() >= limits_.max_peers_per_room)
         return problem(ErrorCode::room_full, "room \"" + room.id + "\" is full (" +
@@ -54,17 +47,17 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join, const Session
         m.name = join.name;
         m.session = session;
     } else {
+        index = room.members.size();
         room.members.push_back(Member{join.peer, join.name, session, &who, {}});
+        room.slots.emplace(join.peer, index);
         ++peers_;
     }
     who.room_ = &room;
+    who.slot_ = index;
 
-    std::vector<protocol::PeerInfo> others;
-    others.reserve(room.members.size());
-    for (const Member& m : room.members)
-        if (m.peer != join.peer)
-            others.push_back({m.peer, m.name, std::string(m.session.view())});
-    who.deliver(protocol::build_joined(room.id, join.peer, session.view(), others));
+    const std::vector<protocol::PeerInfo> others = sample_others(room, index);
+    who.deliver(protocol::build_joined(room.id, join.peer, session.view(), room.members.size(),
+                                       others));
     broadcast(room, &who,
               rejoin ? protocol::build_peer_rejoined(join.peer, join.name, session.view())
                      : protocol::build_peer_joined(join.peer, join.name, session.view()));
@@ -87,8 +80,7 @@ Rooms::Result Rooms::signal(Outlet& from, const protocol::Signal& signal) {
     if (!target)
         return problem(ErrorCode::peer_away,
                        "peer \"" + signal.to + "\" is reconnecting; signal dropped");
-    const std::size_t self = find_outlet(*room, &from);
-    target->deliver(protocol::build_signal_from(room->members[self].peer, signal.data));
+    target->deliver(protocol::build_signal_from(room->members[from.slot_].peer, signal.data));
     ++metrics_.messages_relayed;
     return std::nullopt;
 }
@@ -96,7 +88,7 @@ Rooms::Result Rooms::signal(Outlet& from, const protocol::Signal& signal) {
 Rooms::Result Rooms::leave(Outlet& who) {
     Room* room = who.room_;
     if (!room) return problem(ErrorCode::not_joined, "not in a room");
-    remove_member(*room, find_outlet(*room, &who));
+    remove_member(*room, who.slot_);
     who.room_ = nullptr;
     update_gauges();
     return std::nullopt;
@@ -106,7 +98,7 @@ void Rooms::disconnect(Outlet& who, Clock::time_point now) {
     Room* room = who.room_;
     if (!room) return;
     who.room_ = nullptr;
-    const std::size_t index = find_outlet(*room, &who);
+    const std::size_t index = who.slot_;
     if (limits_.grace.count() <= 0) {
         remove_member(*room, index);
     } else {
@@ -139,9 +131,61 @@ std::optional<Rooms::Clock::time_point> Rooms::next_expiry() const {
     return grace_.front().until;
 }
 
+std::uint64_t Rooms::random_seed() {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) | device();
+}
+
+std::vector<protocol::PeerInfo> Rooms::sample_others(const Room& room, std::size_t self) {
+    const std::size_t others = room.members.size() - 1;
+    const std::size_t count = std::min(others, limits_.joined_sample);
+    std::vector<protocol::PeerInfo> out;
+    out.reserve(count);
+    auto list = [&out](const Member& m) {
+        out.push_back({m.peer, m.name, std::string(m.session.view())});
+    };
+    if (count == others) { // a small room: everyone
+        for (std::size_t i = 0; i < room.members.size(); ++i)
+            if (i != self) list(room.members[i]);
+        return out;
+    }
+    // Selection sampling (Knuth's Algorithm S) within two strata: live members, then those in
+    // their grace period to make up a shortfall. Each member of a stratum is picked with
+    // probability wanted/left, which makes every subset of the wanted size equally likely: no
+    // member is favoured by its position (early members would become hubs everyone links to).
+    // One pass over the room, like the peer-joined broadcast that follows.
+    std::size_t live_left = 0;
+    for (std::size_t i = 0; i < room.members.size(); ++i)
+        if (i != self && room.members[i].outlet) ++live_left;
+    std::size_t away_left = others - live_left;
+    std::size_t live_wanted = std::min(count, live_left);
+    std::size_t away_wanted = count - live_wanted;
+    auto below = [this](std::size_t n) { // uniform in [0, n)
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(random_);
+    };
+    for (std::size_t i = 0; i < room.members.size() && out.size() < count; ++i) {
+        if (i == self) continue;
+        const Member& m = room.members[i];
+        std::size_t& left = m.outlet ? live_left : away_left; // this member included
+        std::size_t& wanted = m.outlet ? live_wanted : away_wanted;
+        if (wanted > 0 && below(left) < wanted) {
+            list(m);
+            --wanted;
+        }
+        --left;
+    }
+    return out;
+}
+
 void Rooms::remove_member(Room& room, std::size_t index) {
     const std::string peer = std::move(room.members[index].peer);
-    room.members.erase(room.members.begin() + static_cast<std::ptrdiff_t>(index));
+    room.slots.erase(peer);
+    if (index + 1 < room.members.size()) {
+        Member& moved = room.members[index] = std::move(room.members.back());
+        room.slots[moved.peer] = index;
+        if (moved.outlet) moved.outlet->slot_ = index;
+    }
+    room.members.pop_back();
     --peers_;
     if (room.members.empty()) {
         rooms_.erase(rooms_.find(room.id)); // `room` dangles from here on

@@ -1,11 +1,12 @@
 // server_frames_fuzz.cpp: the signaling messages in both directions.
 //  - server -> client: the app's parser (protocol::parse_server) on hostile text; an accepted
 //    frame, written again with the server's builders, parses back to the same message, and
-//    every id it accepted follows the protocol's rules;
+//    every id it accepted follows the protocol's rules (a `joined` also its size and bounds);
 //  - client -> server: frames the app's builders write from arbitrary field values are accepted
 //    by the server's parser exactly when the fields follow the rules, and parse back unchanged.
 #include "core/signaling_protocol.hpp"
 #include "core/text.hpp"
+#include "core/trust.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "server/frame_scanner.hpp"
 
@@ -25,7 +26,7 @@ std::string rebuild(const ServerMessage& m) {
     struct Writer {
         std::string operator()(const Challenge& c) const { return build_challenge(c.nonce); }
         std::string operator()(const Joined& j) const {
-            return build_joined(j.room, j.peer, j.session, j.peers);
+            return build_joined(j.room, j.peer, j.session, j.size, j.peers);
         }
         std::string operator()(const PeerJoined& p) const {
             return build_peer_joined(p.peer, p.name, p.session);
@@ -51,7 +52,7 @@ bool same(const ServerMessage& a, const ServerMessage& b) {
     if (auto* x = std::get_if<Joined>(&a)) {
         const Joined& y = std::get<Joined>(b);
         return x->room == y.room && x->peer == y.peer && x->session == y.session &&
-               x->peers == y.peers;
+               x->size == y.size && x->peers == y.peers;
     }
     if (auto* x = std::get_if<PeerJoined>(&a)) {
         const PeerJoined& y = std::get<PeerJoined>(b);
@@ -81,7 +82,10 @@ void server_to_client(std::string_view text) {
         FUZZ_CHECK(c->nonce.size() == nonce_chars && is_valid_id(c->nonce));
     if (auto* j = std::get_if<Joined>(&*got.value)) {
         FUZZ_CHECK(is_valid_id(j->session));
-        for (const PeerInfo& p : j->peers) FUZZ_CHECK(is_valid_id(p.session));
+        FUZZ_CHECK(j->peers.size() <= max_joined_peers);
+        FUZZ_CHECK(j->size > j->peers.size() && j->size <= max_joined_size);
+        for (const PeerInfo& p : j->peers)
+            FUZZ_CHECK(is_peer_key_id(p.peer) && is_valid_id(p.session));
     }
     if (auto* s = std::get_if<SignalFrom>(&*got.value)) FUZZ_CHECK(s->data.is_object());
     const std::string again = rebuild(*got.value);

@@ -82,12 +82,20 @@ async function startServer(flags = [], { root } = {}) {
 
 // A device identity: an Ed25519 key pair. Its peer id is the raw public key in base64url
 // (the JWK `x` member is exactly that: 43 characters, no padding).
+// The key generation writes both JWKs itself, and the private key is imported anew: node 20
+// can deadlock exporting a KeyObject that generateKeyPairSync returned, when a GC during the
+// export frees the generation job and its destructor waits for the lock the export holds
+// (backtrace: ExportJWK -> GC -> ~KeyGenJob -> mutex wait). The large-room test, which makes
+// 1000 identities, hung that way in about one run out of 25.
 class Identity {
   constructor(label = 'peer') {
     this.label = label; // the default display name
-    const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
-    this.id = publicKey.export({ format: 'jwk' }).x;
-    this.privateKey = privateKey;
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519', {
+      publicKeyEncoding: { format: 'jwk' },
+      privateKeyEncoding: { format: 'jwk' },
+    });
+    this.id = publicKey.x;
+    this.privateKey = crypto.createPrivateKey({ key: privateKey, format: 'jwk' });
   }
   sign(text) { return crypto.sign(null, Buffer.from(text, 'utf8'), this.privateKey).toString('base64url'); }
 }

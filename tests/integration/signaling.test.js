@@ -30,11 +30,11 @@ test('join: the joiner gets the others with sessions, the others get peer-joined
   const b = await Client.open(server.ws);
   const ja = await a.join('r1', A, 'Ann');
   assert.match(ja.session, SESSION);
-  assert.deepEqual(ja, { type: 'joined', room: 'r1', peer: A.id, session: ja.session, peers: [] });
+  assert.deepEqual(ja, { type: 'joined', room: 'r1', peer: A.id, session: ja.session, size: 1, peers: [] });
   const jb = await b.join('r1', B, 'Bob');
   assert.match(jb.session, SESSION);
   assert.notEqual(jb.session, ja.session);
-  assert.deepEqual(jb, { type: 'joined', room: 'r1', peer: B.id, session: jb.session,
+  assert.deepEqual(jb, { type: 'joined', room: 'r1', peer: B.id, session: jb.session, size: 2,
     peers: [{ peer: A.id, name: 'Ann', session: ja.session }] });
   assert.deepEqual(await a.next(), { type: 'peer-joined', peer: B.id, name: 'Bob', session: jb.session });
   await a.close();

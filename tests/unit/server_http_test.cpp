@@ -162,12 +162,15 @@ TEST_CASE("command line", "[server][config]") {
     CHECK(d.port == 8080);
     CHECK(d.host == "0.0.0.0");
     CHECK(d.limits.max_frame_bytes == 65536);
+    CHECK(d.limits.max_peers_per_room == 5000);
+    CHECK(d.limits.joined_sample == 32);
     CHECK(ok({"--root", "x"}, "9000").port == 9000);
     CHECK(ok({"--root", "x", "--port", "7000"}, "9000").port == 7000);
     const Config c = ok({"--root=x", "--grace-ms", "250", "--max-peers-per-room=3", "--rate", "2.5",
                          "--max-queue-bytes", "4096", "--no-qr", "--log-level", "warn"});
     CHECK(c.limits.grace == std::chrono::milliseconds(250));
     CHECK(c.limits.max_peers_per_room == 3);
+    CHECK(ok({"--root", "x", "--joined-sample", "500"}).limits.joined_sample == 500);
     CHECK(c.limits.rate_per_sec == 2.5);
     CHECK(c.limits.max_queue_bytes == 4096);
     CHECK_FALSE(c.show_qr);
@@ -179,6 +182,8 @@ TEST_CASE("command line", "[server][config]") {
     CHECK(error({"--root", "x", "--bogus"}));
     CHECK(error({"--root", "x", "--tls-cert", "c.pem"}));
     CHECK(error({"--root", "x", "--max-frame-bytes", "10"}));
+    CHECK(error({"--root", "x", "--joined-sample", "0"}));
+    CHECK(error({"--root", "x", "--joined-sample", "501"})); // clients refuse longer lists
     CHECK(std::holds_alternative<ConfigError>(parse_args({"--root", "x"}, "nope")));
     const auto help = parse_args({"--help"}, std::nullopt);
     REQUIRE(std::holds_alternative<HelpRequested>(help));

@@ -1,9 +1,14 @@
 // Room model (server/rooms.hpp) with recording outlets: joins, refreshes, grace periods, relay
-// rules, sessions and limits, case by case. Joins here are taken as proven (join_auth_test.cpp).
+// rules, sessions and limits, case by case; the size and sample in `joined`, and rooms of
+// thousands. Joins here are taken as proven (join_auth_test.cpp).
 #include "server/rooms.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include <deque>
+#include <map>
+#include <set>
 
 using namespace peddlenet;
 using namespace peddlenet::server;
@@ -35,15 +40,44 @@ SessionId session_number(int n) {
 }
 std::string S(int n) { return std::string(session_number(n).view()); }
 
+// A member whose frames are counted, not parsed: a big room sends millions of them.
+struct Quiet final : Outlet {
+    std::size_t frames = 0;
+    std::string last;
+    void deliver(std::string frame) override {
+        ++frames;
+        last = std::move(frame);
+    }
+    void replaced() override {}
+};
+
+// Member i's peer id, as long as a real one (43 characters).
+std::string peer_id(std::size_t i) {
+    const std::string n = std::to_string(i);
+    return "p" + std::string(42 - n.size(), '0') + n;
+}
+
+std::set<std::string> listed(const json& joined) {
+    std::set<std::string> ids;
+    for (const json& p : joined["peers"]) ids.insert(p["peer"].get<std::string>());
+    return ids;
+}
+
 struct World {
+    explicit World(std::uint64_t seed = 1) : rooms{limits, metrics, seed} {}
     Limits limits;
     Metrics metrics;
-    Rooms rooms{limits, metrics};
+    Rooms rooms;
     Rooms::Clock::time_point t0 = Rooms::Clock::now();
     int joins = 0;
-    std::optional<protocol::Problem> join(Fake& f, std::string room, std::string peer,
+    std::optional<protocol::Problem> join(Outlet& f, std::string room, std::string peer,
                                           std::string name = "N") {
         return rooms.join(f, protocol::Join{room, peer, name, "sig"}, session_number(++joins));
+    }
+    // Joins `q` and returns the `joined` it got.
+    json join_quiet(Quiet& q, std::string room, std::string peer, std::string name = "N") {
+        REQUIRE_FALSE(join(q, std::move(room), std::move(peer), std::move(name)));
+        return json::parse(q.last);
     }
 };
 
@@ -54,7 +88,7 @@ TEST_CASE("join announces both ways", "[server][rooms]") {
     Fake a, b;
     REQUIRE_FALSE(w.join(a, "r", "a", "Ann"));
     CHECK(a.last() == json{{"type", "joined"}, {"room", "r"}, {"peer", "a"}, {"session", S(1)},
-                           {"peers", json::array()}});
+                           {"size", 1}, {"peers", json::array()}});
     REQUIRE_FALSE(w.join(b, "r", "b", "Bob"));
     CHECK(b.last()["session"] == S(2));
     CHECK(b.last()["peers"] == json::array({{{"peer", "a"}, {"name", "Ann"}, {"session", S(1)}}}));
@@ -223,4 +257,208 @@ TEST_CASE("signal to oneself is delivered back (harmless, and needs no special c
     w.join(a, "r", "a");
     REQUIRE_FALSE(w.rooms.signal(a, {"a", "{}"}));
     CHECK(a.last()["from"] == "a");
+}
+
+// [SECTION] size and sample of `joined`, big rooms ---------------------------------------------
+
+TEST_CASE("joined lists everyone up to joined_sample, then a sample of exactly that many",
+          "[server][rooms][sample]") {
+    World w;
+    REQUIRE(w.limits.joined_sample == 32);
+    std::deque<Quiet> members(34);
+    for (std::size_t i = 0; i < 33; ++i) {
+        const json joined = w.join_quiet(members[i], "r", peer_id(i));
+        CHECK(joined["size"] == i + 1);
+        std::set<std::string> before;
+        for (std::size_t j = 0; j < i; ++j) before.insert(peer_id(j));
+        CHECK(listed(joined) == before); // up to 32 others: all of them
+    }
+    const json joined = w.join_quiet(members[33], "r", peer_id(33));
+    CHECK(joined["size"] == 34);
+    REQUIRE(joined["peers"].size() == 32);
+    const std::set<std::string> ids = listed(joined);
+    CHECK(ids.size() == 32); // no one twice
+    CHECK_FALSE(ids.count(peer_id(33)));
+    for (const std::string& id : ids) CHECK(id < peer_id(33)); // only real members
+    for (const json& p : joined["peers"]) {
+        const std::size_t i = std::stoul(p["peer"].get<std::string>().substr(1));
+        CHECK(p == json{{"peer", peer_id(i)}, {"name", "N"}, {"session", S(int(i) + 1)}});
+    }
+
+    w.limits.joined_sample = 5; // the limit is read at each join
+    Quiet late;
+    CHECK(w.join_quiet(late, "r", peer_id(34))["peers"].size() == 5);
+}
+
+TEST_CASE("the sample is random: another seed draws another one, the same seed the same one",
+          "[server][rooms][sample]") {
+    auto sample = [](std::uint64_t seed) {
+        World w(seed);
+        std::deque<Quiet> members(101);
+        for (std::size_t i = 0; i < 100; ++i) w.join_quiet(members[i], "r", peer_id(i));
+        return listed(w.join_quiet(members[100], "r", peer_id(100)));
+    };
+    const auto one = sample(1), two = sample(2);
+    CHECK(one.size() == 32);
+    CHECK(two.size() == 32);
+    CHECK(one != two);
+    CHECK(sample(1) == one);
+}
+
+TEST_CASE("over many joins every member is listed about equally often: no hubs",
+          "[server][rooms][sample]") {
+    World w(7);
+    constexpr std::size_t n = 100, probes = 1000;
+    std::deque<Quiet> members(n);
+    for (std::size_t i = 0; i < n; ++i) w.join_quiet(members[i], "r", peer_id(i));
+    // Members leaving from the middle reorder the room: the sample must not care.
+    for (std::size_t i : {0, 10, 50}) {
+        REQUIRE_FALSE(w.rooms.leave(members[i]));
+        w.join_quiet(members[i], "r", peer_id(i));
+    }
+    std::map<std::string, std::size_t> count;
+    Quiet probe;
+    for (std::size_t k = 0; k < probes; ++k) {
+        for (const std::string& id : listed(w.join_quiet(probe, "r", "probe"))) ++count[id];
+        REQUIRE_FALSE(w.rooms.leave(probe));
+    }
+    REQUIRE(count.size() == n); // everyone was listed at some point, and only members
+    // Each member is in a given sample with probability 32/100: expected 320 listings out of
+    // 1000, standard deviation ~15. A sampler biased by position is off by hundreds.
+    const double expected = probes * 32.0 / n;
+    double chi2 = 0;
+    std::size_t lowest = probes, highest = 0;
+    for (const auto& [id, c] : count) {
+        lowest = std::min(lowest, c);
+        highest = std::max(highest, c);
+        chi2 += (c - expected) * (c - expected) / expected;
+    }
+    INFO("listings per member: " << lowest << ".." << highest << ", chi-square " << chi2);
+    CHECK(lowest > 0.75 * expected);
+    CHECK(highest < 1.25 * expected);
+    // Uniform draws give ~67 here (99 degrees of freedom, less spread without replacement).
+    CHECK(chi2 < 2.0 * n);
+}
+
+TEST_CASE("the sample prefers members with a live socket", "[server][rooms][sample]") {
+    World w(3);
+    std::deque<Quiet> members(50);
+    for (std::size_t i = 0; i < 50; ++i) w.join_quiet(members[i], "r", peer_id(i));
+    auto live = [&] {
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < 50; ++i)
+            if (members[i].in_room()) ids.insert(peer_id(i));
+        return ids;
+    };
+    // 40 live, 10 away: only live ones are listed
+    for (std::size_t i = 0; i < 10; ++i) w.rooms.disconnect(members[i * 5], w.t0);
+    Quiet a;
+    json joined = w.join_quiet(a, "r", "a");
+    CHECK(joined["size"] == 51); // those in their grace period count
+    std::set<std::string> ids = listed(joined);
+    CHECK(ids.size() == 32);
+    for (const std::string& id : ids) CHECK(live().count(id));
+    REQUIRE_FALSE(w.rooms.leave(a));
+    // 10 live, 40 away: all live ones, and away ones make up the rest
+    for (std::size_t i = 0; i < 50; ++i)
+        if (members[i].in_room() && live().size() > 10) w.rooms.disconnect(members[i], w.t0);
+    REQUIRE(live().size() == 10);
+    Quiet b;
+    joined = w.join_quiet(b, "r", "b");
+    ids = listed(joined);
+    CHECK(ids.size() == 32);
+    for (const std::string& id : live()) CHECK(ids.count(id));
+}
+
+TEST_CASE("size counts every member: the joiner, and those in their grace period",
+          "[server][rooms][sample]") {
+    World w;
+    Fake a, b, c, d, e, f, a2;
+    w.join(a, "r", "a");
+    CHECK(a.last()["size"] == 1);
+    w.join(b, "r", "b");
+    CHECK(b.last()["size"] == 2);
+    w.join(c, "r", "c");
+    CHECK(c.last()["size"] == 3);
+    w.rooms.leave(b);
+    w.join(d, "r", "d");
+    CHECK(d.last()["size"] == 3);
+    w.rooms.disconnect(c, w.t0);
+    w.join(e, "r", "e");
+    CHECK(e.last()["size"] == 4); // c, in its grace period, counts
+    w.rooms.expire(w.t0 + w.limits.grace);
+    w.join(f, "r", "f");
+    CHECK(f.last()["size"] == 4); // a, d, e, f
+    w.join(a2, "r", "a");         // a refresh adds no one
+    CHECK(a2.last()["size"] == 4);
+    CHECK(a2.last()["peers"].size() == 3);
+}
+
+TEST_CASE("removals in any order keep every member reachable by id and by socket",
+          "[server][rooms]") {
+    World w;
+    std::deque<Fake> members(12);
+    for (std::size_t i = 0; i < 12; ++i) w.join(members[i], "r", peer_id(i));
+    REQUIRE_FALSE(w.rooms.leave(members[0])); // the last member moves into slot 0
+    w.rooms.disconnect(members[7], w.t0);     // away, then back on a new socket
+    REQUIRE_FALSE(w.rooms.leave(members[11]));
+    REQUIRE_FALSE(w.rooms.leave(members[3]));
+    w.rooms.disconnect(members[5], w.t0);
+    w.rooms.expire(w.t0 + w.limits.grace); // 5 and 7 leave for good
+    Fake back;
+    w.rooms.disconnect(members[9], w.t0);
+    REQUIRE_FALSE(w.join(back, "r", peer_id(9)));
+    REQUIRE_FALSE(w.rooms.leave(members[1]));
+
+    std::map<std::string, Fake*> in_room = {{peer_id(9), &back}};
+    for (std::size_t i : {2, 4, 6, 8, 10}) in_room[peer_id(i)] = &members[i];
+    CHECK(w.rooms.peer_count() == in_room.size());
+    for (const auto& [from, sender] : in_room) {
+        for (const auto& [to, target] : in_room) {
+            REQUIRE_FALSE(w.rooms.signal(*sender, {to, "{}"}));
+            CHECK(target->last() ==
+                  json{{"type", "signal"}, {"from", from}, {"data", json::object()}});
+        }
+        for (std::size_t gone : {0, 1, 3, 5, 7, 11})
+            CHECK(w.rooms.signal(*sender, {peer_id(gone), "{}"})->code == ErrorCode::no_such_peer);
+    }
+    Fake newcomer;
+    w.join(newcomer, "r", "newcomer");
+    CHECK(newcomer.last()["size"] == 7);
+    std::set<std::string> expected;
+    for (const auto& [id, outlet] : in_room) expected.insert(id);
+    CHECK(listed(newcomer.last()) == expected);
+}
+
+TEST_CASE("a room holds 5000 members; their joined stays far below 64 KiB",
+          "[server][rooms][big]") {
+    World w;
+    REQUIRE(w.limits.max_peers_per_room == 5000);
+    // The widest fields: a 64-character room id, 43-character peer ids and names of 32 code
+    // points of 4 bytes each (control characters, which JSON escapes longer, are not allowed).
+    const std::string room(64, 'r');
+    std::string name;
+    for (int i = 0; i < 32; ++i) name += "\xF0\x9F\x98\x80"; // U+1F600
+    // Most members are in their grace period (they count, but get no frames), which keeps the
+    // test's fan-out small: a sanitizer build copies every frame to each live member slowly.
+    std::deque<Quiet> members(5001);
+    for (std::size_t i = 0; i + 1 < 5000; ++i) {
+        REQUIRE_FALSE(w.join(members[i], room, peer_id(i), name));
+        if (i % 50 != 0) w.rooms.disconnect(members[i], w.t0);
+    }
+    Quiet& last = members[4999];
+    REQUIRE_FALSE(w.join(last, room, peer_id(4999), name));
+    const json joined = json::parse(last.last);
+    CHECK(joined["size"] == 5000);
+    CHECK(joined["peers"].size() == 32);
+    CHECK(last.last.size() < 8 * 1024); // ~7.3 KB; docs/PROTOCOL.md says under 10 KB
+    CHECK(last.last.size() < w.limits.max_frame_bytes);
+
+    CHECK(w.join(members[5000], room, peer_id(5000), name)->code == ErrorCode::room_full);
+    CHECK(members[5000].frames == 0);
+    CHECK(members[0].frames == 5000); // its joined and 4999 peer-joined, nothing of the refusal
+    CHECK(w.rooms.peer_count() == 5000);
+    Quiet again; // a member refreshing into the full room is not refused
+    REQUIRE_FALSE(w.join(again, room, peer_id(0), name));
+    CHECK(w.rooms.peer_count() == 5000);
 }

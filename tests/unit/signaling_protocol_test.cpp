@@ -1,6 +1,9 @@
 // Signaling protocol (core/signaling_protocol.hpp): error slugs, the join signing payload, the
-// server's builders as the client parses them, malformed server frames, JSON string escaping.
+// server's builders as the client parses them, malformed server frames, the size and members of
+// `joined`, JSON string escaping.
 #include "core/signaling_protocol.hpp"
+
+#include "core/trust.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -16,6 +19,19 @@ template <class T> T server_as(std::string_view text) {
     REQUIRE(r.ok());
     REQUIRE(std::holds_alternative<T>(*r.value));
     return std::get<T>(*r.value);
+}
+
+// Peer ids that are keys (is_peer_key_id): the bytes 1..32 and 2..33 in base64url.
+const std::string key_a = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA";
+const std::string key_b = "AgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICE";
+
+std::string joined_frame(const std::string& extra, const std::string& peers) {
+    return R"({"type":"joined","room":"r","peer":"me","session":"s")" + extra +
+           R"(,"peers":)" + peers + "}";
+}
+std::string entry(const std::string& peer, const std::string& name = R"("A")",
+                  const std::string& session = R"("sA")") {
+    return R"({"peer":)" + peer + R"(,"name":)" + name + R"(,"session":)" + session + "}";
 }
 
 } // namespace
@@ -54,13 +70,16 @@ TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") 
     CHECK(json::parse(build_challenge(nonce)) ==
           json{{"type", "challenge"}, {"v", 2}, {"nonce", nonce}});
 
-    const std::vector<PeerInfo> others = {{"a", "Ann", "sessA"}, {"b", "Bob \"B\"\n", "sessB"}};
-    const auto joined = server_as<Joined>(build_joined("r", "me", "sessMe", others));
+    const std::vector<PeerInfo> others = {{key_a, "Ann", "sessA"}, {key_b, "Bob \"B\"\n", "sessB"}};
+    const auto joined = server_as<Joined>(build_joined("r", "me", "sessMe", 40, others));
     CHECK(joined.room == "r");
     CHECK(joined.peer == "me");
     CHECK(joined.session == "sessMe");
+    CHECK(joined.size == 40);
     CHECK(joined.peers == others);
-    CHECK(server_as<Joined>(build_joined("r", "me", "s", {})).peers.empty());
+    const auto alone = server_as<Joined>(build_joined("r", "me", "s", 1, {}));
+    CHECK(alone.peers.empty());
+    CHECK(alone.size == 1);
 
     const auto pj = server_as<PeerJoined>(build_peer_joined("a", "Ann", "sessA"));
     CHECK((pj.peer == "a" && pj.name == "Ann" && pj.session == "sessA"));
@@ -82,8 +101,8 @@ TEST_CASE("server builders produce valid JSON the client parses", "[protocol]") 
     CHECK(build_pong() == R"({"type":"pong"})");
     CHECK(build_peer_joined("a", "A", "s1") ==
           R"({"type":"peer-joined","peer":"a","name":"A","session":"s1"})");
-    CHECK(build_joined("r", "p", "s1", {}) ==
-          R"({"type":"joined","room":"r","peer":"p","session":"s1","peers":[]})");
+    CHECK(build_joined("r", "p", "s1", 1, {}) ==
+          R"({"type":"joined","room":"r","peer":"p","session":"s1","size":1,"peers":[]})");
 }
 
 TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
@@ -112,6 +131,48 @@ TEST_CASE("client-side parsing refuses malformed server frames", "[protocol]") {
     CHECK(parse_server(R"({"type":"mystery"})").problem.code == ErrorCode::bad_type);
     // unknown error slugs from a newer server are kept as text
     CHECK(server_as<ServerError>(R"({"type":"error","code":"new-thing"})").code == "new-thing");
+}
+
+TEST_CASE("joined: the room's size, and every listed member is checked", "[protocol]") {
+    const std::string two = "[" + entry('"' + key_a + '"') + "," + entry('"' + key_b + '"') + "]";
+    // an old server sends no size: its list is the whole room
+    CHECK(server_as<Joined>(joined_frame("", two)).size == 3);
+    CHECK(server_as<Joined>(joined_frame("", "[]")).size == 1);
+    CHECK(server_as<Joined>(joined_frame(R"(,"size":3)", two)).size == 3);
+    CHECK(server_as<Joined>(joined_frame(R"(,"size":1000000)", two)).size == max_joined_size);
+    // smaller than the list plus the joiner, too large, or not a non-negative integer
+    for (const char* size : {"2", "0", "-1", "-0", "1000001", "18446744073709551616", "3.0",
+                             "3.5", "1e3", R"("3")", "null", "true", "[3]"}) {
+        INFO(size);
+        const auto r = parse_server(joined_frame(std::string(R"(,"size":)") + size, two));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.problem.code == ErrorCode::bad_field);
+    }
+
+    // each entry's peer is a key, as peer ids are everywhere
+    const std::string small_order = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; // y = 1
+    REQUIRE_FALSE(peddlenet::is_peer_key_id(small_order));
+    for (const std::string& peer :
+         {std::string(R"("a")"), '"' + small_order + '"', '"' + key_a + "A\"",
+          '"' + key_a.substr(1) + '"', std::string(R"("")"), std::string("7")}) {
+        INFO(peer);
+        const auto r = parse_server(joined_frame("", "[" + entry(peer) + "]"));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.problem.code == ErrorCode::bad_field);
+    }
+    const std::string a = '"' + key_a + '"';
+    CHECK_FALSE(parse_server(joined_frame("", "[" + entry(a, "5") + "]")).ok());
+    CHECK_FALSE(parse_server(joined_frame("", "[" + entry(a, R"("A")", R"("a b")") + "]")).ok());
+    CHECK_FALSE(parse_server(joined_frame("", "[" + entry(a) + ",3]")).ok());
+
+    // at most max_joined_peers entries
+    const std::vector<PeerInfo> most(max_joined_peers, PeerInfo{key_a, "A", "sA"});
+    CHECK(server_as<Joined>(build_joined("r", "me", "s", 5000, most)).peers.size() ==
+          max_joined_peers);
+    const std::vector<PeerInfo> too_many(max_joined_peers + 1, PeerInfo{key_a, "A", "sA"});
+    const auto r = parse_server(build_joined("r", "me", "s", 5000, too_many));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.problem.code == ErrorCode::bad_field);
 }
 
 TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
