@@ -34,7 +34,7 @@ void GossipRelay::link_gone(const std::string& peer) {
 
 void GossipRelay::arrived(const ChatMessage& m, unsigned hops, const std::string& upstream,
                           double now, bool forward, const std::vector<std::string>& links,
-                          std::size_t eager_fanout, bool lazy_only) {
+                          std::size_t eager_fanout, bool lazy_only, bool wide_first_hop) {
     fetch_.arrived(m.id);
     seen_.insert(m.id, hops, upstream, now);
     if (!forward || hops >= max_relay_hops) return;
@@ -43,7 +43,11 @@ void GossipRelay::arrived(const ChatMessage& m, unsigned hops, const std::string
     for (const std::string& peer : links)
         if (peer != upstream && peer != m.from && !(entry && seen_.holds(*entry, peer)))
             targets.push_back(peer);
-    const std::size_t eager = lazy_only ? 0 : std::min(eager_fanout, targets.size());
+    // In a very big room the author's own links pass it to all of theirs: the first hops fan
+    // out widest, which keeps paths short where the hop limit would bind, for about degree^2
+    // extra copies in the whole room (+0.06 per peer at 1000 peers, but +0.6 at 100).
+    const std::size_t fanout = hops == 1 && wide_first_hop ? targets.size() : eager_fanout;
+    const std::size_t eager = lazy_only ? 0 : std::min(fanout, targets.size());
     for (std::size_t i = 0; i < eager; ++i) {
         const std::size_t j = i + random_() % (targets.size() - i);
         std::swap(targets[i], targets[j]);

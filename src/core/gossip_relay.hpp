@@ -50,10 +50,11 @@ public:
     // A message from the network entered the log, `hops` links from its author, first from
     // `upstream`. With `forward` it is passed on to `links` (the proven ones), eagerly to
     // `eager_fanout` of them at random; `lazy_only` announces it to all instead (history that
-    // came by reconciliation: most neighbours hold it already).
+    // came by reconciliation: most neighbours hold it already). `wide_first_hop`: a message
+    // straight from its author goes eagerly to every link (very big rooms, see the .cpp).
     void arrived(const ChatMessage& m, unsigned hops, const std::string& upstream, double now,
                  bool forward, const std::vector<std::string>& links, std::size_t eager_fanout,
-                 bool lazy_only);
+                 bool lazy_only, bool wide_first_hop);
     // `peer` announced ids; `known` says which we hold or are checking already.
     void on_ihave(const std::string& peer, const std::vector<std::string>& ids, double now,
                   const std::function<bool(const std::string&)>& known);

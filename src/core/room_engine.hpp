@@ -127,6 +127,10 @@ inline constexpr std::size_t max_room_links = 64;
 // Frames a link holds while its proof is being checked (the peer may send hello and messages as
 // soon as it has checked ours); more than this before the proof is a flood and is dropped.
 inline constexpr std::size_t max_unproven_frames = 64;
+// Rooms from this size on widen the relay's first hop (GossipRelay::arrived): measured with
+// mesh_sim, at 1000 peers it lifted delivery within the hop limit from 99.71 % to 99.91 %;
+// at 100 it only added copies.
+inline constexpr std::size_t wide_first_hop_size = 256;
 // Largest accepted Lamport jump above our own clock (2^24): far more than any honest room
 // produces, while pushing the clock to 2^53 would take a hostile peer 2^29 messages.
 inline constexpr std::uint64_t max_lamport_jump = std::uint64_t{1} << 24;
