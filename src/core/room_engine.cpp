@@ -267,6 +267,7 @@ RoomEngine::RoomEngine(RtcTransport& rtc, Crypto& crypto, RoomCallbacks callback
       log_(params.history_capacity) {
     Checked checked = check_chat_name(name);
     name_ = checked.ok() ? checked.value : "Anonymous";
+    params_.full_mesh_max = std::min(params_.full_mesh_max, max_room_links + 1);
 }
 
 RoomEngine::~RoomEngine() {

@@ -106,6 +106,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -240,8 +241,9 @@ struct RoomParams {
     // proof_timeout_ms: double, default = 10000. An open channel whose peer has not proved itself
     // by then is refused (an old app, or a stranger that sits on the link).
     double proof_timeout_ms = 10000.0;
-    // full_mesh_max: members, default 12. A room of at most this many members (us included) links
-    // everyone to everyone; above it each peer keeps a bounded set of links (partial mesh).
+    // full_mesh_max: members, default 12, at most max_room_links + 1 (a full mesh past the link
+    // cap would leave pairs unlinked with nothing relaying between them). A room of at most this
+    // many members (us included) links everyone; above it each peer keeps a bounded set of links.
     std::size_t full_mesh_max = 12;
     // degree, degree_low, degree_high: links, defaults 6, 4, 12 (gossipsub's D, D_low, D_high).
     // In a partial mesh a peer opens links until it has `degree`, opens more whenever it falls
@@ -323,7 +325,9 @@ public:
     bool partial_mesh() const { return members_.room_size() > params_.full_mesh_max; }
     // Measurements put a full mesh beside the partial one: the room size up to which this page
     // links everyone (at most max_room_links + 1 works). Takes effect at the next join.
-    void set_full_mesh_max(std::size_t members) { params_.full_mesh_max = members; }
+    void set_full_mesh_max(std::size_t members) {
+        params_.full_mesh_max = std::min(members, max_room_links + 1);
+    }
     // RTCPeerConnections created since this engine was built: browsers refuse new ones after
     // about 500 per page lifetime, closed ones included.
     std::uint64_t connections_created() const { return connections_created_; }
