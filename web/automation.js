@@ -47,6 +47,8 @@ var LibraryPeddleAutomation = {
       myCode: function () { return call('myCode', [], false); },
       verify: function (code) { return call('verify', [String(code)], false); },
       measureCrypto: function (count) { return call('measureCrypto', [Number(count)], true); },
+      // Measurement knob (scripts/bench/big_room.js): the room size up to which this page links everyone.
+      setFullMeshMax: function (members) { return call('setFullMeshMax', [Number(members)], false); },
     };
     window.peddlenet = api;
   },
