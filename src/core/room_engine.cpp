@@ -161,6 +161,15 @@ void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_s
     ++stats_.signals_unroutable;
 }
 
+bool RoomEngine::routable(const std::string& peer) const {
+    for (const auto& [id, link] : links_) {
+        if (!proven(*link)) continue;
+        for (const Neighbor& n : link->neighbors)
+            if (n.peer == peer) return true;
+    }
+    return false;
+}
+
 bool RoomEngine::proven(const Link& link) const {
     return link.channel_open && link.proof == ProofState::ok && !link.refused;
 }
@@ -1081,8 +1090,10 @@ void RoomEngine::link_failed(const std::string& peer, double now) {
 void RoomEngine::rebalance(double now) {
     if (now - rebalanced_at_ < 1000.0) return;
     rebalanced_at_ = now;
+    // Without the server a partner is reachable only through a neighbour that lists it: others
+    // (departed, or linked to nobody we know) would hold a connecting slot until the timeout.
     const auto unlinked = [this](const std::string& peer) {
-        return !find_link(peer) && !refused_.count(peer) && peer != self_;
+        return !find_link(peer) && !refused_.count(peer) && peer != self_ && (joined_ || routable(peer));
     };
     std::vector<std::string> open;
     if (!partial_mesh()) {

@@ -395,6 +395,7 @@ private:
     void forget_dead_links(double now);
     void link_failed(const std::string& peer, double now);
     bool proven(const Link& link) const;
+    bool routable(const std::string& peer) const;
     void send_links(const std::string& peer);
     void handle_links(const std::string& peer, Link& link, LinksFrame frame);
     bool take_inbound_token(double now);
