@@ -130,8 +130,8 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     ImGui::TextUnformatted(fit_width(session.room() ? session.room()->name : std::string(), title_w).c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     std::string here = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
-    if (engine.partial_mesh())
-        here = std::to_string(in_room) + " here \xC2\xB7 linked with " + std::to_string(open);
+    // A big room: who is here, not our few links (People lists those; a phone's header is narrow).
+    if (engine.partial_mesh()) here = std::to_string(in_room) + " here";
     ImGui::TextUnformatted(fit_width((is_private ? "Private \xC2\xB7 " : "Open \xC2\xB7 ") + here, title_w).c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
