@@ -7,6 +7,8 @@
 //  [X] SplitMix64 (Sebastiano Vigna): one stream per run, child seeds for the engines
 #pragma once
 
+#include "unit/split_mix.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,10 +24,7 @@ public:
     explicit Rng(std::uint64_t seed) : state_(seed) {}
 
     std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
+        return testing::split_mix_next(state_);
     }
     // Uniform in [0, 1), 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

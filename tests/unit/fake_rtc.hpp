@@ -33,6 +33,7 @@
 #include "core/room_engine.hpp"
 #include "core/trust.hpp"
 #include "openssl_crypto.hpp"
+#include "split_mix.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,12 +57,7 @@ using nlohmann::json;
 // Deterministic 32-bit random source for engines (SplitMix64 by Sebastiano Vigna).
 struct SplitMix {
     std::uint64_t state;
-    std::uint32_t operator()() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
-    }
+    std::uint32_t operator()() { return static_cast<std::uint32_t>(testing::split_mix_next(state) >> 32); }
 };
 
 // Runs tasks from FIFO lanes, choosing the lane at random (seeded).

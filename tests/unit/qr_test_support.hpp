@@ -10,6 +10,8 @@
 //  [X] reading the error correction level back from a symbol's format information
 #pragma once
 
+#include "split_mix.hpp"
+
 #include "core/text.hpp"
 
 #include "qr/qr.hpp"
@@ -33,10 +35,7 @@ class Rng {
 public:
     explicit Rng(std::uint64_t seed) : state_(seed) {}
     std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
+        return peddlenet::testing::split_mix_next(state_);
     }
     // Uniform in [lo, hi] (the modulo bias is irrelevant for test data).
     int uniform(int lo, int hi) {
