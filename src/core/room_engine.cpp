@@ -1072,6 +1072,9 @@ void RoomEngine::forget_dead_links(double now) {
             continue;
         }
         if (now - link->created_at > params_.connect_timeout_ms) dead.push_back(peer);
+        // Without the server its signals need a neighbour that lists it: none left, no link.
+        else if (!joined_ && now - link->created_at > unroutable_grace_ms && !routable(peer))
+            dead.push_back(peer);
     }
     for (const std::string& peer : dead) {
         ++stats_.links_timed_out;
@@ -1096,30 +1099,38 @@ void RoomEngine::rebalance(double now) {
         return !find_link(peer) && !refused_.count(peer) && peer != self_ && (joined_ || routable(peer));
     };
     std::vector<std::string> open;
-    if (!partial_mesh()) {
+    const bool partial = partial_mesh();
+    if (!partial) {
         open = members_.pick(max_room_links, now, random_, joined_, unlinked);
     } else {
+        // The room just outgrew a full mesh: its first members are a clique, each with up to
+        // full_mesh_max - 1 links, busy for newcomers. Down to `degree`, the mesh mixes.
+        if (!was_partial_) shed_links(params_.degree, now);
+        if (live_links() > params_.degree_high) shed_links(params_.degree_high, now);
         const std::size_t live = live_links();
         if (live < params_.degree_low)
             open = members_.pick(params_.degree - live, now, random_, joined_, unlinked);
-        if (live > params_.degree_high) {
-            std::vector<std::string> shed;
-            for (const auto& [peer, link] : links_)
-                if (!link->refused) shed.push_back(peer);
-            for (std::size_t i = 0; i < live - params_.degree_high; ++i) {
-                const std::size_t j = i + random_() % (shed.size() - i);
-                std::swap(shed[i], shed[j]);
-                ++stats_.links_shed;
-                close_link(shed[i]);
-                members_.retry_after(shed[i], now + params_.connect_timeout_ms * 3);
-            }
-        }
     }
+    was_partial_ = partial;
     for (const std::string& peer : open) {
         const RoomMembers::Member* m = members_.find(peer);
         open_link(peer, m->name, m->session, true);
     }
     if (!open.empty()) notify_peers();
+}
+
+// Closes random links until `target` remain; their peers wait before they are picked again.
+void RoomEngine::shed_links(std::size_t target, double now) {
+    std::vector<std::string> live;
+    for (const auto& [peer, link] : links_)
+        if (!link->refused) live.push_back(peer);
+    for (std::size_t i = 0; i + target < live.size(); ++i) {
+        const std::size_t j = i + random_() % (live.size() - i);
+        std::swap(live[i], live[j]);
+        ++stats_.links_shed;
+        close_link(live[i]);
+        members_.retry_after(live[i], now + params_.connect_timeout_ms * 3);
+    }
 }
 
 void RoomEngine::send_links(const std::string& peer) {

@@ -35,7 +35,8 @@
 // side of a pair opens the data channel, so a polite initiator must ask); members accept until
 // degree_high and answer "busy" beyond it, which also keeps anyone from becoming a hub. tick()
 // tops a peer up to `degree` when it falls below degree_low and sheds random links above
-// degree_high. Messages carry the links they crossed (at most max_relay_hops); every relay
+// degree_high; when the room outgrows a full mesh, its first members (a clique) shed down to
+// `degree` so newcomers find room. Messages carry the links they crossed (at most max_relay_hops); every relay
 // verifies the author's signature before it passes a message on (GossipRelay: eager to
 // eager_fanout links, ihave/iwant to the rest), so a relay can neither forge nor alter one.
 // Receipts travel back the way each message came: "seen by N" (Delivery). Signaling prefers the
@@ -392,6 +393,7 @@ private:
     bool accepts_inbound() const;
     std::size_t live_links() const;
     void rebalance(double now);
+    void shed_links(std::size_t target, double now);
     void forget_dead_links(double now);
     void link_failed(const std::string& peer, double now);
     bool proven(const Link& link) const;
@@ -464,11 +466,15 @@ private:
     };
     std::map<std::string, std::vector<Copy>> verifying_;
     static constexpr double inbound_interval_ms = 4000.0;
+    // Without the server, a connecting link whose peer no neighbour lists any more is given up
+    // after this long (its signals have no path), not after the whole connect timeout.
+    static constexpr double unroutable_grace_ms = 5000.0;
     double inbound_tokens_ = 8.0;    // see take_inbound_token
     double inbound_refill_at_ = 0.0;
     bool links_changed_ = false;     // neighbours get our new list at the next tick
     double links_sent_at_ = -1e18;
     double rebalanced_at_ = -1e18;
+    bool was_partial_ = false; // at the last rebalance: the switch from a full mesh sheds links
 };
 
 } // namespace peddlenet

@@ -95,6 +95,16 @@ TEST_CASE("a big room is a bounded, connected partial mesh that relays every mes
         }
         CHECK(max_links < pages.size() - 1); // nobody links to everyone
         REQUIRE(connected(pages));
+        // The first full_mesh_max pages were a full mesh (66 links) until the room outgrew it.
+        // They must mix with the newcomers, not stay a clique that is busy for everyone else: a
+        // random graph of this degree has about a dozen links among any 12 of 36 pages.
+        std::size_t first_links = 0;
+        for (std::size_t i = 0; i < params.full_mesh_max; ++i)
+            for (std::size_t j = 0; j < i; ++j) {
+                const auto l = pages[i]->engine.peer(pages[j]->id);
+                first_links += l && l->state == LinkState::open;
+            }
+        CHECK(first_links < 33);
 
         // Everyone speaks once.
         std::vector<std::pair<std::string, std::string>> said;
