@@ -4,8 +4,10 @@
 // there it says who is in the room and nobody announces.
 // Needs: core/peer_protocol.hpp (PresenceFrame).
 //  [X] one entry per member: its latest announcement (name, session, when) and until when it holds
-//  [X] an announcement is news only if it is later than the one held and its clock is within
-//      max_skew_ms of ours (a replayed or far-future one is not)
+//  [X] an announcement is news only if it is later than the newest seen from its peer and its
+//      clock is within max_skew_ms of ours (a replayed or far-future one is not); the newest
+//      time is remembered after the entry expires, for as long as the skew window lets a
+//      replay of it pass the clock check, so a departed member cannot be replayed back in
 //  [X] the interval grows with the room, so the room's announcements stay a few per second
 #pragma once
 
@@ -45,7 +47,9 @@ public:
     bool is_news(const PresenceFrame& p, std::int64_t wall_now) const;
     // Stores a verified announcement, held for intervals_held intervals of a room this size.
     void store(const PresenceFrame& p, double now, std::size_t room_size);
-    void expire(double now);
+    // Drops entries that stopped holding at `now` (monotonic), and the newest times that the
+    // clock check refuses by `wall_now` anyway.
+    void expire(double now, std::int64_t wall_now);
     // Members whose announcement holds (not counting us).
     std::size_t count() const { return entries_.size(); }
     const Entry* find(const std::string& peer) const;
@@ -61,6 +65,7 @@ public:
 
 private:
     std::map<std::string, Entry> entries_;
+    std::map<std::string, std::int64_t> newest_; // peer -> newest announcement time seen
     double announced_at_ = -1e18;
 };
 

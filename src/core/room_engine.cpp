@@ -463,7 +463,7 @@ void RoomEngine::tick() {
     forget_dead_links(now);
     rebalance(now);
     flush_gossip(now);
-    presence_.expire(now);
+    presence_.expire(now, clock_.wall_ms());
     if (!joined_ && !session_.empty()) announce_presence(now);
 }
 

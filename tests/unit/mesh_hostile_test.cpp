@@ -1,6 +1,8 @@
 // A hostile peer on the data channel and in signaling: everything it sends that breaks a rule is
 // dropped and counted, and the room keeps working (fake_rtc.hpp world, real engine).
 #include "core/base64url.hpp"
+#include "core/presence.hpp"
+#include "core/trust.hpp"
 #include "core/text.hpp"
 #include "fake_rtc.hpp"
 
@@ -258,4 +260,56 @@ TEST_CASE("after all the abuse the room still works", "[mesh][hostile]") {
     CHECK(room.alice.ids() == room.bob.ids());
     CHECK(room.carol.ids() == room.bob.ids());
     CHECK(room.alice.texts().size() == 3);
+}
+
+TEST_CASE("presence announcements that are forged, altered, from another room or replayed are "
+          "not counted",
+          "[mesh][hostile][presence]") {
+    Room room;
+    std::vector<SimPeer*> pages{&room.alice, &room.bob, &room.carol};
+    // The server is gone: who is here now comes from announcements over the mesh.
+    const auto tick_for = [&](double ms) {
+        for (double t = 0; t < ms; t += 1000.0) {
+            room.world.now_ms += 1000.0;
+            for (SimPeer* p : pages) p->engine.tick();
+            room.world.run();
+        }
+    };
+    for (SimPeer* p : pages) p->engine.on_signaling_lost();
+    tick_for(1000.0);
+    REQUIRE(room.alice.engine.present() == 3);
+    REQUIRE(room.carol.engine.present() == 3);
+
+    // Dave is nowhere in the room; Bob speaks for him.
+    const testing::OpenSslCrypto dave("dave");
+    const std::int64_t now = 1'700'000'000'000 + static_cast<std::int64_t>(room.world.now_ms);
+    const auto announcement = [&](const std::string& room_id, const testing::OpenSslCrypto& signer,
+                                  std::int64_t ts) {
+        PresenceFrame p{dave.peer_id(), "Dave", "sessionDave", ts, {}};
+        p.sig = signer.sign_now(presence_signing_payload(room_id, p.peer, p.name, p.session, ts));
+        return p;
+    };
+    const std::uint64_t dropped = room.alice.engine.stats().presence_dropped;
+    room.from_bob(build_presence_frame(announcement("r", room.bob.crypto, now)));  // forged
+    PresenceFrame altered = announcement("r", dave, now);
+    altered.name = "Mallory";
+    room.from_bob(build_presence_frame(altered));
+    room.from_bob(build_presence_frame(announcement("other", dave, now)));        // another room
+    CHECK(room.alice.engine.stats().presence_dropped == dropped + 3);
+    CHECK(room.alice.engine.present() == 3);
+    CHECK(room.carol.engine.present() == 3); // nothing was passed on
+
+    // Dave's own announcement counts, and Alice passes it on.
+    const std::string real = build_presence_frame(announcement("r", dave, now));
+    room.from_bob(real);
+    CHECK(room.alice.engine.present() == 4);
+    CHECK(room.carol.engine.present() == 4);
+
+    // Dave says no more: he drops out after three intervals, and a replay of his last
+    // announcement does not bring him back.
+    tick_for(3 * Presence::min_interval_ms + 2000.0);
+    CHECK(room.alice.engine.present() == 3);
+    room.from_bob(real);
+    CHECK(room.alice.engine.present() == 3);
+    CHECK(room.carol.engine.present() == 3);
 }
