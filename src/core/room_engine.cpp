@@ -1071,15 +1071,21 @@ void RoomEngine::forget_dead_links(double now) {
             link->created_at = now; // the clock of a later outage starts when it begins
             continue;
         }
-        if (now - link->created_at > params_.connect_timeout_ms) dead.push_back(peer);
-        // Without the server its signals need a neighbour that lists it: none left, no link.
-        else if (!joined_ && now - link->created_at > unroutable_grace_ms && !routable(peer))
+        if (now - link->created_at > params_.connect_timeout_ms) {
+            ++stats_.links_timed_out;
             dead.push_back(peer);
+        } else if (partial_mesh() && link->channel_closed) {
+            // In a big room the other end sheds links it has too many of, and there are other
+            // partners: a channel that closed is given up at once, not held for the timeout.
+            ++stats_.links_dropped;
+            dead.push_back(peer);
+        } else if (!joined_ && now - link->created_at > unroutable_grace_ms && !routable(peer)) {
+            // Without the server its signals need a neighbour that lists it: none left, no link.
+            ++stats_.links_unroutable;
+            dead.push_back(peer);
+        }
     }
-    for (const std::string& peer : dead) {
-        ++stats_.links_timed_out;
-        link_failed(peer, now);
-    }
+    for (const std::string& peer : dead) link_failed(peer, now);
     if (!dead.empty()) notify_peers();
 }
 

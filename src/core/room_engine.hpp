@@ -28,7 +28,8 @@
 //  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
 //      reopen reconciles; a lost channel shows as "sent" until the peer is back
 //  [X] a link that does not open, or stays closed, for connect_timeout_ms is given up; its peer
-//      is tried again after three times that (a full mesh links to every member it lacks)
+//      is tried again after three times that (a full mesh links to every member it lacks); in a
+//      big room a channel that closed is given up at the next tick
 //  [X] big rooms (above full_mesh_max members), see "Big rooms" below
 //
 // Big rooms. A joiner knocks at `degree` random members of the server's sample (only the impolite

@@ -105,6 +105,10 @@ TEST_CASE("a big room is a bounded, connected partial mesh that relays every mes
                 first_links += l && l->state == LinkState::open;
             }
         CHECK(first_links < 33);
+        // Links the other end shed are let go at once: none waited for the connect timeout.
+        std::uint64_t timed_out = 0;
+        for (SimPeer* p : live(pages)) timed_out += p->engine.stats().links_timed_out;
+        CHECK(timed_out == 0);
 
         // Everyone speaks once.
         std::vector<std::pair<std::string, std::string>> said;
