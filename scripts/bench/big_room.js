@@ -47,6 +47,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer, launchBrowser, openApp } = require(path.join(__dirname, '../../tests/e2e/harness'));
+const { linkComponents, clockSpread, quantile } = require(path.join(__dirname, '../../tests/e2e/page_mesh'));
+// Whether the open links (both ends open) connect every page.
+const connected = (snaps) => linkComponents(snaps).length === 1;
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -74,12 +77,6 @@ const DEGREE_LOW = 4, DEGREE_HIGH = 12, SMALL_ROOM = 12; // RoomParams defaults
 const OLD_FULL = { 8: 0.5, 16: 3.0, 24: 9.2, 48: 78.9 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function quantile(values, q) {
-  const v = [...values].sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const pos = (v.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 const median = (xs) => quantile(xs, 0.5);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const f = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits ?? (Math.abs(x) < 10 ? 2 : 0)) : 'n/a');
@@ -103,24 +100,6 @@ const snapshot = (page) => page.evaluate(() => {
            peers: s.peers.map((p) => ({ peerId: p.peerId, link: p.link })) };
 });
 const openCount = (s) => s.peers.filter((p) => p.link === 'open').length;
-
-// Whether the open links (both ends open) connect every page.
-function connected(snaps) {
-  const index = new Map(snaps.map((s, i) => [s.peerId, i]));
-  const open = snaps.map((s) => new Set(s.peers.filter((p) => p.link === 'open').map((p) => p.peerId)));
-  const seen = new Set([0]);
-  const stack = [0];
-  while (stack.length) {
-    const i = stack.pop();
-    for (const peer of open[i]) {
-      const j = index.get(peer);
-      if (j === undefined || seen.has(j) || !open[j].has(snaps[i].peerId)) continue;
-      seen.add(j);
-      stack.push(j);
-    }
-  }
-  return seen.size === snaps.length;
-}
 
 function linked(snaps, full) {
   const n = snaps.length;
@@ -164,17 +143,6 @@ async function processes(browserCdp) {
     out.push({ pid: p.id, type: p.type, cpuTime: p.cpuTime, rss, pss });
   }
   return out;
-}
-
-// Largest minus smallest offset of the pages' epoch clocks to Date.now() (1 ms steps: the
-// largest difference over many samples is the offset).
-async function clockSpread(pages) {
-  const offsets = await Promise.all(pages.map((p) => p.evaluate(() => {
-    let best = -Infinity;
-    for (let i = 0; i < 2000; ++i) best = Math.max(best, Date.now() - (performance.timeOrigin + performance.now()));
-    return best;
-  })));
-  return Math.max(...offsets) - Math.min(...offsets);
 }
 
 // ---- one configuration ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ require('./require_tools')('crypto', { modules: ['playwright-core'], app: true }
 const os = require('node:os');
 const path = require('node:path');
 const { startServer, launchBrowser, openApp, state } = require(path.join(__dirname, '../../tests/e2e/harness'));
+const { quantile } = require(path.join(__dirname, '../../tests/e2e/page_mesh'));
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -38,12 +39,6 @@ const ROUNDS = Number(option('rounds', 3));
 const MESSAGES = Number(option('messages', 500));
 const SECTIONS = option('sections', 'ops,stream').split(',');
 
-function quantile(values, q) {
-  const v = [...values].sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const pos = (v.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 0) : 'n/a');
 const median = (xs) => quantile(xs, 0.5);
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');

@@ -30,6 +30,7 @@
 require('./require_tools')('p2p', { modules: ['playwright-core'], app: true });
 const path = require('node:path');
 const { startServer, launchBrowser, openApp, state } = require(path.join(__dirname, '../../tests/e2e/harness'));
+const { quantile } = require(path.join(__dirname, '../../tests/e2e/page_mesh'));
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -42,12 +43,6 @@ const BATCH = 200;        // messages per batch: stays under the 500-message his
 const SETTLE_MS = 500;   // after A's join, before B joins
 const SPACING_MS = 2;     // between sends: a busy chat, not a flood that only measures queueing
 
-function quantile(values, q) {
-  const v = [...values].sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const pos = (v.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 0) : 'n/a');
 
 async function waitFor(page, fn, arg, timeout = 20000, polling = 5) {
