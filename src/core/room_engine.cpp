@@ -1079,6 +1079,12 @@ void RoomEngine::forget_dead_links(double now) {
             // partners: a channel that closed is given up at once, not held for the timeout.
             ++stats_.links_dropped;
             dead.push_back(peer);
+        } else if (partial_mesh() && link->channel_open && link->proof == ProofState::ok &&
+                   now - link->created_at > big_room_outage_ms) {
+            // Proven and open once, its connection down since: a page that closed without a
+            // goodbye looks like this until ICE gives up (about 30 s). Other partners are near.
+            ++stats_.links_dropped;
+            dead.push_back(peer);
         } else if (!joined_ && now - link->created_at > unroutable_grace_ms && !routable(peer)) {
             // Without the server its signals need a neighbour that lists it: none left, no link.
             ++stats_.links_unroutable;

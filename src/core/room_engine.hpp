@@ -29,7 +29,8 @@
 //      reopen reconciles; a lost channel shows as "sent" until the peer is back
 //  [X] a link that does not open, or stays closed, for connect_timeout_ms is given up; its peer
 //      is tried again after three times that (a full mesh links to every member it lacks); in a
-//      big room a channel that closed is given up at the next tick
+//      big room a channel that closed is given up at the next tick, and a link whose connection
+//      stays down for big_room_outage_ms
 //  [X] big rooms (above full_mesh_max members), see "Big rooms" below
 //
 // Big rooms. A joiner knocks at `degree` random members of the server's sample (only the impolite
@@ -470,6 +471,8 @@ private:
     // Without the server, a connecting link whose peer no neighbour lists any more is given up
     // after this long (its signals have no path), not after the whole connect timeout.
     static constexpr double unroutable_grace_ms = 5000.0;
+    // In a big room, an open link whose connection is down this long is given up.
+    static constexpr double big_room_outage_ms = 8000.0;
     double inbound_tokens_ = 8.0;    // see take_inbound_token
     double inbound_refill_at_ = 0.0;
     bool links_changed_ = false;     // neighbours get our new list at the next tick

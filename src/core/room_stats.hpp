@@ -30,7 +30,7 @@ struct RoomStats {
     std::uint64_t links_shed = 0;       // links closed because we had more than degree_high
     std::uint64_t links_refused_busy = 0; // link requests declined because we were full
     std::uint64_t links_timed_out = 0;  // links that did not open in time, or died
-    std::uint64_t links_dropped = 0;    // big room: their channel closed (shed by the other end)
+    std::uint64_t links_dropped = 0;    // big room: their channel closed or connection stayed down
     std::uint64_t links_unroutable = 0; // no server, and no neighbour lists the peer any more
     std::uint64_t presence_announced = 0; // our own presence announcements sent (server gone)
     std::uint64_t presence_relayed = 0; // others' announcements passed on
