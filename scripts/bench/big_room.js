@@ -32,7 +32,8 @@
 //                  that window: ProcessTime (CPU time of the page's renderer process) and
 //                  ThreadTime (of its main thread), beside TaskDuration (wall time the main
 //                  thread spent in tasks, blocked or not) and ScriptDuration; JSHeapUsedSize at
-//                  the end; frames the app drew (state().frames) per second over that window.
+//                  the end; frames the app drew (state().frames) per second over that window,
+//                  and the smoothed wait from asking for a frame to drawing it (state().frameLagMs).
 //                  And the browser's processes (CDP SystemInfo.getProcessInfo: pids, types, CPU
 //                  time): the renderers' count (about 2 per page), CPU, RSS and PSS
 //                  (/proc/PID/smaps_rollup) summed and divided by the pages; the one GPU
@@ -96,7 +97,7 @@ function cpuTimes() {
 
 const snapshot = (page) => page.evaluate(() => {
   const s = window.peddlenet.state();
-  return { peerId: s.peerId, joined: s.joined, mesh: s.mesh, frames: s.frames,
+  return { peerId: s.peerId, joined: s.joined, mesh: s.mesh, frames: s.frames, frameLagMs: s.frameLagMs,
            peers: s.peers.map((p) => ({ peerId: p.peerId, link: p.link })) };
 });
 const openCount = (s) => s.peers.filter((p) => p.link === 'open').length;
@@ -270,6 +271,7 @@ async function runOnce(n, full, run) {
     result.processShare = share('ProcessTime');
     result.heapMB = after.map((m) => m.JSHeapUsedSize / 2 ** 20);
     result.fps = endSnaps.map((s, k) => (s.frames - framesBefore[k]) / seconds);
+    result.frameLag = endSnaps.map((s) => s.frameLagMs);
     const cpuBefore = new Map(pBefore.map((p) => [p.pid, p.cpuTime]));
     const cpuShare = (type) => pAfter.filter((p) => p.type === type)
       .reduce((k, p) => k + (p.cpuTime - (cpuBefore.get(p.pid) ?? 0)), 0) / seconds;
@@ -350,7 +352,7 @@ async function main() {
   console.log(`\nCost during the message phase (from ${SCHEDULE_MS / 1000} s before the first send until every page has every message), per page unless said:\n`);
   console.log('| pages | mesh | window (s) | renderer CPU (ProcessTime), % of a core | main thread CPU (ThreadTime) | ' +
               'main thread in tasks, wall (TaskDuration) | script (ScriptDuration) ' +
-              '| JS heap used (MB) | frames drawn per s | renderer processes: count, CPU % of a core per page | renderer RSS / PSS per page (MB) ' +
+              '| JS heap used (MB) | frames drawn per s, frame wait at the end (ms) | renderer processes: count, CPU % of a core per page | renderer RSS / PSS per page (MB) ' +
               '| GPU process / browser process CPU, % of a core | relayed + fetched per page ' +
               '| duplicate copies received per page | machine CPU busy (cores of ' +
               `${os.cpus().length}) | load average before -> after | clock spread (ms) |`);
@@ -359,7 +361,7 @@ async function main() {
     const per = (key) => mean(ok.flatMap((r) => r[key]));
     row(n, mode, f(median(ok.map((r) => r.window)), 1), f(per('processShare') * 100, 1), f(per('threadShare') * 100, 1),
         f(per('taskShare') * 100, 1), f(per('scriptShare') * 100, 1),
-        f(per('heapMB'), 1), f(per('fps'), 1),
+        f(per('heapMB'), 1), `${f(per('fps'), 1)}, ${f(per('frameLag'), 0)}`,
         `${median(ok.map((r) => r.rendererCount))}, ${f(median(ok.map((r) => r.rendererCpuShare / r.n)) * 100, 1)}`,
         `${f(median(ok.map((r) => r.rssMB / r.n)), 0)} / ${f(median(ok.map((r) => r.pssMB / r.n)), 0)}`,
         `${f(median(ok.map((r) => r.gpuCpuShare)) * 100, 0)} / ${f(median(ok.map((r) => r.browserCpuShare)) * 100, 0)}`,

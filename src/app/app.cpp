@@ -537,6 +537,7 @@ nlohmann::json App::state_json() const {
                    {"unprovenDropped", stats.unproven_dropped},
                    {"forgedDropped", stats.forged_dropped}}},
         {"frames", platform::frames_drawn()},
+        {"frameLagMs", platform::frame_lag_ms()},
         {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
         {"invitedRoom", invited_ ? nlohmann::json(invited_->name) : nlohmann::json(nullptr)},
         {"notice", notice_},

@@ -27,6 +27,8 @@ struct Loop {
     bool refresh_timer_pending = false;
     int settle_frames_left = 0;      // of the refresh being drawn
     double last_refresh_ms = -1e9;   // when the last refresh started drawing
+    double requested_at_ms = 0;      // of the pending requestAnimationFrame
+    double frame_lag_ms = 0;         // smoothed wait from a frame's request to its callback
 };
 
 Loop& loop() {
@@ -40,6 +42,10 @@ void plan_refresh();
 EM_BOOL on_animation_frame(double now_ms, void*) {
     Loop& l = loop();
     l.frame_pending = false;
+    // Capped: a hidden page gets no frames at all, and that says nothing about drawing.
+    const double lag = std::min(emscripten_get_now() - l.requested_at_ms,
+                                max_refresh_interval_ms / refresh_lag_factor);
+    l.frame_lag_ms += 0.25 * (lag - l.frame_lag_ms);
     ++l.frames;
     l.frame(now_ms);
     if (l.settle_frames_left > 0) --l.settle_frames_left;
@@ -67,7 +73,9 @@ void on_refresh_timer(void*) {
 void plan_refresh() {
     Loop& l = loop();
     if (l.refresh_timer_pending || l.settle_frames_left > 0) return; // one is coming; it draws this too
-    const double wait_ms = l.last_refresh_ms + refresh_interval_ms - emscripten_get_now();
+    const double interval_ms = std::clamp(refresh_lag_factor * l.frame_lag_ms, refresh_interval_ms,
+                                          max_refresh_interval_ms);
+    const double wait_ms = l.last_refresh_ms + interval_ms - emscripten_get_now();
     if (wait_ms <= 0) {
         start_refresh();
     } else {
@@ -80,6 +88,7 @@ void schedule_frame() {
     Loop& l = loop();
     if (l.frame_pending || !l.frame) return;
     l.frame_pending = true;
+    l.requested_at_ms = emscripten_get_now();
     emscripten_request_animation_frame(on_animation_frame, nullptr);
 }
 
@@ -159,6 +168,10 @@ void cancel_timer(int id) {
 
 unsigned long frames_drawn() {
     return loop().frames;
+}
+
+double frame_lag_ms() {
+    return loop().frame_lag_ms;
 }
 
 } // namespace peddlenet::platform

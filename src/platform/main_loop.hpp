@@ -2,7 +2,8 @@
 // Needs: emscripten/html5.h.
 //  [X] one Frame callback, driven by requestAnimationFrame only while something is happening
 //  [X] wake(): input keeps frames coming for `linger_ms`, then none
-//  [X] refresh(): network-driven changes redraw at once, bursts at most four times a second
+//  [X] refresh(): network-driven changes redraw at once, bursts at most four times a second,
+//      less often while the browser is slow to hand out frames
 //  [X] zero frames (and zero CPU) while idle: no rAF is pending at all
 //  [X] run_after(): logic timers that run without drawing a frame
 #pragma once
@@ -32,6 +33,12 @@ void wake();
 // 25 ms), and messages arriving meanwhile wait. At 60 Hz a 500-message/s burst arrived 23 ms
 // late (p50); at this rate 0.5 ms, like plain JavaScript.
 inline constexpr double refresh_interval_ms = 250.0;
+// When the browser is behind (frames come long after they are asked for: a slow phone, or many
+// pages sharing one GPU process), network-driven redraws back off further, to refresh_lag_factor
+// times the smoothed wait for a frame, at most max_refresh_interval_ms: drawing must not starve
+// the messages it shows. At 60 Hz the wait is under 17 ms, so the interval stays 250 ms.
+inline constexpr double refresh_lag_factor = 10.0;
+inline constexpr double max_refresh_interval_ms = 4000.0;
 void refresh();
 
 // Runs `fn` once, `delay_ms` from now, without drawing (logic timers: pings, reconnects, saves).
@@ -45,5 +52,7 @@ void on_visibility_change(std::function<void(bool hidden)> fn);
 
 // Frames drawn since start (the automation API's `frames`).
 unsigned long frames_drawn();
+// The smoothed wait from asking for a frame to drawing it, in ms (the automation API's).
+double frame_lag_ms();
 
 } // namespace peddlenet::platform
