@@ -2,10 +2,9 @@
 # Mesh simulator benchmark (big rooms: partial mesh and gossip relay): builds the native tree,
 # then runs tests/sim's mesh_sim, real RoomEngines over a simulated network, on the standard
 # scenarios: 100, 500 and 1000 phones in one room, each steady and with 30 % of them vanishing
-# at once, plus a full mesh of 100 and of 500 beside them (`joined` then lists everyone, so only
-# the engine's link cap limits the full mesh). Deterministic: seed 1 unless given.
-# About 4 minutes of CPU on 2 cores, 2.5 of them the full mesh of 500 (far longer when the machine
-# is busy). Prints one table, each run's wall time and the load average before and after; writes
+# at once, plus 60 phones as a partial and as a full mesh (`joined` then lists everyone; the
+# engine caps a full mesh at max_room_links + 1 = 65 members, so none is larger). Deterministic:
+# seed 1 unless given. About a minute of CPU on 2 cores (far longer when the machine is busy). Prints one table, each run's wall time and the load average before and after; writes
 # build/bench/mesh_sim/<scenario>.json.
 # Pass options through to every run, e.g. --seed 2 --degree 8 --loss 0.01.
 set -euo pipefail
@@ -39,8 +38,8 @@ run n500 --peers 500
 run n500-vanish30 --peers 500 --churn 0.3
 run n1000 --peers 1000
 run n1000-vanish30 --peers 1000 --churn 0.3
-run n100-full --peers 100 --full-mesh-max 100 --joined-sample 100
-run n500-full --peers 500 --full-mesh-max 500 --joined-sample 500
+run n60 --peers 60
+run n60-full --peers 60 --full-mesh-max 60 --joined-sample 60
 
 echo
 for name in "${names[@]}"; do

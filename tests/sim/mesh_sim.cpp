@@ -133,7 +133,7 @@ Usage: mesh_sim [options]
   --consent-timeout S    vanished partner -> "disconnected" after S s (+0..1 s) (6)
   --crypto-ms MS         cost of one crypto operation (0.05)
   --joined-sample N      members listed in `joined` (32)
-  --full-mesh-max N      RoomParams::full_mesh_max (12)
+  --full-mesh-max N      RoomParams::full_mesh_max (12; the engine caps it at 65)
   --degree N             RoomParams::degree (6)
   --degree-low N         RoomParams::degree_low (4)
   --degree-high N        RoomParams::degree_high (12)
@@ -811,7 +811,8 @@ void Simulation::frame_delivered(int to, std::uint64_t tag) {
 // "full" or "d6/4-12/f3" (degree, low-high, eager fanout), then the churn, if any.
 std::string Simulation::default_label() const {
     const RoomParams& r = o_.room;
-    std::string label = r.full_mesh_max >= o_.peers
+    // The engine caps a full mesh at max_room_links + 1 members (RoomEngine's constructor).
+    std::string label = std::min(r.full_mesh_max, max_room_links + 1) >= o_.peers
                             ? std::string("full")
                             : "d" + std::to_string(r.degree) + "/" + std::to_string(r.degree_low) +
                                   "-" + std::to_string(r.degree_high) + "/f" +
