@@ -32,6 +32,7 @@
 #include "sim_network.hpp"
 #include "sim_server.hpp"
 #include "unit/openssl_crypto.hpp"
+#include "unit/rooms_support.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -564,25 +565,8 @@ void Simulation::server_frame(int i, const std::string& frame) {
         ++server_frames_bad_;
         return;
     }
-    RoomEngine& e = p.engine;
-    const protocol::ServerMessage& m = *parsed.value;
-    if (const auto* joined = std::get_if<protocol::Joined>(&m)) {
-        std::vector<RoomMember> members;
-        members.reserve(joined->peers.size());
-        for (const protocol::PeerInfo& info : joined->peers)
-            members.push_back({info.peer, info.name, info.session});
-        e.on_joined(joined->room, joined->peer, joined->session, members, joined->size);
-    } else if (const auto* pj = std::get_if<protocol::PeerJoined>(&m)) {
-        e.on_peer_joined(pj->peer, pj->name, pj->session);
-    } else if (const auto* pr = std::get_if<protocol::PeerRejoined>(&m)) {
-        e.on_peer_rejoined(pr->peer, pr->name, pr->session);
-    } else if (const auto* pl = std::get_if<protocol::PeerLeft>(&m)) {
-        e.on_peer_left(pl->peer);
-    } else if (const auto* sig = std::get_if<protocol::SignalFrom>(&m)) {
-        e.on_signal(sig->from, sig->data);
-    } else {
+    if (!testing::to_engine(p.engine, *parsed.value))
         ++server_frames_bad_; // the room model sends nothing else
-    }
 }
 
 void Simulation::stop_server() {

@@ -2,7 +2,7 @@
 // (server/rooms.hpp) behind simulated WebSockets with a latency per phone. No sockets, no join
 // proofs (join_auth.hpp is tested elsewhere): each phone is an Outlet whose frames reach it
 // after its latency, as the JSON text the real server would write.
-// Needs: server/rooms.hpp, event_queue.hpp.
+// Needs: server/rooms.hpp, event_queue.hpp, unit/rooms_support.hpp (clock, sessions).
 //  [X] join / signal / leave reach the room model after the phone's latency, frames come back
 //      after it too, in order (one latency per phone and FIFO ties keep a socket ordered)
 //  [X] a dead phone's socket is closed by the server later (idle timeout), and the room model's
@@ -13,6 +13,7 @@
 
 #include "event_queue.hpp"
 #include "server/rooms.hpp"
+#include "unit/rooms_support.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -42,7 +43,7 @@ public:
     void join(int peer, const std::string& room, const std::string& id, const std::string& name) {
         from_client(peer, [this, peer, room, id, name] {
             const protocol::Join join{room, id, name, "unchecked"};
-            if (rooms_.join(socket(peer), join, next_session())) ++refused;
+            if (rooms_.join(socket(peer), join, testing::numbered_session(++sessions_))) ++refused;
         });
     }
     void signal(int peer, const std::string& to, std::string data_json) {
@@ -58,9 +59,9 @@ public:
     // the grace period, then the others get peer-left.
     void socket_dead(int peer) {
         if (!up_) return;
-        rooms_.disconnect(socket(peer), time_point(queue_.now()));
+        rooms_.disconnect(socket(peer), testing::rooms_time(queue_.now()));
         queue_.after(static_cast<double>(limits_.grace.count()) + 1.0,
-                     [this] { rooms_.expire(time_point(queue_.now())); });
+                     [this] { rooms_.expire(testing::rooms_time(queue_.now())); });
     }
     // Every socket drops and nothing gets through any more.
     void stop() { up_ = false; }
@@ -82,22 +83,7 @@ private:
         double latency_ms;
     };
 
-    static server::Rooms::Clock::time_point time_point(double ms) {
-        return server::Rooms::Clock::time_point{} +
-               std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000.0));
-    }
     Socket& socket(int peer) { return *sockets_[static_cast<std::size_t>(peer)]; }
-
-    // Sessions "S000000000000001", ... in join order (16 characters of [A-Za-z0-9]).
-    server::SessionId next_session() {
-        server::SessionId s;
-        std::uint64_t n = ++sessions_;
-        s.chars.fill('0');
-        s.chars[0] = 'S';
-        for (std::size_t i = s.chars.size() - 1; n > 0 && i > 0; --i, n /= 10)
-            s.chars[i] = static_cast<char>('0' + n % 10);
-        return s;
-    }
 
     void from_client(int peer, std::function<void()> task) {
         if (!up_) return;

@@ -1,6 +1,7 @@
 // Room model (server/rooms.hpp) with recording outlets: joins, refreshes, grace periods, relay
 // rules, sessions and limits, case by case; the size and sample in `joined`, and rooms of
 // thousands. Joins here are taken as proven (join_auth_test.cpp).
+#include "rooms_support.hpp"
 #include "server/rooms.hpp"
 
 #include <catch2/catch.hpp>
@@ -31,13 +32,7 @@ struct Fake final : Outlet {
 };
 
 // Sessions "S000000000000001", "S000000000000002", ... in join order.
-SessionId session_number(int n) {
-    SessionId s;
-    const std::string text = "S" + std::string(14 - std::to_string(n).size(), '0') +
-                             std::to_string(n);
-    std::copy(text.begin(), text.end(), s.chars.begin());
-    return s;
-}
+SessionId session_number(int n) { return testing::numbered_session(static_cast<std::uint64_t>(n)); }
 std::string S(int n) { return std::string(session_number(n).view()); }
 
 // A member whose frames are counted, not parsed: a big room sends millions of them.
