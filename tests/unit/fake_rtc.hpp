@@ -1,7 +1,9 @@
 // fake_rtc.hpp: an in-memory WebRTC world for native tests of the room engine: simulated peers,
-// their RTCPeerConnections, data channels and a signaling server relay, all in one process.
+// their RTCPeerConnections, data channels and a signaling server, all in one process.
 // Needs: core/room_engine.hpp (the engine under test), core/rtc_transport.hpp (the interface
-// faked here). Header-only because the unit test glob compiles *_test.cpp files only.
+// faked here), server/rooms.hpp (the server's real room model), core/signaling_protocol.hpp (the
+// app's parser of server frames), rooms_support.hpp. Header-only because the unit test glob
+// compiles *_test.cpp files only.
 //  [X] asynchronous everything: every completion and event is a task in a FIFO "lane" (one per
 //      connection's operations chain, one per connection's event queue, one per signaling
 //      socket); a seeded scheduler picks the next lane at random, so each seed is a different
@@ -21,8 +23,10 @@
 //  [X] data channel delivery in order, close events on the remote side, ICE failure and restart;
 //      a connection whose descriptions do not match the other side's (stale signals) goes
 //      "failed" after ice_timeout_ms of simulated time, as browsers do
-//  [X] signaling server: join / peer-joined / peer-rejoined / peer-left / signal relay, a fresh
-//      session name per join; `data` crosses as JSON text like on the real wire; can be stopped
+//  [X] signaling server: the real room model (joins, rejoins, leave, signal relay, a session per
+//      join, peer-left only after the grace period of a closed socket, on simulated time); its
+//      frames cross as the server's JSON text, read by the app's parser; can be stopped and
+//      restarted
 //  [X] DTLS fingerprints: one certificate per connection; a test can make a connection see
 //      another certificate than its partner's (a relay in the middle)
 //  [X] crypto: each tab has a real OpenSSL identity (its peer id is its public key, from its
@@ -31,13 +35,17 @@
 #pragma once
 
 #include "core/room_engine.hpp"
+#include "core/signaling_protocol.hpp"
 #include "core/trust.hpp"
 #include "openssl_crypto.hpp"
+#include "rooms_support.hpp"
+#include "server/rooms.hpp"
 #include "split_mix.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -48,6 +56,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace peddlenet::fake {
@@ -577,11 +586,13 @@ inline void World::break_ice(const std::string& a, const std::string& b) {
 
 class SimPeer;
 
-// The signaling server: rooms of clients, the v1 events, and the signal relay. `data` is
-// serialized and parsed again, as it crosses the wire as text.
+// The signaling server: the real room model (server/rooms.hpp) with one simulated socket per
+// tab, joins taken as proven (join_auth.hpp is tested elsewhere). A socket receives the JSON text
+// the real server writes; the app's parser reads it and the engine gets the calls SignalingClient
+// would make, on the tab's signaling lane.
 class FakeServer {
 public:
-    explicit FakeServer(World& world) : world_(world) {}
+    explicit FakeServer(World& world) : world_(world) { restart(); }
 
     bool up = true;
     // Test knob: candidate signals travel apart from descriptions (their own FIFO per receiver),
@@ -590,35 +601,64 @@ public:
     // buffering of early candidates.
     bool candidates_overtake = false;
 
+    // Each join comes on a new socket (a page's first, or the app's reconnect); the tab's
+    // previous socket is replaced by it (same room) or closes.
     void join(SimPeer& client, const std::string& room);
-    // Explicit leave (or socket closed and the grace period over): peer-left to the others.
+    // Explicit leave: peer-left to the others.
     void leave(SimPeer& client);
-    // The socket drops with no news for the others (within the grace period).
+    // The socket closes without leave (the tab closed or reloaded): the others get peer-left
+    // once the grace period (Limits::grace of simulated time) is over, unless the peer joins
+    // again before it ends (peer-rejoined). Also while the server is down, so that the room
+    // model never keeps a closed tab's socket.
     void drop_socket(SimPeer& client);
     void relay(SimPeer& from, const std::string& to, const json& data);
-    // The server process restarts: every room is forgotten.
+    // The server process restarts: every room and socket is forgotten.
     void restart() {
-        rooms_.clear();
+        sockets_.clear();
+        away_.clear();
+        rooms_.emplace(limits_, metrics_, 1); // any seed: `joined` lists everyone, draws nothing
         up = true;
     }
-    std::size_t members(const std::string& room) const {
-        const auto it = rooms_.find(room);
-        return it == rooms_.end() ? 0 : it->second.size();
-    }
+    // Members of `room`, those in their grace period included.
+    std::size_t members(const std::string& room) const;
     std::size_t relayed = 0;
     std::map<std::pair<std::string, std::string>, json> last_signal; // by (from, to)
 
 private:
-    struct Member {
+    struct Socket final : server::Outlet {
+        Socket(FakeServer& server, SimPeer& client, std::string room)
+            : server(server), client(&client), room(std::move(room)) {}
+        void deliver(std::string frame) override { server.to_client(*this, frame); }
+        // The real server sends `replaced`, which SignalingClient hands to the app, not the
+        // engine.
+        void replaced() override {}
+        FakeServer& server;
         SimPeer* client;
-        std::string name;
-        std::string session;
+        std::string room; // the one it joined
     };
-    void post(SimPeer* client, std::function<void(RoomEngine&)> fn, const char* lane = "sig#");
+
+    // The server's defaults, but `joined` lists every member (up to the client's bound of 500)
+    // instead of a sample of 32, as the fake always did: the tests, rooms of up to 36 pages,
+    // were written against a `joined` that names the whole room.
+    static server::Limits limits() {
+        server::Limits l;
+        l.joined_sample = protocol::max_joined_peers;
+        return l;
+    }
+    void close(Socket& socket);
+    void to_client(const Socket& socket, const std::string& frame);
+    void post(SimPeer* client, std::function<void(RoomEngine&)> fn, const char* lane);
 
     World& world_;
-    std::map<std::string, std::map<std::string, Member>> rooms_;
-    std::uint64_t next_session_ = 0;
+    const server::Limits limits_ = limits();
+    server::Metrics metrics_;
+    std::optional<server::Rooms> rooms_;
+    std::map<std::uint64_t, std::unique_ptr<Socket>> sockets_; // by SimPeer::serial, its latest
+    // (room, peer) -> end of its grace period, for the members whose peer-left is still to come.
+    // Rooms keeps the same list inside; this copy serves members(), and tells the timer of a
+    // member that came back that it no longer matters (so it does not move the clock).
+    std::map<std::pair<std::string, std::string>, server::Rooms::Clock::time_point> away_;
+    std::uint64_t sessions_ = 0; // kept by restart(): a new process names new sessions too
 };
 
 // An open room's keys, computed at once (tests want them before the world runs).
@@ -744,65 +784,84 @@ inline void FakeServer::post(SimPeer* client, std::function<void(RoomEngine&)> f
 
 inline void FakeServer::join(SimPeer& client, const std::string& room) {
     if (!up) return;
-    auto& members = rooms_[room];
-    std::vector<RoomMember> others;
-    for (const auto& [peer, m] : members)
-        if (peer != client.id) others.push_back({peer, m.name, m.session});
-    const bool rejoin = members.count(client.id) != 0;
-    const std::string name = client.engine.name();
-    const std::string session = "s" + std::to_string(++next_session_);
-    members[client.id] = Member{&client, name, session};
-    const std::string id = client.id;
-    for (const auto& [peer, m] : members) {
-        if (peer == id || !m.client) continue;
-        post(m.client, [id, name, rejoin, session](RoomEngine& e) {
-            if (rejoin) e.on_peer_rejoined(id, name, session);
-            else e.on_peer_joined(id, name, session);
-        });
-    }
-    post(&client, [room, id, session, others](RoomEngine& e) {
-        e.on_joined(room, id, session, others);
-    });
+    std::unique_ptr<Socket>& socket = sockets_[client.serial];
+    const std::unique_ptr<Socket> old =
+        std::exchange(socket, std::make_unique<Socket>(*this, client, room));
+    away_.erase({room, client.id});
+    const protocol::Join join{room, client.id, client.engine.name(), "unchecked"};
+    if (const auto refused = rooms_->join(*socket, join, testing::numbered_session(++sessions_)))
+        world_.violations.push_back(client.id + ": join refused: " + refused->message);
+    if (old) close(*old);
 }
 
 inline void FakeServer::leave(SimPeer& client) {
-    for (auto& [room, members] : rooms_) {
-        const auto it = members.find(client.id);
-        if (it == members.end() || it->second.client != &client) continue;
-        members.erase(it);
-        const std::string id = client.id;
-        for (const auto& [peer, m] : members)
-            if (m.client) post(m.client, [id](RoomEngine& e) { e.on_peer_left(id); });
-    }
+    if (!up) return;
+    const auto it = sockets_.find(client.serial);
+    if (it != sockets_.end()) rooms_->leave(*it->second); // refused when in no room: nothing to do
 }
 
 inline void FakeServer::drop_socket(SimPeer& client) {
-    for (auto& [room, members] : rooms_) {
-        const auto it = members.find(client.id);
-        if (it != members.end() && it->second.client == &client) it->second.client = nullptr;
-    }
+    const auto it = sockets_.find(client.serial);
+    if (it == sockets_.end()) return;
+    close(*it->second);
+    sockets_.erase(it);
 }
 
 inline void FakeServer::relay(SimPeer& from, const std::string& to, const json& data) {
     if (!up) return;
-    for (const auto& [room, members] : rooms_) {
-        const auto sender = members.find(from.id);
-        const auto target = members.find(to);
-        if (sender == members.end() || sender->second.client != &from || target == members.end() ||
-            !target->second.client)
-            continue;
-        ++relayed;
-        last_signal[{from.id, to}] = data;
-        const std::string text = data.dump();
-        world_.note("signal " + from.id + " -> " + to + " " + text.substr(0, 60));
-        const std::string id = from.id;
-        post(target->second.client,
-             [id, text](RoomEngine& e) { e.on_signal(id, json::parse(text)); },
-             candidates_overtake && data.contains("candidate") &&
-                     target->second.client->engine.peer(id).has_value()
-                 ? "cand#"
-                 : "sig#");
+    const auto it = sockets_.find(from.serial);
+    if (it == sockets_.end()) return;
+    const std::string text = data.dump();
+    // A refusal (we are in no room, `to` is not in ours or in its grace period) is an error
+    // frame for the app, which the engine never sees.
+    if (rooms_->signal(*it->second, protocol::Signal{to, text})) return;
+    ++relayed;
+    last_signal[{from.id, to}] = data;
+    world_.note("signal " + from.id + " -> " + to + " " + text.substr(0, 60));
+}
+
+inline std::size_t FakeServer::members(const std::string& room) const {
+    std::size_t n = 0;
+    for (const auto& [serial, socket] : sockets_) n += socket->in_room() && socket->room == room;
+    for (const auto& [member, until] : away_) n += member.first == room;
+    return n;
+}
+
+// The server sees the socket close: the member keeps its place for the grace period, and a
+// timer at its end has the room model expire it. A server that is down by then expires nothing
+// (restart() forgets the rooms anyway).
+inline void FakeServer::close(Socket& socket) {
+    if (!socket.in_room()) return;
+    const server::Rooms::Clock::time_point now = testing::rooms_time(world_.now_ms);
+    rooms_->disconnect(socket, now);
+    const auto member = std::make_pair(socket.room, socket.client->id);
+    const server::Rooms::Clock::time_point until = now + limits_.grace;
+    away_[member] = until;
+    const auto pending = [this, member, until] {
+        const auto it = away_.find(member);
+        return up && it != away_.end() && it->second == until;
+    };
+    Scheduler::Timer timer{"server", pending, [this, pending, until] {
+        if (!pending()) return;
+        rooms_->expire(until);
+        std::erase_if(away_, [until](const auto& entry) { return entry.second <= until; });
+    }};
+    const double grace_ms = std::chrono::duration<double, std::milli>(limits_.grace).count();
+    world_.scheduler.post_at(world_.now_ms + grace_ms, std::move(timer));
+}
+
+inline void FakeServer::to_client(const Socket& socket, const std::string& frame) {
+    protocol::Parsed<protocol::ServerMessage> parsed = protocol::parse_server(frame);
+    if (!parsed.ok()) {
+        world_.violations.push_back("server frame the app refuses: " + parsed.problem.message);
+        return;
     }
+    SimPeer& client = *socket.client;
+    const auto* signal = std::get_if<protocol::SignalFrom>(&*parsed.value);
+    const bool overtakes = candidates_overtake && signal && signal->data.contains("candidate") &&
+                           client.engine.peer(signal->from).has_value();
+    post(&client, [m = std::move(*parsed.value)](RoomEngine& e) { testing::to_engine(e, m); },
+         overtakes ? "cand#" : "sig#");
 }
 
 } // namespace peddlenet::fake
