@@ -18,6 +18,31 @@ bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
 
+// Why a server entry breaks a rule ("" when it does not); `credentials` follow the URL.
+std::string entry_problem(const std::string& url, const std::vector<std::string>& credentials) {
+    if (url.size() > max_field_bytes) return "a field is too long.";
+    for (const std::string& c : credentials)
+        if (c.size() > max_field_bytes) return "a field is too long.";
+    const bool stun = starts_with(url, "stun:");
+    const bool turn = starts_with(url, "turn:") || starts_with(url, "turns:");
+    if (!stun && !turn) return "URLs start with stun:, turn: or turns:.";
+    if (url.find_first_of("\"\\") != std::string::npos)
+        return "the URL has characters a server address cannot have.";
+    if (turn && credentials.size() != 2)
+        return "a TURN server needs a username and a credential after its URL.";
+    if (stun && !credentials.empty()) return "a STUN server takes no username or credential.";
+    return "";
+}
+
+nlohmann::json entry(const std::string& url, const std::vector<std::string>& credentials) {
+    nlohmann::json server = {{"urls", url}};
+    if (credentials.size() == 2) {
+        server["username"] = credentials[0];
+        server["credential"] = credentials[1];
+    }
+    return server;
+}
+
 } // namespace
 
 IceServersParse parse_ice_servers(std::string_view text) {
@@ -33,41 +58,65 @@ IceServersParse parse_ice_servers(std::string_view text) {
         std::vector<std::string> fields;
         for (std::string w; words >> w;) fields.push_back(w);
         if (fields.empty() || fields[0][0] == '#') continue;
-        const std::string where = "Line " + std::to_string(number) + ": ";
-        const std::string& url = fields[0];
-        for (const std::string& f : fields) {
-            if (f.size() > max_field_bytes) {
-                r.error = where + "a field is too long.";
-                return r;
-            }
-        }
-        const bool stun = starts_with(url, "stun:");
-        const bool turn = starts_with(url, "turn:") || starts_with(url, "turns:");
-        if (!stun && !turn) {
-            r.error = where + "URLs start with stun:, turn: or turns:.";
-            return r;
-        }
-        if (url.find_first_of("\"\\") != std::string::npos) {
-            r.error = where + "the URL has characters a server address cannot have.";
-            return r;
-        }
-        nlohmann::json server = {{"urls", url}};
-        if (turn) {
-            if (fields.size() != 3) {
-                r.error = where + "a TURN server needs a username and a credential after its URL.";
-                return r;
-            }
-            server["username"] = fields[1];
-            server["credential"] = fields[2];
-        } else if (fields.size() != 1) {
-            r.error = where + "a STUN server takes no username or credential.";
+        const std::vector<std::string> credentials(fields.begin() + 1, fields.end());
+        if (std::string problem = entry_problem(fields[0], credentials); !problem.empty()) {
+            r.error = "Line " + std::to_string(number) + ": " + problem;
             return r;
         }
         if (r.servers.size() == max_ice_servers) {
             r.error = "At most " + std::to_string(max_ice_servers) + " ICE servers.";
             return r;
         }
-        r.servers.push_back(std::move(server));
+        r.servers.push_back(entry(fields[0], credentials));
+    }
+    return r;
+}
+
+IceServersParse check_ice_server_list(const nlohmann::json& list) {
+    IceServersParse r;
+    if (!list.is_array()) {
+        r.error = "The ICE server list is not a list.";
+        return r;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const nlohmann::json& server = list[i];
+        const std::string where = "Server " + std::to_string(i + 1) + ": ";
+        const auto urls = server.is_object() ? server.find("urls") : server.end();
+        std::vector<std::string> url_list;
+        if (urls != server.end() && urls->is_string()) {
+            url_list.push_back(urls->get<std::string>());
+        } else if (urls != server.end() && urls->is_array()) {
+            for (const nlohmann::json& u : *urls)
+                if (u.is_string()) url_list.push_back(u.get<std::string>());
+            if (url_list.size() != urls->size()) url_list.clear();
+        }
+        if (url_list.empty()) {
+            r.error = where + "\"urls\" must be a URL or a list of URLs.";
+            return r;
+        }
+        std::vector<std::string> credentials;
+        for (const char* key : {"username", "credential"}) {
+            const auto it = server.find(key);
+            if (it == server.end()) continue;
+            if (!it->is_string()) {
+                r.error = where + "\"" + key + "\" must be text.";
+                return r;
+            }
+            credentials.push_back(it->get<std::string>());
+        }
+        for (const std::string& url : url_list) {
+            std::string problem = entry_problem(url, credentials);
+            if (problem.empty() && !is_valid_utf8(url)) problem = "the URL is not valid text.";
+            if (!problem.empty()) {
+                r.error = where + problem;
+                return r;
+            }
+            if (r.servers.size() == max_ice_servers) {
+                r.error = "At most " + std::to_string(max_ice_servers) + " ICE servers.";
+                return r;
+            }
+            r.servers.push_back(entry(url, credentials));
+        }
     }
     return r;
 }

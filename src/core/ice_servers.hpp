@@ -4,6 +4,7 @@
 //  [X] text form for people: one server per line, "URL [username credential]"
 //  [X] stun:, turn: and turns: URLs only; TURN needs a username and a credential
 //  [X] produces the RTCIceServer JSON list for RTCPeerConnection
+//  [X] the same rules for a list that arrives as JSON (the signaling server's TURN credentials)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,5 +22,9 @@ struct IceServersParse {
 
 // Parses the setting's text: blank lines and lines starting with '#' are ignored.
 IceServersParse parse_ice_servers(std::string_view text);
+
+// Checks a list of RTCIceServer objects ({urls: string or [string], username?, credential?}),
+// by the rules of the text form; `servers` holds it with one URL per entry.
+IceServersParse check_ice_server_list(const nlohmann::json& list);
 
 } // namespace peddlenet

@@ -165,6 +165,8 @@ void SignalingClient::on_message(std::string_view text) {
                 if (joined_) engine_.on_peer_left(m.peer);
             } else if constexpr (std::is_same_v<T, protocol::SignalFrom>) {
                 if (joined_) engine_.on_signal(m.from, m.data); // already parsed, an object
+            } else if constexpr (std::is_same_v<T, protocol::IceServers>) {
+                if (callbacks_.ice_servers) callbacks_.ice_servers(m.servers, m.expires_unix);
             } else if constexpr (std::is_same_v<T, protocol::Pong>) {
                 // last_heard_ms_ is already updated: that is all a pong is for.
             } else if constexpr (std::is_same_v<T, protocol::ServerError>) {

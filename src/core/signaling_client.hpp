@@ -57,6 +57,9 @@ struct SignalingCallbacks {
     std::function<void(const std::string& payload,
                        std::function<void(std::string sig_b64url)> done)>
         sign_join;
+    // The server's ICE servers (its TURN server, with credentials for us until `expires_unix`),
+    // checked: for the connections made from now on.
+    std::function<void(const nlohmann::json& servers, std::int64_t expires_unix)> ice_servers;
 };
 
 struct SignalingParams {

@@ -3,6 +3,7 @@
 //        [SECTION] server frames (client side)
 #include "core/signaling_protocol.hpp"
 
+#include "core/ice_servers.hpp"
 #include "core/text.hpp"
 #include "core/trust.hpp"
 
@@ -199,6 +200,26 @@ std::string build_peer_joined(std::string_view peer, std::string_view name,
     return out;
 }
 
+std::string build_ice_servers(std::span<const std::string> urls, std::string_view username,
+                              std::string_view credential, std::int64_t expires_unix) {
+    std::string out = start("ice-servers", 64 + urls.size() * (48 + username.size() + credential.size()));
+    out += ",\"servers\":[";
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        if (i) out += ',';
+        out += "{\"urls\":";
+        append_json_string(out, urls[i]);
+        out += ",\"username\":";
+        append_json_string(out, username);
+        out += ",\"credential\":";
+        append_json_string(out, credential);
+        out += '}';
+    }
+    out += "],\"expires\":";
+    out += std::to_string(expires_unix);
+    out += '}';
+    return out;
+}
+
 std::string build_peer_left(std::string_view peer) {
     std::string out = start("peer-left", 16 + peer.size());
     add(out, "peer", peer);
@@ -330,6 +351,15 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
     } else if (*type == "peer-left") {
         if (!peer) return missing("peer");
         r.value = PeerLeft{*peer};
+    } else if (*type == "ice-servers") {
+        const auto servers = j.find("servers");
+        const auto expires = j.find("expires");
+        if (servers == j.end() || expires == j.end() || !expires->is_number_integer())
+            return refuse<ServerMessage>(ErrorCode::bad_field,
+                                         "ice-servers needs \"servers\" and an integer \"expires\"");
+        IceServersParse checked = check_ice_server_list(*servers);
+        if (!checked.ok()) return refuse<ServerMessage>(ErrorCode::bad_field, "ice-servers: " + checked.error);
+        r.value = IceServers{std::move(checked.servers), expires->get<std::int64_t>()};
     } else if (*type == "pong") {
         r.value = Pong{};
     } else if (*type == "error") {

@@ -2,8 +2,8 @@
 // /ws): message types, builders and the client's parser. docs/PROTOCOL.md is the prose version.
 // Shared by the native server (error codes, field rules, the builders it answers with) and the
 // wasm client; the server's own frame scanner lives in server/frame_scanner.hpp.
-// Needs: core/text.hpp (UTF-8 and id rules), core/trust.hpp (peer ids are keys), nlohmann/json
-// (client-side parsing).
+// Needs: core/text.hpp (UTF-8 and id rules), core/trust.hpp (peer ids are keys),
+// core/ice_servers.hpp, nlohmann/json (client-side parsing).
 // Never throws: wasm builds run without exception support, and hostile input is normal here.
 //  [X] stable error slugs with a human sentence for every refusal (Problem)
 //  [X] v2: the server's challenge, signed joins (join_signing_payload), server-named sessions
@@ -12,6 +12,8 @@
 //  [X] client side: build join, signal, leave, ping; parse every server frame, `data` handed on
 //      as a parsed JSON object (no dump and re-parse)
 //  [X] `joined` carries the room's size and a bounded sample of its members, each checked
+//  [X] `ice-servers`: the box's TURN server with credentials for this peer (ice_servers.hpp
+//      checks the list)
 //  [X] unknown fields are ignored (later versions may add fields), unknown types are refused
 #pragma once
 
@@ -147,13 +149,19 @@ struct SignalFrom {
     std::string from;
     nlohmann::json data; // always an object
 };
+// ICE servers from the server (the festival box's TURN server with credentials for this peer),
+// sent before `joined` and again before the credentials expire.
+struct IceServers {
+    nlohmann::json servers;       // checked by check_ice_server_list, one URL per entry
+    std::int64_t expires_unix = 0; // when the credentials stop working (server's clock)
+};
 struct Pong {};
 struct ServerError {
     std::string code; // kept as text: a newer server may send slugs this client does not know
     std::string message;
 };
 using ServerMessage = std::variant<Challenge, Joined, PeerJoined, PeerLeft, PeerRejoined,
-                                   SignalFrom, Pong, ServerError>;
+                                   SignalFrom, IceServers, Pong, ServerError>;
 
 // Parses one server frame (client side). Never throws.
 Parsed<ServerMessage> parse_server(std::string_view text);
@@ -170,6 +178,9 @@ std::string build_peer_rejoined(std::string_view peer, std::string_view name,
                                 std::string_view session);
 // `data_json` is relayed as is: the exact bytes the sender wrote.
 std::string build_signal_from(std::string_view from, std::string_view data_json);
+// One TURN server at each of `urls`, all with the same `username` and `credential`.
+std::string build_ice_servers(std::span<const std::string> urls, std::string_view username,
+                              std::string_view credential, std::int64_t expires_unix);
 std::string build_pong();
 std::string build_error(ErrorCode code, std::string_view message);
 

@@ -32,3 +32,28 @@ TEST_CASE("mistakes are refused with the line number", "[ice]") {
     for (int i = 0; i < 9; ++i) many += "stun:s" + std::to_string(i) + "\n";
     CHECK_FALSE(parse_ice_servers(many).ok());
 }
+
+TEST_CASE("a list from the server is held to the same rules, one URL per entry", "[ice]") {
+    using nlohmann::json;
+    using peddlenet::check_ice_server_list;
+    const json list = json::parse(R"([{"urls":["turn:10.0.0.1:3478?transport=udp",
+        "turn:10.0.0.1:3478?transport=tcp"],"username":"1700043200:p","credential":"c2VjcmV0"},
+        {"urls":"stun:10.0.0.1:3478"}])");
+    const auto r = check_ice_server_list(list);
+    REQUIRE(r.ok());
+    REQUIRE(r.servers.size() == 3);
+    CHECK(r.servers[1] == json{{"urls", "turn:10.0.0.1:3478?transport=tcp"},
+                                {"username", "1700043200:p"}, {"credential", "c2VjcmV0"}});
+    CHECK(r.servers[2] == json{{"urls", "stun:10.0.0.1:3478"}});
+    CHECK(check_ice_server_list(json::array()).ok());
+    CHECK_FALSE(check_ice_server_list(json::object()).ok());
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([{"urls":"http://x"}])")).ok());
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([{"urls":"turn:x"}])")).ok()); // no credentials
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([{"urls":"turn:x","username":"u","credential":5}])")).ok());
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([{"urls":["stun:a",7]}])")).ok());
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([{"urls":[]}])")).ok());
+    CHECK_FALSE(check_ice_server_list(json::parse(R"([7])")).ok());
+    json many = json::array();
+    for (int i = 0; i < 9; ++i) many.push_back({{"urls", "stun:a" + std::to_string(i)}});
+    CHECK(check_ice_server_list(many).error == "At most 8 ICE servers.");
+}

@@ -77,6 +77,7 @@ struct Fixture {
                       me,
                       "Me"};
     std::vector<std::string> joined_rooms, errors;
+    std::vector<std::pair<nlohmann::json, std::int64_t>> ice_servers;
     // The signer answers at once, or (async) keeps the requests for the test to answer.
     bool async = false;
     std::string answer; // when not async: "" means sign with fake_sig
@@ -89,6 +90,9 @@ struct Fixture {
         callbacks.joined = [this](const std::string& r) { joined_rooms.push_back(r); };
         callbacks.error = [this](const std::string& code, const std::string&) {
             errors.push_back(code);
+        };
+        callbacks.ice_servers = [this](const nlohmann::json& servers, std::int64_t expires) {
+            ice_servers.emplace_back(servers, expires);
         };
         callbacks.sign_join = [this](const std::string& payload,
                                      std::function<void(std::string)> done) {
@@ -168,6 +172,24 @@ TEST_CASE("the room is joined once the server's challenge is signed", "[signalin
     f.client->on_message(R"({"type":"peer-left","peer":")" + zed + R"("})");
     CHECK(f.engine.link_count() == 1);
     CHECK(f.errors.empty());
+}
+
+TEST_CASE("the server's TURN credentials reach the app; a malformed list is an error",
+          "[signaling-client]") {
+    Fixture f;
+    f.enter(f.stage);
+    f.connect();
+    const std::vector<std::string> urls = {"turn:10.0.0.1:3478?transport=udp"};
+    f.client->on_message(protocol::build_ice_servers(urls, "1700043200:" + f.me, "Y3JlZA==", 1700043200));
+    REQUIRE(f.ice_servers.size() == 1);
+    CHECK(f.ice_servers[0].first ==
+          nlohmann::json::parse(R"([{"urls":"turn:10.0.0.1:3478?transport=udp","username":"1700043200:)" +
+                                f.me + R"(","credential":"Y3JlZA=="}])"));
+    CHECK(f.ice_servers[0].second == 1700043200);
+    f.client->on_message(R"({"type":"ice-servers","servers":[{"urls":"turn:x"}],"expires":1})");
+    CHECK(f.ice_servers.size() == 1);
+    REQUIRE(f.errors.size() == 1);
+    CHECK(f.errors[0] == "bad-field");
 }
 
 TEST_CASE("a join asked for while online but before the challenge waits for it",

@@ -175,6 +175,28 @@ TEST_CASE("joined: the room's size, and every listed member is checked", "[proto
     CHECK(r.problem.code == ErrorCode::bad_field);
 }
 
+TEST_CASE("ice-servers: the box's TURN server with credentials, checked on arrival", "[protocol]") {
+    const std::vector<std::string> urls = {"turn:10.0.0.1:3478?transport=udp",
+                                           "turn:10.0.0.1:3478?transport=tcp"};
+    const std::string frame = build_ice_servers(urls, "1700043200:me", "c2VjcmV0+/=", 1700043200);
+    CHECK(json::parse(frame) ==
+          json::parse(R"({"type":"ice-servers","servers":[
+              {"urls":"turn:10.0.0.1:3478?transport=udp","username":"1700043200:me","credential":"c2VjcmV0+/="},
+              {"urls":"turn:10.0.0.1:3478?transport=tcp","username":"1700043200:me","credential":"c2VjcmV0+/="}],
+              "expires":1700043200})"));
+    const auto ice = server_as<IceServers>(frame);
+    CHECK(ice.expires_unix == 1700043200);
+    REQUIRE(ice.servers.size() == 2);
+    CHECK(ice.servers[0]["urls"] == urls[0]);
+    CHECK(ice.servers[1]["credential"] == "c2VjcmV0+/=");
+    // A list the browser should not be given is refused whole.
+    CHECK_FALSE(parse_server(R"({"type":"ice-servers","servers":[{"urls":"turn:x"}],"expires":1})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"ice-servers","servers":[{"urls":"javascript:x"}],"expires":1})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"ice-servers","servers":{},"expires":1})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"ice-servers","servers":[]})").ok());
+    CHECK_FALSE(parse_server(R"({"type":"ice-servers","servers":[],"expires":"soon"})").ok());
+}
+
 TEST_CASE("append_json_string escapes what JSON requires", "[protocol]") {
     std::string out;
     append_json_string(out, std::string("a\"b\\c\n\x01\x1f", 8));
