@@ -103,6 +103,26 @@ const std::vector<Flag>& flags() {
              c.log_level = v;
              return std::string();
          }},
+        {"--turn-port", "N", "TURN server port on this box: phones get credentials for it",
+         [](Config& c, const std::string& v) {
+             unsigned n = 0;
+             if (!parse_number(v, n) || n == 0 || n > 65535) return std::string("expects 1..65535");
+             c.turn_port = static_cast<unsigned short>(n);
+             return std::string();
+         }},
+        {"--turn-secret-file", "FILE", "the secret shared with the TURN server (for --turn-port)",
+         [](Config& c, const std::string& v) {
+             c.turn_secret_file = v;
+             return std::string();
+         }},
+        {"--turn-ttl-s", "N", "seconds TURN credentials hold, 10..86400 (43200)",
+         [](Config& c, const std::string& v) {
+             long long n = 0;
+             if (!parse_number(v, n) || n < 10 || n > max_turn_ttl.count())
+                 return std::string("expects 10..86400");
+             c.turn_ttl = std::chrono::seconds(n);
+             return std::string();
+         }},
         {"--no-qr", nullptr, "do not draw the QR code of the LAN URL",
          [](Config& c, const std::string&) {
              c.show_qr = false;
@@ -158,6 +178,8 @@ parse_args(const std::vector<std::string>& args, std::optional<std::string> env_
     if (c.root.empty()) return ConfigError{"--root DIR is required (see --help)"};
     if (c.tls_cert.empty() != c.tls_key.empty())
         return ConfigError{"--tls-cert and --tls-key go together"};
+    if ((c.turn_port == 0) != c.turn_secret_file.empty())
+        return ConfigError{"--turn-port and --turn-secret-file go together"};
     return c;
 }
 

@@ -5,6 +5,8 @@
 //  [X] --help text generated from the same table the parser uses
 #pragma once
 
+#include "server/turn_credentials.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -62,6 +64,14 @@ struct Config {
     std::string tls_key;               // --tls-key: PEM private key
     bool show_qr = true;               // --no-qr: skip the terminal QR code
     std::string log_level = "info";    // --log-level: debug | info | warn | error
+    // --turn-port: a TURN server (coturn, started beside us by scripts/run.sh --turn) listens on
+    // this port of the address each phone reached us by; 0 = none. Its shared secret comes from
+    // --turn-secret-file (main reads it into turn_secret); --turn-ttl-s sets how long the
+    // credentials handed out hold (default 12 h, at most 24 h).
+    unsigned short turn_port = 0;
+    std::string turn_secret_file;
+    std::string turn_secret;
+    std::chrono::seconds turn_ttl{12 * 3600};
     Limits limits;
 };
 

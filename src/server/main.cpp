@@ -41,7 +41,16 @@ int main(int argc, char** argv) {
         std::cerr << "peddlenet-server: " << err->message << "\n";
         return 2;
     }
-    const Config config = std::get<Config>(parsed);
+    Config config = std::get<Config>(parsed);
+    if (config.turn_port) {
+        std::string error;
+        const auto secret = read_turn_secret(config.turn_secret_file, error);
+        if (!secret) {
+            std::cerr << "peddlenet-server: " << error << "\n";
+            return 2;
+        }
+        config.turn_secret = *secret;
+    }
     log::set_level(log::parse_level(config.log_level));
     raise_fd_limit();
 

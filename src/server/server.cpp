@@ -21,6 +21,7 @@
 #include "server/rate_limiter.hpp"
 #include "server/rooms.hpp"
 #include "server/static_files.hpp"
+#include "server/turn_credentials.hpp"
 #include "server/ws_frame.hpp"
 #include "server/ws_reader.hpp"
 
@@ -224,6 +225,7 @@ public:
             ping_sent_ = true;
             send(ws::Opcode::ping, {});
         }
+        if (turn_ && now >= turn_->renew_at) send_ice_servers(turn_->peer);
     }
     void stop() override {
         send_error({ErrorCode::shutting_down, "the server is stopping"});
@@ -457,6 +459,8 @@ private:
         // Proof first: only the holder of `peer`'s key, answering this connection's challenge,
         // may join (or replace a socket) as `peer`.
         if (auto p = check_join_proof(nonce_text(nonce_), m)) return send_error(*p);
+        // Before `joined`: the links the client opens on it may need the relay.
+        if (server_.config_.turn_port) send_ice_servers(m.peer);
         SessionId session;
         if (!make_session(session)) {
             log::write(log::Level::error, "ws-no-randomness");
@@ -472,12 +476,41 @@ private:
     }
     void on(protocol::Ping&) { send(ws::Opcode::text, protocol::build_pong()); }
 
+    // The TURN server on this box (scripts/run.sh --turn), at the address this phone reached us
+    // by, with credentials for `peer`; again from sweep() when four fifths of their time is up.
+    void send_ice_servers(const std::string& peer) {
+        const Config& config = server_.config_;
+        net::ip::address address = local_address();
+        if (address.is_v6() && address.to_v6().is_v4_mapped())
+            address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+        const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+        const std::string base = "turn:" + host + ":" + std::to_string(config.turn_port);
+        const std::array<std::string, 2> urls{base + "?transport=udp", base + "?transport=tcp"};
+        const auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+        const TurnCredential c = make_turn_credential(config.turn_secret, peer, now_unix, config.turn_ttl);
+        send(ws::Opcode::text,
+             protocol::build_ice_servers(urls, c.username, c.credential, c.expires_unix));
+        if (!turn_) turn_ = std::make_unique<TurnRenewal>();
+        turn_->peer = peer;
+        turn_->renew_at = server_.now_ + config.turn_ttl * 4 / 5;
+    }
+    // The address of our end of this connection.
+    virtual net::ip::address local_address() const = 0;
+
     ws::Reader reader_;
     TokenBucket bucket_;
     Nonce nonce_{}; // this connection's challenge, raw (32 bytes inline, no heap)
     Clock::time_point last_activity_;   // last read (open) or when our close frame went out
     Clock::time_point last_rate_error_{};
     bool ping_sent_ = false;
+    // Only with --turn-port: whose TURN credentials this connection was given, and when to renew.
+    struct TurnRenewal {
+        std::string peer;
+        Clock::time_point renew_at;
+    };
+    std::unique_ptr<TurnRenewal> turn_;
     bool close_sent_ = false;
     bool close_after_flush_ = false;
     bool discard_input_ = false;
@@ -500,6 +533,10 @@ public:
     }
 
 private:
+    net::ip::address local_address() const override {
+        beast::error_code ec;
+        return socket_.local_endpoint(ec).address();
+    }
     void wait() {
         socket_.async_wait(tcp::socket::wait_read,
                            beast::bind_front_handler(&PlainWsSession::on_readable, shared_from_this()));
@@ -578,6 +615,10 @@ public:
     }
 
 private:
+    net::ip::address local_address() const override {
+        beast::error_code ec;
+        return beast::get_lowest_layer(stream_).socket().local_endpoint(ec).address();
+    }
     void read() {
         stream_.async_read_some(
             net::buffer(buf_.get(), tls_read_bytes),

@@ -185,6 +185,17 @@ TEST_CASE("command line", "[server][config]") {
     CHECK(error({"--root", "x", "--joined-sample", "0"}));
     CHECK(error({"--root", "x", "--joined-sample", "501"})); // clients refuse longer lists
     CHECK(std::holds_alternative<ConfigError>(parse_args({"--root", "x"}, "nope")));
+    // TURN: a port and the secret shared with the TURN server go together.
+    CHECK(d.turn_port == 0);
+    const Config t = ok({"--root", "x", "--turn-port", "3478", "--turn-secret-file", "s", "--turn-ttl-s", "600"});
+    CHECK(t.turn_port == 3478);
+    CHECK(t.turn_secret_file == "s");
+    CHECK(t.turn_ttl == std::chrono::seconds(600));
+    CHECK(ok({"--root", "x", "--turn-port", "1", "--turn-secret-file", "s"}).turn_ttl == std::chrono::hours(12));
+    CHECK(error({"--root", "x", "--turn-port", "3478"}));
+    CHECK(error({"--root", "x", "--turn-secret-file", "s"}));
+    CHECK(error({"--root", "x", "--turn-port", "0", "--turn-secret-file", "s"}));
+    CHECK(error({"--root", "x", "--turn-port", "3478", "--turn-secret-file", "s", "--turn-ttl-s", "86401"}));
     const auto help = parse_args({"--help"}, std::nullopt);
     REQUIRE(std::holds_alternative<HelpRequested>(help));
     CHECK(std::get<HelpRequested>(help).text.find("--max-frame-bytes") != std::string::npos);
