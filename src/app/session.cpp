@@ -172,7 +172,8 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                          crypto_.sign(payload, [done = std::move(done)](std::optional<std::string> sig) {
                              done(sig ? base64url_encode(*sig) : std::string());
                          });
-                     }},
+                     },
+                     {}},
                  secure_random, now_ms),
       identity_ephemeral_(identity.ephemeral),
       verified_(load_verified()) {
