@@ -110,9 +110,6 @@ std::int64_t wall_ms() {
         .count();
 }
 
-// The one session of the page, for the socket adapter's callbacks.
-ChatSession* the_session = nullptr;
-
 } // namespace
 
 std::uint32_t secure_random() {
@@ -120,20 +117,6 @@ std::uint32_t secure_random() {
     getentropy(&value, sizeof value); // crypto.getRandomValues underneath
     return value;
 }
-
-BrowserSignalingSocket::BrowserSignalingSocket()
-    : socket_(platform::WebSocketClient::Callbacks{
-          [this] {
-              if (client_) client_->on_open();
-          },
-          [this](std::string_view text) {
-              if (client_) client_->on_message(text);
-          },
-          [this](int, const std::string&) {
-              if (client_) client_->on_closed();
-              if (the_session) the_session->tick(); // schedules the reconnect timer
-          },
-          {}}) {}
 
 ChatSession::ChatSession(Events events, const platform::IdentityResult& identity)
     : events_(std::move(events)),
@@ -153,6 +136,7 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                   },
                   {}},
               RoomClock{now_ms, wall_ms}, secure_random, base64url_encode(identity.public_key), load_name()),
+      socket_([this] { tick(); }), // schedules the reconnect timer
       signaling_(socket_, engine_,
                  SignalingCallbacks{
                      [this](const std::string& room) {
@@ -177,7 +161,6 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                  secure_random, now_ms),
       identity_ephemeral_(identity.ephemeral),
       verified_(load_verified()) {
-    the_session = this;
     crypto_.sha256(identity.public_key, [this](std::optional<std::string> digest) {
         if (digest) identity_fingerprint_ = group_hex(*digest);
         platform::refresh();

@@ -34,20 +34,6 @@ namespace peddlenet::app {
 // Uniform 32-bit values from the browser's crypto.getRandomValues (ids, room names).
 std::uint32_t secure_random();
 
-// Adapts the browser WebSocket to the signaling client's socket interface.
-class BrowserSignalingSocket final : public SignalingSocket {
-public:
-    BrowserSignalingSocket();
-    void attach(SignalingClient* client) { client_ = client; }
-    void open(const std::string& url) override { socket_.open(url); }
-    bool send(std::string_view text) override { return socket_.send(text); }
-    void close() override { socket_.close(); }
-
-private:
-    SignalingClient* client_ = nullptr;
-    platform::WebSocketClient socket_;
-};
-
 // A room as the person knows it: its display name and, for a private room, its key.
 struct RoomRef {
     std::string name; // display name (is_valid_id); for an open room also the server's id
@@ -147,7 +133,7 @@ private:
     platform::BrowserRtc rtc_;
     platform::WebCrypto crypto_;
     RoomEngine engine_;
-    BrowserSignalingSocket socket_;
+    platform::BrowserSignalingSocket socket_;
     SignalingClient signaling_;
     std::optional<RoomRef> room_;
     std::vector<std::function<void(const std::string&)>> entered_waiters_;

@@ -75,6 +75,21 @@ void WebSocketClient::dispatch(int handle, int kind, int number, std::string_vie
     }
 }
 
+BrowserSignalingSocket::BrowserSignalingSocket(std::function<void()> after_close)
+    : after_close_(std::move(after_close)),
+      socket_(WebSocketClient::Callbacks{
+          [this] {
+              if (client_) client_->on_open();
+          },
+          [this](std::string_view text) {
+              if (client_) client_->on_message(text);
+          },
+          [this](int, const std::string&) {
+              if (client_) client_->on_closed();
+              if (after_close_) after_close_();
+          },
+          {}}) {}
+
 } // namespace peddlenet::platform
 
 // `text` is owned by websocket.js and valid during this call only.

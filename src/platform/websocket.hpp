@@ -1,9 +1,13 @@
 // websocket.hpp: the browser's WebSocket (web/websocket.js) as a C++ object with callbacks.
-// Needs: nothing but the JS half.
+// Needs: the JS half; core/signaling_client.hpp (SignalingSocket) for BrowserSignalingSocket.
 //  [X] open by URL (a path like "/ws" resolves against the page's origin, http->ws, https->wss)
 //  [X] text frames both ways with exact bytes; close code and reason reported
 //  [X] destroying or closing the object silences every later event of that socket
+//  [X] BrowserSignalingSocket: the signaling client's socket on it, as BrowserRtc is the room
+//      engine's transport on RTCPeerConnection
 #pragma once
+
+#include "core/signaling_client.hpp"
 
 #include <functional>
 #include <string>
@@ -41,6 +45,23 @@ private:
     Callbacks callbacks_;
     int handle_ = 0;
     bool open_ = false;
+};
+
+// The signaling client's socket interface on the browser's WebSocket.
+class BrowserSignalingSocket final : public SignalingSocket {
+public:
+    // `after_close` runs once the client has heard of a close (the app schedules a reconnect).
+    explicit BrowserSignalingSocket(std::function<void()> after_close);
+    // Where events go. The client is built with this socket, hence the late binding.
+    void attach(SignalingClient* client) { client_ = client; }
+    void open(const std::string& url) override { socket_.open(url); }
+    bool send(std::string_view text) override { return socket_.send(text); }
+    void close() override { socket_.close(); }
+
+private:
+    SignalingClient* client_ = nullptr;
+    std::function<void()> after_close_;
+    WebSocketClient socket_;
 };
 
 } // namespace peddlenet::platform
