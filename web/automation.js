@@ -49,6 +49,8 @@ var LibraryPeddleAutomation = {
       measureCrypto: function (count) { return call('measureCrypto', [Number(count)], true); },
       // Measurement knob (scripts/bench/big_room.js): the room size up to which this page links everyone.
       setFullMeshMax: function (members) { return call('setFullMeshMax', [Number(members)], false); },
+      // Links only through a relay (TURN) from now on, as the Settings switch does.
+      setRelayOnly: function (on) { return call('setRelayOnly', [!!on], false); },
     };
     window.peddlenet = api;
   },

@@ -7,7 +7,10 @@
 //      and never starts in glare (Chromium can lose the polite side's ICE candidates when it
 //      rolls back its own first offer; perfect negotiation still covers later collisions)
 //  [X] implicit setLocalDescription (perfect negotiation), setRemoteDescription, addIceCandidate
-//  [X] ICE servers as a setting (JSON list of RTCIceServer), default none
+//  [X] ICE servers as a setting (JSON list of RTCIceServer), default none; relay only (the
+//      iceTransportPolicy 'relay': peers see the relay's address, never ours)
+//  [X] a STUN/TURN server that refuses or does not answer (icecandidateerror) and each relay
+//      candidate gathered are reported, so the app can tell a relay that works from one that does not
 //  [X] text messages both ways with exact bytes (no NUL truncation)
 //  [X] the sha-256 fingerprints of both DTLS certificates of an open connection, from getStats
 //      (retried briefly: right after open the transport may not list them yet), or from the
@@ -18,10 +21,11 @@ var LibraryPeddleRtc = {
     connections: {}, // handle -> { pc, channel }
     nextHandle: 1,
     iceServers: [],
+    relayOnly: false,
     // Event kinds, numbered as RtcEventKind in rtc.cpp.
     EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
           channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8,
-          fingerprints: 9 },
+          fingerprints: 9, iceServerError: 10, relayCandidate: 11 },
     FINGERPRINT_RETRY_MS: 50, // getStats again this often ...
     FINGERPRINT_TRIES: 20,    // ... for up to a second before answering with empty strings
     // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
@@ -113,6 +117,11 @@ var LibraryPeddleRtc = {
     }
   },
 
+  pn_rtc_set_relay_only__deps: ['$PeddleRtc'],
+  pn_rtc_set_relay_only: function (relayOnly) {
+    PeddleRtc.relayOnly = !!relayOnly;
+  },
+
   // Returns a handle, or 0 when the browser refused. `opensChannel`: this side creates the data
   // channel (and so makes the first offer); the other side receives it through ondatachannel.
   pn_rtc_create__deps: ['$PeddleRtc', 'pn_rtc_event', 'malloc', 'free'],
@@ -121,7 +130,8 @@ var LibraryPeddleRtc = {
     var handle = R.nextHandle++;
     var pc, entry = { pc: null, channel: null };
     try {
-      pc = entry.pc = new RTCPeerConnection({ iceServers: R.iceServers });
+      pc = entry.pc = new RTCPeerConnection({ iceServers: R.iceServers,
+                                              iceTransportPolicy: R.relayOnly ? 'relay' : 'all' });
       if (opensChannel) entry.channel = pc.createDataChannel('chat', { ordered: true });
     } catch (e) {
       if (pc) pc.close();
@@ -131,7 +141,13 @@ var LibraryPeddleRtc = {
     R.connections[handle] = entry;
     pc.onnegotiationneeded = function () { R.emit(handle, EV.negotiationNeeded, 0); };
     pc.onicecandidate = function (e) {
-      if (e.candidate) R.emit(handle, EV.iceCandidate, 0, JSON.stringify(e.candidate.toJSON()));
+      if (!e.candidate) return;
+      if (e.candidate.type === 'relay') R.emit(handle, EV.relayCandidate, 0, e.candidate.url || '');
+      R.emit(handle, EV.iceCandidate, 0, JSON.stringify(e.candidate.toJSON()));
+    };
+    // 401: the TURN server refused the credentials; 701: a server did not answer.
+    pc.onicecandidateerror = function (e) {
+      R.emit(handle, EV.iceServerError, e.errorCode | 0, (e.url || '') + ' ' + (e.errorText || ''));
     };
     pc.onconnectionstatechange = function () {
       R.emit(handle, EV.connectionState, R.connectionStates.indexOf(pc.connectionState));

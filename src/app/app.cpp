@@ -538,6 +538,12 @@ nlohmann::json App::state_json() const {
                    {"forgedDropped", stats.forged_dropped}}},
         {"frames", platform::frames_drawn()},
         {"frameLagMs", platform::frame_lag_ms()},
+        {"relay", {{"boxServers", session_->box_ice_servers()},
+                   {"expires", session_->box_ice_expires()},
+                   {"relayOnly", session_->relay_only()},
+                   {"candidates", session_->relay_report().candidates},
+                   {"errors", session_->relay_report().errors},
+                   {"lastError", session_->relay_report().last_error}}},
         {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
         {"invitedRoom", invited_ ? nlohmann::json(invited_->name) : nlohmann::json(nullptr)},
         {"notice", notice_},
@@ -590,6 +596,13 @@ void App::register_automation() {
             args[0].get<std::uint64_t>() > max_room_links + 1)
             return settle(AutomationResult::failure("setFullMeshMax(members) takes a count from 2 to 65"));
         session_->engine_mut().set_full_mesh_max(args[0].get<std::size_t>());
+        settle(AutomationResult::success());
+    });
+    // Links only through a relay from now on (the Settings switch, saved).
+    method("setRelayOnly", [this](const nlohmann::json& args, auto settle) {
+        if (args.size() != 1 || !args[0].is_boolean())
+            return settle(AutomationResult::failure("setRelayOnly(on) takes true or false"));
+        session_->set_relay_only(args[0].get<bool>());
         settle(AutomationResult::success());
     });
     // Settles once the server confirmed the join of the room just entered (now if it has).

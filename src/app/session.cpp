@@ -22,6 +22,7 @@ namespace {
 constexpr const char* key_name = "peddlenet.name";
 constexpr const char* key_room = "peddlenet.room";       // {"name", "key"?: base64url}
 constexpr const char* key_ice = "peddlenet.ice-servers";
+constexpr const char* key_relay_only = "peddlenet.relay-only";
 constexpr const char* key_verified = "peddlenet.verified"; // {peer id: name when verified}
 // At most one history write per this interval for what arrives from peers: the first change
 // is saved at once, a burst after it in one more write. Own messages are saved at once (send()).
@@ -157,7 +158,12 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                              done(sig ? base64url_encode(*sig) : std::string());
                          });
                      },
-                     {}},
+                     [this](const nlohmann::json& servers, std::int64_t expires_unix) {
+                         box_ice_ = servers;
+                         box_ice_expires_ = expires_unix;
+                         apply_ice_servers();
+                         platform::refresh();
+                     }},
                  secure_random, now_ms),
       identity_ephemeral_(identity.ephemeral),
       verified_(load_verified()) {
@@ -169,15 +175,29 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
     socket_.attach(&signaling_);
     has_saved_name_ = !engine_.name().empty() && platform::local_get(key_name).has_value();
     if (const auto ice = platform::local_get(key_ice)) set_ice_servers(*ice);
+    set_relay_only(platform::local_get(key_relay_only) == std::optional<std::string>("1"));
 }
 
 std::string ChatSession::set_ice_servers(const std::string& text) {
-    const IceServersParse parsed = parse_ice_servers(text);
+    IceServersParse parsed = parse_ice_servers(text);
     if (!parsed.ok()) return parsed.error;
-    platform::BrowserRtc::set_ice_servers(parsed.servers.dump());
+    user_ice_ = std::move(parsed.servers);
+    apply_ice_servers();
     ice_servers_text_ = text;
     platform::local_set(key_ice, text);
     return {};
+}
+
+void ChatSession::apply_ice_servers() {
+    nlohmann::json all = user_ice_;
+    for (const nlohmann::json& s : box_ice_) all.push_back(s);
+    platform::BrowserRtc::set_ice_servers(all.dump());
+}
+
+void ChatSession::set_relay_only(bool relay_only) {
+    relay_only_ = relay_only;
+    platform::BrowserRtc::set_relay_only(relay_only);
+    platform::local_set(key_relay_only, relay_only ? "1" : "0");
 }
 
 void ChatSession::start(const std::string& signaling_url) {

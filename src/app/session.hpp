@@ -79,6 +79,15 @@ public:
     // now on. Returns an error sentence, or "" when saved.
     std::string set_ice_servers(const std::string& text);
     const std::string& ice_servers() const { return ice_servers_text_; }
+    // Links only through a relay (TURN): peers see the relay's address, never this phone's.
+    // Saved; applies to links created from now on.
+    void set_relay_only(bool relay_only);
+    bool relay_only() const { return relay_only_; }
+    // The festival box's TURN servers the signaling server handed out (with credentials until
+    // box_ice_expires(), unix seconds), used beside the setting's.
+    std::size_t box_ice_servers() const { return box_ice_.size(); }
+    std::int64_t box_ice_expires() const { return box_ice_expires_; }
+    const platform::BrowserRtc::RelayReport& relay_report() const { return rtc_.relay_report(); }
 
     // The room kept from the previous visit, if any (entered automatically after a reload).
     std::optional<RoomRef> saved_room() const;
@@ -143,6 +152,11 @@ private:
     std::map<std::string, std::string> verified_;     // peer id -> name when verified (persisted)
     bool has_saved_name_ = false;
     std::string ice_servers_text_;
+    nlohmann::json user_ice_ = nlohmann::json::array(); // from the setting
+    nlohmann::json box_ice_ = nlohmann::json::array();  // from the signaling server
+    std::int64_t box_ice_expires_ = 0;
+    bool relay_only_ = false;
+    void apply_ice_servers();
     bool rtt_visible_ = false;
     std::string link_signature_; // peers and link states last drawn
     std::map<std::string, double> arrived_ms_;     // message id -> epoch ms

@@ -120,7 +120,6 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
         notice_ = session.set_ice_servers(ice_text_);
         saved_ = notice_.empty();
     }
-    if (secondary_button("Back", column)) action = Action::close;
     if (saved_) {
         ImGui::TextDisabled("Saved. New connections use it.");
     } else if (!notice_.empty()) {
@@ -128,8 +127,48 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
         literal_text(notice_);
         ImGui::PopStyleColor();
     }
+    ImGui::Dummy(em(0, 0.5f));
+    draw_relay(session, column);
+    ImGui::Dummy(em(0, 0.5f));
+    if (secondary_button("Back", column)) action = Action::close;
     ImGui::EndGroup();
     return action;
+}
+
+void SettingsScreen::draw_relay(ChatSession& session, float column) {
+    const float start_x = ImGui::GetCursorPosX();
+    bool on = session.relay_only();
+    bool tapped = ImGui::Checkbox("##relay-only", &on);
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(start_x + column);
+    ImGui::TextUnformatted("Connect only through a relay");
+    ImGui::PopTextWrapPos();
+    if (ImGui::IsItemClicked()) {
+        on = !on;
+        tapped = true;
+    }
+    if (tapped) session.set_relay_only(on);
+    muted_wrapped(session.box_ice_servers() > 0
+                      ? "This festival box offers a relay. Through it, others see the box's address, "
+                        "not yours; links may be slower."
+                      : "Others then see the relay's address, not yours. Needs a TURN server: this "
+                        "box offers none, so add one above.",
+                  column);
+    const std::string& problem = session.relay_report().last_error;
+    if (!problem.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        ImGui::PushTextWrapPos(start_x + column);
+        // "CODE URL REASON" (rtc.hpp): the code and the browser's reason say it to a person.
+        const std::size_t url_end = problem.find(' ', problem.find(' ') + 1);
+        std::string reason = url_end == std::string::npos ? "" : problem.substr(url_end + 1);
+        while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
+        const std::string code = problem.substr(0, problem.find(' '));
+        const std::string detail = "(" + code + (reason.empty() ? "" : " " + reason) + ").";
+        literal_text(code == "401" ? "The relay refused this phone's credentials " + detail
+                                   : "The relay did not answer " + detail);
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
 }
 
 void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, float column) {

@@ -50,6 +50,8 @@ public:
     Action draw(ChatSession& session, BackgroundNotifications& notifications);
 
 private:
+    // "Connect only through a relay", and whether the relay works.
+    void draw_relay(ChatSession& session, float column);
     void draw_notifications(BackgroundNotifications& notifications, float column);
 
     std::string ice_text_;

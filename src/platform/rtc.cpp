@@ -7,6 +7,7 @@
 extern "C" {
 // Implemented in web/rtc.js.
 int pn_rtc_set_ice_servers(const char* json);
+void pn_rtc_set_relay_only(int relay_only);
 int pn_rtc_create(int opens_channel);
 void pn_rtc_close(int handle);
 void pn_rtc_set_local_description(int handle);
@@ -33,6 +34,8 @@ enum RtcEventKind {
     connection_state = 7,
     error = 8,
     fingerprints = 9, // text "LOCAL REMOTE", either possibly empty
+    ice_server_error = 10, // number: the STUN/TURN error code, text "URL reason"
+    relay_candidate = 11,  // text: the TURN URL it came from
 };
 
 // The one live transport: JS events carry only a handle (one app, one room engine).
@@ -51,6 +54,10 @@ BrowserRtc::~BrowserRtc() {
 
 bool BrowserRtc::set_ice_servers(const std::string& ice_servers_json) {
     return pn_rtc_set_ice_servers(ice_servers_json.c_str()) != 0;
+}
+
+void BrowserRtc::set_relay_only(bool relay_only) {
+    pn_rtc_set_relay_only(relay_only ? 1 : 0);
 }
 
 int BrowserRtc::handle_of(const std::string& peer) const {
@@ -145,6 +152,14 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
                           std::string(both ? text.substr(space + 1) : std::string_view()));
         break;
     }
+    case ice_server_error:
+        ++relay_.errors;
+        relay_.last_error = std::to_string(number) + " " + std::string(text);
+        break;
+    case relay_candidate:
+        ++relay_.candidates;
+        relay_.last_error.clear(); // a relay answered since
+        break;
     default: break;
     }
 }

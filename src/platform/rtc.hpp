@@ -3,7 +3,9 @@
 //  [X] one connection per peer id; events of a closed connection never reach the engine
 //  [X] the data channel is opened by the side the engine names (the impolite one)
 //  [X] every rejected promise and channel error reaches the engine as on_rtc_error
-//  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN)
+//  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN); relay only
+//  [X] how the relays answer: relay candidates gathered, STUN/TURN errors (401: credentials
+//      refused, 701: no answer), the last error until a relay candidate comes
 //  [X] the DTLS certificates' sha-256 fingerprints of an open connection -> on_fingerprints
 #pragma once
 
@@ -26,6 +28,15 @@ public:
     void attach(RtcEvents* events) { events_ = events; }
     // `ice_servers_json`: e.g. [{"urls":"stun:stun.example.org"}]. False if it is not a JSON array.
     static bool set_ice_servers(const std::string& ice_servers_json);
+    // Relay only (iceTransportPolicy "relay"): for connections made from now on.
+    static void set_relay_only(bool relay_only);
+
+    struct RelayReport {
+        unsigned long candidates = 0; // relay candidates gathered, all connections
+        unsigned long errors = 0;     // STUN/TURN server errors
+        std::string last_error;       // "401 turn:... Unauthorized"; "" once a relay answered
+    };
+    const RelayReport& relay_report() const { return relay_; }
 
     void create_connection(const std::string& peer, bool opens_channel) override;
     void close_connection(const std::string& peer) override;
@@ -45,6 +56,7 @@ private:
     int handle_of(const std::string& peer) const;
 
     RtcEvents* events_ = nullptr;
+    RelayReport relay_;
     std::map<std::string, int> handles_; // peer id -> JS handle
     std::map<int, std::string> peers_;   // JS handle -> peer id
 };
