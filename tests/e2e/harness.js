@@ -4,6 +4,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
@@ -64,6 +65,49 @@ async function startServer(extraArgs = [], { port } = {}) {
   };
 }
 
+// Starts coturn (Debian's turnserver) on 127.0.0.1 as the festival box's TURN server, with the
+// shared secret `secret` (the TURN REST API's --use-auth-secret), in a scratch directory;
+// ../shared/notes/turn-recipe.md has the measured recipe (loopback needs --allow-loopback-peers).
+// Resolves once it listens; stop() ends it (SIGTERM) and removes the directory.
+async function startTurn(secret) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peddlenet-turn-'));
+  fs.writeFileSync(path.join(dir, 'turnserver.conf'), `use-auth-secret\nstatic-auth-secret=${secret}\n`,
+                   { mode: 0o600 });
+  const port = await freePort();
+  const child = spawn('turnserver', [
+    '-c', path.join(dir, 'turnserver.conf'), '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1',
+    `--listening-port=${port}`, '--min-port=49160', '--max-port=49260', '--allow-loopback-peers',
+    '--realm=peddlenet', '--fingerprint', '--no-cli', '--no-tls', '--no-dtls', '--no-multicast-peers',
+    '--log-file=stdout', '--simple-log', `--pidfile=${path.join(dir, 'turnserver.pid')}`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 10000;
+  // It listens on TCP and UDP at once: a TCP connection that is accepted means it is up.
+  const listening = () => new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+    socket.on('error', () => resolve(false));
+  });
+  while (!await listening()) {
+    if (child.exitCode !== null) throw new Error(`turnserver exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`turnserver did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port, child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
@@ -109,5 +153,6 @@ const state = (page) => page.evaluate(() => window.peddlenet.state());
 const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
 
 module.exports = {
-  ROOT, WEB_ROOT, ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, freePort, state, send,
+  ROOT, WEB_ROOT, ARTIFACTS, startServer, startTurn, launchBrowser, openApp, screenshot, waitForState, freePort,
+  state, send,
 };
