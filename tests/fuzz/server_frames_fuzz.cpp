@@ -1,7 +1,8 @@
 // server_frames_fuzz.cpp: the signaling messages in both directions.
 //  - server -> client: the app's parser (protocol::parse_server) on hostile text; an accepted
 //    frame, written again with the server's builders, parses back to the same message, and
-//    every id it accepted follows the protocol's rules (a `joined` also its size and bounds);
+//    every id it accepted follows the protocol's rules (a `joined` also its size and bounds, an
+//    `ice-servers` the rules of the ICE servers setting);
 //  - client -> server: frames the app's builders write from arbitrary field values are accepted
 //    by the server's parser exactly when the fields follow the rules, and parse back unchanged.
 #include "core/signaling_protocol.hpp"
@@ -38,6 +39,11 @@ std::string rebuild(const ServerMessage& m) {
         std::string operator()(const SignalFrom& s) const {
             return build_signal_from(s.from, s.data.dump());
         }
+        // Entries need not share one credential (the app's check allows any list), so not
+        // build_ice_servers: the same JSON the server's builder writes, entry by entry.
+        std::string operator()(const IceServers& i) const {
+            return json{{"type", "ice-servers"}, {"servers", i.servers}, {"expires", i.expires_unix}}.dump();
+        }
         std::string operator()(const Pong&) const { return build_pong(); }
         std::string operator()(const ServerError& e) const {
             return json{{"type", "error"}, {"code", e.code}, {"message", e.message}}.dump();
@@ -67,11 +73,31 @@ bool same(const ServerMessage& a, const ServerMessage& b) {
         const SignalFrom& y = std::get<SignalFrom>(b);
         return x->from == y.from && x->data == y.data;
     }
+    if (auto* x = std::get_if<IceServers>(&a)) {
+        const IceServers& y = std::get<IceServers>(b);
+        return x->servers == y.servers && x->expires_unix == y.expires_unix;
+    }
     if (auto* x = std::get_if<ServerError>(&a)) {
         const ServerError& y = std::get<ServerError>(b);
         return x->code == y.code && x->message == y.message;
     }
     return true;
+}
+
+// What reaches RTCPeerConnection: at most 8 entries of one stun:, turn: or turns: URL each,
+// TURN with a string username and credential, STUN with neither.
+void check_ice_servers(const IceServers& i) {
+    FUZZ_CHECK(i.servers.is_array() && i.servers.size() <= 8);
+    for (const json& server : i.servers) {
+        const auto urls = server.find("urls");
+        FUZZ_CHECK(urls != server.end() && urls->is_string());
+        const std::string& url = urls->get_ref<const std::string&>();
+        FUZZ_CHECK(is_valid_utf8(url) && url.size() <= 512);
+        const bool turn = url.rfind("turn:", 0) == 0 || url.rfind("turns:", 0) == 0;
+        FUZZ_CHECK(turn || url.rfind("stun:", 0) == 0);
+        FUZZ_CHECK(server.contains("username") == turn && server.contains("credential") == turn);
+        if (turn) FUZZ_CHECK(server["username"].is_string() && server["credential"].is_string());
+    }
 }
 
 void server_to_client(std::string_view text) {
@@ -88,6 +114,7 @@ void server_to_client(std::string_view text) {
             FUZZ_CHECK(is_peer_key_id(p.peer) && is_valid_id(p.session));
     }
     if (auto* s = std::get_if<SignalFrom>(&*got.value)) FUZZ_CHECK(s->data.is_object());
+    if (auto* i = std::get_if<IceServers>(&*got.value)) check_ice_servers(*i);
     const std::string again = rebuild(*got.value);
     FUZZ_CHECK(is_valid_utf8(again));
     const Parsed<ServerMessage> reparsed = parse_server(again);
