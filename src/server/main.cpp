@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
         std::cout << "PeddleNet server: " << scheme << "localhost:" << server.port() << "/\n";
         const auto urls = lan_urls(config.host, server.port(), tls);
         for (const auto& url : urls) std::cout << "  on your network: " << url << "\n";
+        if (!tls && !urls.empty()) {
+            // Browsers grant a secure context to https and to localhost only.
+            std::cout << "Warning: phones that open these http:// addresses are not in a secure "
+                         "context. They get no Web Crypto, so they cannot sign in and chat; no "
+                         "camera, so no QR scanning; no service worker, so no offline use and no "
+                         "install. Only http://localhost on this machine works. Serve https under "
+                         "a name phones trust (--tls-cert, --tls-key): see docs/DEPLOY.md.\n";
+        }
         if (config.show_qr && !urls.empty()) {
             if (const auto code = peddlenet::qr::encode(urls.front())) {
                 std::cout << "Scan to open " << urls.front() << "\n"
