@@ -24,8 +24,10 @@ var LibraryPeddleCrypto = {
     MAX_CACHED_KEY_BYTES: 1024, // longer HMAC keys are imported each time rather than kept as map keys
     MSG_UNSUPPORTED: 'This browser cannot make the Ed25519 keys PeddleNet uses to sign messages. ' +
                      'Update it: Chrome or Edge 137, Safari 17 or Firefox 129 and newer.',
-    MSG_INSECURE: 'This page was not opened over https, so the browser offers it no cryptography ' +
-                  'to sign messages with. Open PeddleNet from its https address.',
+    MSG_INSECURE: 'This page was opened over plain http, so the browser gives it no cryptography ' +
+                  'to sign your messages with, no camera to scan QR codes, and no offline use. ' +
+                  'PeddleNet cannot chat like this. Open it from its https address: scan the ' +
+                  'QR code on the organisers\' posters, or ask them for the address.',
 
     identity: null,     // the CryptoKeyPair once loaded; sign() fails until then
     identityLoad: null, // Promise of { status, bytes } shared by concurrent loads
