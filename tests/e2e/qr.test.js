@@ -109,9 +109,11 @@ test('a room\'s invite is the page origin + #join=<room>; its on-screen QR reads
     await page.evaluate((r) => window.peddlenet.join(r), room);
     const s = await state(page);
     assert.equal(s.invite, `${server.url}#join=${room}`);
+    const framesBefore = (await state(page)).frames;
     assert.equal(await page.evaluate(() => window.peddlenet.showInvite()), s.invite);
-    await waitForState(page, (st) => st.screen === 'invite');
-    await new Promise((r) => setTimeout(r, 200)); // let a frame or two land
+    // The two frames of the redraw (lay out, then settle) have landed: a fixed wait is not
+    // enough while frames come late (redraws then back off, main_loop.hpp).
+    await waitForState(page, (st, n) => st.screen === 'invite' && st.frames >= n + 2, 10000, framesBefore);
     const file = await screenshot(page, `qr-invite-390x844@${scale}x`);
     assert.equal(zbarimg(file), s.invite, `zbarimg reads the invite at devicePixelRatio ${scale}`);
     const card = qrCardStats(file);
