@@ -458,6 +458,14 @@ nlohmann::json App::state_json() const {
                 {"frames", platform::frames_drawn()}};
     }
     const RoomEngine& engine = session_->engine();
+    // {attempts, successes, connectMs (mean), score 0-100}; nulls before any attempt ended.
+    const auto health_json = [](const ConnectionHealth* h) {
+        const auto opt = [](auto v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+        return nlohmann::json{{"attempts", h ? h->attempts() : 0},
+                              {"successes", h ? h->successes() : 0},
+                              {"connectMs", h ? opt(h->mean_connect_ms()) : nlohmann::json(nullptr)},
+                              {"score", h ? opt(h->score()) : nlohmann::json(nullptr)}};
+    };
     nlohmann::json peers = nlohmann::json::array();
     for (const LinkInfo& p : engine.peers()) {
         const PeerTrust trust = session_->trust(p.peer);
@@ -470,7 +478,8 @@ nlohmann::json App::state_json() const {
                          {"verifiedNameOtherKey", trust.name_of_other_key},
                          {"safetyCode", trust.safety_code ? nlohmann::json(*trust.safety_code) : nlohmann::json(nullptr)},
                          {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)},
-                         {"openedMs", nlohmann::json(session_->link_opened_ms(p.peer).value_or(0))}});
+                         {"openedMs", nlohmann::json(session_->link_opened_ms(p.peer).value_or(0))},
+                         {"health", health_json(engine.health(p.peer))}});
     }
     nlohmann::json messages = nlohmann::json::array();
     for (const ChatMessage& m : engine.messages()) {
@@ -538,6 +547,7 @@ nlohmann::json App::state_json() const {
                    {"forgedDropped", stats.forged_dropped}}},
         {"frames", platform::frames_drawn()},
         {"frameLagMs", platform::frame_lag_ms()},
+        {"health", health_json(&engine.room_health())},
         {"relay", {{"boxServers", session_->box_ice_servers()},
                    {"expires", session_->box_ice_expires()},
                    {"relayOnly", session_->relay_only()},

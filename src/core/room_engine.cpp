@@ -82,6 +82,9 @@ struct RoomEngine::Link {
     // Big rooms.
     double created_at = 0.0;
     std::vector<Neighbor> neighbors; // their links, from their links frame
+    // Connection health: when this connection was made, and whether its attempt has counted.
+    double attempt_started_at = 0.0;
+    bool attempt_counted = false;
 };
 
 RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
@@ -119,6 +122,7 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name,
         return;
     }
     link->created_at = clock_.monotonic_ms();
+    link->attempt_started_at = link->created_at;
     links_.emplace(peer, std::move(link));
     ++connections_created_;
     rtc_.create_connection(peer, !is_polite(self_, peer));
@@ -689,6 +693,12 @@ void RoomEngine::on_rtc_error(const std::string& peer, RtcOperation op, std::str
 //-----------------------------------------------------------------------------------------------
 
 void RoomEngine::handle_open(const std::string& peer, Link& link) {
+    if (!link.attempt_counted) {
+        link.attempt_counted = true;
+        const double connect_ms = clock_.monotonic_ms() - link.attempt_started_at;
+        health_of(peer).opened(connect_ms);
+        room_health_.opened(connect_ms);
+    }
     link.channel_open = true;
     link.channel_closed = false;
     link.sync.channel_opened();
@@ -1095,7 +1105,25 @@ void RoomEngine::forget_dead_links(double now) {
     if (!dead.empty()) notify_peers();
 }
 
+ConnectionHealth& RoomEngine::health_of(const std::string& peer) {
+    // Bounded: a big room meets many peers over a day. Which entry goes matters little (the
+    // figures only inform), so the first in id order does.
+    if (!peer_health_.count(peer) && peer_health_.size() >= max_health_entries)
+        peer_health_.erase(peer_health_.begin());
+    return peer_health_[peer];
+}
+
+const ConnectionHealth* RoomEngine::health(const std::string& peer) const {
+    const auto it = peer_health_.find(peer);
+    return it == peer_health_.end() ? nullptr : &it->second;
+}
+
 void RoomEngine::link_failed(const std::string& peer, double now) {
+    if (Link* link = find_link(peer); link && !link->attempt_counted) {
+        link->attempt_counted = true;
+        health_of(peer).failed();
+        room_health_.failed();
+    }
     close_link(peer);
     members_.retry_after(peer, now + params_.connect_timeout_ms * 3);
 }

@@ -96,6 +96,7 @@
 #pragma once
 
 #include "core/chat_log.hpp"
+#include "core/connection_health.hpp"
 #include "core/crypto.hpp"
 #include "core/gossip_relay.hpp"
 #include "core/presence.hpp"
@@ -335,6 +336,10 @@ public:
     // about 500 per page lifetime, closed ones included.
     std::uint64_t connections_created() const { return connections_created_; }
     const RoomStats& stats() const { return stats_; }
+    // How links to `peer` formed (nullptr before any attempt ended), and to anyone: each
+    // connection counts once, opened or failed (given up), on ConnectionHealth's formula.
+    const ConnectionHealth* health(const std::string& peer) const;
+    const ConnectionHealth& room_health() const { return room_health_; }
     // The perfect negotiation state of one link (tests and diagnostics); nullptr if none.
     const PerfectNegotiation* negotiation(const std::string& peer) const;
 
@@ -456,6 +461,10 @@ private:
     RoomMembers members_;
     Presence presence_;
     RoomStats stats_;
+    ConnectionHealth room_health_;
+    std::map<std::string, ConnectionHealth> peer_health_;
+    static constexpr std::size_t max_health_entries = 256;
+    ConnectionHealth& health_of(const std::string& peer);
     GossipRelay relay_{random_, stats_, [this](const std::string& peer, const std::string& frame) {
                            return rtc_.send(peer, frame);
                        }};

@@ -60,6 +60,11 @@ test('pages that link only through the box relay open a link and chat over it', 
       assert.equal(s.relay.boxServers, 2); // turn: over UDP and over TCP
       assert.ok(s.relay.candidates > 0, 'relay candidates were gathered');
       assert.equal(s.relay.lastError, '');
+      // Connection health: this link's one attempt opened, through the relay, within a second.
+      assert.equal(s.peers[0].health.attempts, 1);
+      assert.equal(s.peers[0].health.successes, 1);
+      assert.ok(s.peers[0].health.connectMs > 0 && s.peers[0].health.connectMs < 5000);
+      assert.ok(s.peers[0].health.score >= 70 && s.health.score >= 70, JSON.stringify(s.health));
     }
     console.log(`# relay only: linked in ${Date.now() - started} ms`);
     await send(pages[0], 'through the box');
