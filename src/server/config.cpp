@@ -45,6 +45,16 @@ auto ms_into(std::chrono::milliseconds Limits::*field) {
     };
 }
 
+auto port_into(unsigned short Config::*field, unsigned min) {
+    return [field, min](Config& c, const std::string& v) -> std::string {
+        unsigned n = 0;
+        if (!parse_number(v, n) || n < min || n > 65535)
+            return "expects " + std::to_string(min) + "..65535";
+        c.*field = static_cast<unsigned short>(n);
+        return "";
+    };
+}
+
 const std::vector<Flag>& flags() {
     static const std::vector<Flag> table = {
         {"--root", "DIR", "directory to serve (required)",
@@ -53,12 +63,7 @@ const std::vector<Flag>& flags() {
              return std::string();
          }},
         {"--port", "N", "TCP port (default: $PORT, else 8080; 0 picks a free one)",
-         [](Config& c, const std::string& v) {
-             unsigned n = 0;
-             if (!parse_number(v, n) || n > 65535) return std::string("expects 0..65535");
-             c.port = static_cast<unsigned short>(n);
-             return std::string();
-         }},
+         port_into(&Config::port, 0)},
         {"--host", "ADDR", "address to bind (default 0.0.0.0: every interface)",
          [](Config& c, const std::string& v) {
              c.host = v;
@@ -104,12 +109,7 @@ const std::vector<Flag>& flags() {
              return std::string();
          }},
         {"--turn-port", "N", "TURN server port on this box: phones get credentials for it",
-         [](Config& c, const std::string& v) {
-             unsigned n = 0;
-             if (!parse_number(v, n) || n == 0 || n > 65535) return std::string("expects 1..65535");
-             c.turn_port = static_cast<unsigned short>(n);
-             return std::string();
-         }},
+         port_into(&Config::turn_port, 1)},
         {"--turn-secret-file", "FILE", "the secret shared with the TURN server (for --turn-port)",
          [](Config& c, const std::string& v) {
              c.turn_secret_file = v;
