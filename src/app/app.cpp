@@ -28,6 +28,12 @@
 namespace peddlenet::app {
 namespace {
 
+// state().relay.lastError: "CODE URL REASON", or "" when a relay answered since.
+std::string relay_error(const platform::BrowserRtc::RelayReport& r) {
+    if (r.error_code == 0) return {};
+    return std::to_string(r.error_code) + " " + r.error_url + " " + r.error_text;
+}
+
 // localStorage key: the signaling server of the saved room when it is not the page's own (the
 // room came from an invite naming another server), so that a reload rejoins it there.
 constexpr const char* key_server = "peddlenet.server";
@@ -553,7 +559,7 @@ nlohmann::json App::state_json() const {
                    {"relayOnly", session_->relay_only()},
                    {"candidates", session_->relay_report().candidates},
                    {"errors", session_->relay_report().errors},
-                   {"lastError", session_->relay_report().last_error}}},
+                   {"lastError", relay_error(session_->relay_report())}}},
         {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
         {"invitedRoom", invited_ ? nlohmann::json(invited_->name) : nlohmann::json(nullptr)},
         {"notice", notice_},

@@ -138,34 +138,23 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
 void SettingsScreen::draw_relay(ChatSession& session, float column) {
     const float start_x = ImGui::GetCursorPosX();
     bool on = session.relay_only();
-    bool tapped = ImGui::Checkbox("##relay-only", &on);
-    ImGui::SameLine();
-    ImGui::PushTextWrapPos(start_x + column);
-    ImGui::TextUnformatted("Connect only through a relay");
-    ImGui::PopTextWrapPos();
-    if (ImGui::IsItemClicked()) {
-        on = !on;
-        tapped = true;
-    }
-    if (tapped) session.set_relay_only(on);
+    if (wrapped_checkbox("##relay-only", "Connect only through a relay", on, column)) session.set_relay_only(on);
     muted_wrapped(session.box_ice_servers() > 0
                       ? "This festival box offers a relay. Through it, others see the box's address, "
                         "not yours; links may be slower."
                       : "Others then see the relay's address, not yours. Needs a TURN server: this "
                         "box offers none, so add one above.",
                   column);
-    const std::string& problem = session.relay_report().last_error;
-    if (!problem.empty()) {
+    const platform::BrowserRtc::RelayReport& relay = session.relay_report();
+    if (relay.error_code != 0) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         ImGui::PushTextWrapPos(start_x + column);
-        // "CODE URL REASON" (rtc.hpp): the code and the browser's reason say it to a person.
-        const std::size_t url_end = problem.find(' ', problem.find(' ') + 1);
-        std::string reason = url_end == std::string::npos ? "" : problem.substr(url_end + 1);
+        std::string reason = relay.error_text;
         while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
-        const std::string code = problem.substr(0, problem.find(' '));
-        const std::string detail = "(" + code + (reason.empty() ? "" : " " + reason) + ").";
-        literal_text(code == "401" ? "The relay refused this phone's credentials " + detail
-                                   : "The relay did not answer " + detail);
+        const std::string detail =
+            "(" + std::to_string(relay.error_code) + (reason.empty() ? "" : " " + reason) + ").";
+        literal_text(relay.error_code == 401 ? "The relay refused this phone's credentials " + detail
+                                             : "The relay did not answer " + detail);
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -177,17 +166,8 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
     bool on = notifications.wanted() && permission == NotifyPermission::granted;
     const float start_x = ImGui::GetCursorPosX();
     ImGui::TextUnformatted("Notifications");
-    // The label wraps on a phone, which a checkbox label cannot: a separate text that a tap
-    // toggles just the same.
-    bool tapped = ImGui::Checkbox("##notify", &on);
-    ImGui::SameLine();
-    ImGui::PushTextWrapPos(start_x + column);
-    ImGui::TextUnformatted("Notify me of new messages when PeddleNet is in the background");
-    ImGui::PopTextWrapPos();
-    if (ImGui::IsItemClicked()) {
-        on = !on;
-        tapped = true;
-    }
+    const bool tapped = wrapped_checkbox(
+        "##notify", "Notify me of new messages when PeddleNet is in the background", on, column);
     if (tapped && !asking_) {
         if (!on) {
             notifications.set_wanted(false);

@@ -68,4 +68,18 @@ void centered_text(const char* text) {
     ImGui::TextUnformatted(text);
 }
 
+bool wrapped_checkbox(const char* id, const char* label, bool& on, float width) {
+    const float start_x = ImGui::GetCursorPosX();
+    bool tapped = ImGui::Checkbox(id, &on);
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(start_x + width);
+    ImGui::TextUnformatted(label);
+    ImGui::PopTextWrapPos();
+    if (ImGui::IsItemClicked()) {
+        on = !on;
+        tapped = true;
+    }
+    return tapped;
+}
+
 } // namespace peddlenet::app

@@ -28,6 +28,10 @@ bool secondary_button(const char* label, float width = -FLT_MIN);
 // User-provided text (names, messages): drawn literally, wrapped at the available width.
 void literal_text(std::string_view text, bool wrap = true);
 
+// A checkbox whose label wraps at `width` (a checkbox's own label cannot): a tap on the label
+// toggles it just the same. Returns true when tapped; `on` then holds the new value.
+bool wrapped_checkbox(const char* id, const char* label, bool& on, float width);
+
 // Horizontally centred static text (titles).
 void centered_text(const char* text);
 

@@ -152,13 +152,19 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
                           std::string(both ? text.substr(space + 1) : std::string_view()));
         break;
     }
-    case ice_server_error:
+    case ice_server_error: {
+        const std::size_t space = text.find(' '); // rtc.js sends "URL REASON"
         ++relay_.errors;
-        relay_.last_error = std::to_string(number) + " " + std::string(text);
+        relay_.error_code = number;
+        relay_.error_url = std::string(text.substr(0, space));
+        relay_.error_text = space == std::string_view::npos ? "" : std::string(text.substr(space + 1));
         break;
+    }
     case relay_candidate:
         ++relay_.candidates;
-        relay_.last_error.clear(); // a relay answered since
+        relay_.error_code = 0; // a relay answered since
+        relay_.error_url.clear();
+        relay_.error_text.clear();
         break;
     default: break;
     }

@@ -31,10 +31,13 @@ public:
     // Relay only (iceTransportPolicy "relay"): for connections made from now on.
     static void set_relay_only(bool relay_only);
 
+    // The last STUN/TURN error (code 0: none since a relay answered).
     struct RelayReport {
         unsigned long candidates = 0; // relay candidates gathered, all connections
         unsigned long errors = 0;     // STUN/TURN server errors
-        std::string last_error;       // "401 turn:... Unauthorized"; "" once a relay answered
+        int error_code = 0;           // 401: credentials refused; 701: no answer
+        std::string error_url;        // the server's URL
+        std::string error_text;       // the browser's reason, e.g. "Unauthorized."
     };
     const RelayReport& relay_report() const { return relay_; }
 
