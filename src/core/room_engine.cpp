@@ -60,6 +60,7 @@ struct RoomEngine::Link {
     PerfectNegotiation negotiation;
     std::string remote_session; // the server's name for the peer's connection (signal envelope)
     std::uint64_t serial;       // tells this link from a later one to the same peer
+    std::uint64_t remote_conn = 0; // the peer's serial for its side of this link; 0: unknown
     bool refused = false;       // proof failed: no connection, nothing accepted
     bool channel_open = false;
     bool channel_closed = false; // it was open once and closed since
@@ -85,6 +86,10 @@ struct RoomEngine::Link {
     // Connection health: when this connection was made, and whether its attempt has counted.
     double attempt_started_at = 0.0;
     bool attempt_counted = false;
+    // A link that was up and went down: ICE restarts, then a fresh connection (small rooms).
+    LinkRecovery recovery;
+    bool announce_fresh = false; // the next signal tells the peer to replace its connection too
+    double fresh_at = -1e18;     // when the peer's announcement last replaced this link
 };
 
 RoomEngine::Link* RoomEngine::find_link(const std::string& peer) {
@@ -133,6 +138,12 @@ void RoomEngine::open_link(const std::string& peer, const std::string& name,
 void RoomEngine::send_signal(const std::string& peer, json data) {
     Link* link = find_link(peer);
     if (!link || link->refused) return;
+    if (link->announce_fresh) {
+        link->announce_fresh = false;
+        data["fresh"] = 1;
+    }
+    data["conn"] = link->serial;
+    if (link->remote_conn != 0) data["to_conn"] = link->remote_conn;
     send_signal_to(peer, link->remote_session, std::move(data));
 }
 
@@ -205,8 +216,24 @@ bool RoomEngine::accepts_inbound() const {
 bool RoomEngine::accept_envelope(const Link& link, const json& data) const {
     const auto session = data.find("session");
     const auto to = data.find("to_session");
-    return session != data.end() && to != data.end() && session->is_string() &&
-           to->is_string() && *session == link.remote_session && *to == session_;
+    if (session == data.end() || to == data.end() || !session->is_string() || !to->is_string() ||
+        *session != link.remote_session || *to != session_)
+        return false;
+    // Within one session: a signal of the peer's earlier connection, or meant for our earlier one.
+    const auto conn = data.find("conn");
+    const auto to_conn = data.find("to_conn");
+    if (conn != data.end() && (!conn->is_number_unsigned() || conn->get<std::uint64_t>() < link.remote_conn))
+        return false;
+    if (to_conn != data.end() && (!to_conn->is_number_unsigned() || to_conn->get<std::uint64_t>() != link.serial))
+        return false;
+    return true;
+}
+
+// The peer's connection serial from an accepted signal (newer ones replace older ones).
+void RoomEngine::note_remote_conn(Link& link, const json& data) {
+    const auto conn = data.find("conn");
+    if (conn != data.end() && conn->is_number_unsigned())
+        link.remote_conn = std::max(link.remote_conn, conn->get<std::uint64_t>());
 }
 
 void RoomEngine::close_link(const std::string& peer) {
@@ -464,6 +491,10 @@ void RoomEngine::tick() {
         if (Link* link = find_link(peer)) refuse_link(peer, *link, "could not be verified");
     if (changed) notify_peers();
     if (!room_) return;
+    std::vector<std::string> down;
+    for (const auto& [peer, link] : links_)
+        if (link->recovery.recovering(now)) down.push_back(peer);
+    for (const std::string& peer : down) recover(peer, now);
     forget_dead_links(now);
     rebalance(now);
     flush_gossip(now);
@@ -474,6 +505,9 @@ void RoomEngine::tick() {
 double RoomEngine::ms_until_next_tick() const {
     if (!room_) return params_.ping_interval_ms;
     if (relay_.pending() || links_changed_) return 100.0;
+    const double now = clock_.monotonic_ms();
+    for (const auto& entry : links_)
+        if (entry.second->recovery.recovering(now)) return 250.0;
     return partial_mesh() ? 1000.0 : params_.ping_interval_ms;
 }
 
@@ -604,6 +638,28 @@ void RoomEngine::handle_signal(const std::string& from, const json& data) {
         ++stats_.signals_stale;
         return;
     }
+    if (data.contains("fresh") && is_polite(self_, from) && !partial_mesh()) {
+        // The impolite side replaced its connection: ours talks to a closed one. Only for a
+        // newer connection of theirs, and at most once a second, so that a flood of them cannot
+        // spend the connection budget.
+        const double now = clock_.monotonic_ms();
+        const auto conn = data.find("conn");
+        if (conn == data.end() || !conn->is_number_unsigned() || *conn <= link->remote_conn ||
+            now - link->fresh_at < 1000.0) {
+            ++stats_.signals_dropped;
+            return;
+        }
+        const LinkRecovery recovery = link->recovery;
+        const std::string name = link->name, session = link->remote_session; // link goes next
+        open_link(from, name, session);
+        link = find_link(from);
+        if (!link || link->refused) return;
+        link->recovery = recovery;
+        link->fresh_at = now;
+        ++stats_.fresh_connections;
+        notify_peers();
+    }
+    note_remote_conn(*link, data);
     if (knock) return; // we have a link already; its negotiation is under way
     if (busy) {
         close_link(from);
@@ -653,6 +709,7 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     if (!link) return;
     link->channel_open = false;
     link->channel_closed = true;
+    if (link->proof == ProofState::ok) link->recovery.channel_closed(clock_.monotonic_ms());
     if (link->proof == ProofState::pending) {
         link->their_auth.reset();
         link->unproven.clear();
@@ -671,8 +728,11 @@ void RoomEngine::on_connection_state(const std::string& peer, PeerConnectionStat
     Link* link = find_link(peer);
     if (!link) return;
     link->connection = state;
+    const double now = clock_.monotonic_ms();
+    link->recovery.connection_changed(state, now);
     // Both sides may restart at once; perfect negotiation settles the resulting glare.
-    if (state == PeerConnectionState::failed) rtc_.restart_ice(peer);
+    if (link->recovery.was_up()) recover(peer, now);
+    else if (state == PeerConnectionState::failed) rtc_.restart_ice(peer);
     notify_peers();
 }
 
@@ -797,6 +857,7 @@ void RoomEngine::check_proof(const std::string& peer, Link& link) {
 
 void RoomEngine::proof_succeeded(const std::string& peer, Link& link) {
     link.proof = ProofState::ok;
+    link.recovery.proven();
     if (awaiting_history_) {
         link.sync.hello_deferred = true;
     } else {
@@ -1081,6 +1142,8 @@ void RoomEngine::forget_dead_links(double now) {
             link->created_at = now; // the clock of a later outage starts when it begins
             continue;
         }
+        // A small room's link in recovery holds as long as its signals have a path.
+        if (!partial_mesh() && link->recovery.recovering(now) && (joined_ || routable(peer))) continue;
         if (now - link->created_at > params_.connect_timeout_ms) {
             ++stats_.links_timed_out;
             dead.push_back(peer);
@@ -1126,6 +1189,58 @@ void RoomEngine::link_failed(const std::string& peer, double now) {
     }
     close_link(peer);
     members_.retry_after(peer, now + params_.connect_timeout_ms * 3);
+}
+
+// Takes the recovery step due for a link that went down (LinkRecovery). Only the impolite side
+// replaces a connection, announcing it ("fresh"), so the two sides never replace in a loop; in a
+// big room a link that stays down is given up instead (there are other partners).
+void RoomEngine::recover(const std::string& peer, double now) {
+    Link* link = find_link(peer);
+    if (!link || link->refused) return;
+    const bool may_replace = !partial_mesh() && !is_polite(self_, peer);
+    if (link->channel_closed && !may_replace) return; // a restart cannot reopen it: wait for theirs
+    switch (link->recovery.due(now, may_replace)) {
+    case LinkRecovery::Step::none: break;
+    case LinkRecovery::Step::restart_ice:
+        ++stats_.ice_restarts;
+        rtc_.restart_ice(peer);
+        break;
+    case LinkRecovery::Step::fresh_connection: replace_connection(peer); break;
+    }
+}
+
+// A new connection for a link, keeping its outage's recovery; the first signal of the new
+// connection tells the peer to replace its side too.
+void RoomEngine::replace_connection(const std::string& peer) {
+    Link* old = find_link(peer);
+    if (!old) return;
+    LinkRecovery recovery = old->recovery;
+    const std::string name = old->name, session = old->remote_session;
+    ++stats_.fresh_connections;
+    open_link(peer, name, session);
+    if (Link* link = find_link(peer); link && !link->refused) {
+        link->recovery = recovery;
+        link->announce_fresh = true;
+    }
+    notify_peers();
+}
+
+void RoomEngine::on_network_changed() {
+    if (!room_) return;
+    const double now = clock_.monotonic_ms();
+    std::vector<std::string> down;
+    for (auto& [peer, link] : links_) {
+        if (link->refused) continue;
+        if (link->recovery.recovering(now)) {
+            link->recovery.network_changed(now);
+            down.push_back(peer);
+        } else if (link->connection == PeerConnectionState::connected && proven(*link)) {
+            // Up for now, but over an interface that may have just gone: new candidates at once.
+            ++stats_.ice_restarts;
+            rtc_.restart_ice(peer);
+        }
+    }
+    for (const std::string& peer : down) recover(peer, now);
 }
 
 // Keeps the link count where the topology wants it: everyone in a small room; between

@@ -25,8 +25,13 @@
 //      with the signed messages (of its own newest 500) that the other lacks
 //  [X] delivery per own message: queued / sent / delivered to N of M (acks and hello lists)
 //  [X] hostile input: every frame and signal is validated; see "Trust rules" below
-//  [ ] ack timeouts and resends: not needed, a data channel is reliable and ordered and every
-//      reopen reconciles; a lost channel shows as "sent" until the peer is back
+//  [X] no ack timeouts and resends: a data channel is reliable and ordered, and every reopen
+//      reconciles; a channel that closes while both sockets stay up is replaced at once (below),
+//      and what was said meanwhile shows as "sent" until the new channel reconciles it
+//  [X] links that die quietly (core/link_recovery): a small room's link whose connection goes
+//      down is kept and recovered: ICE restarts after a grace period and on the browser's
+//      network-change events, then a fresh connection made by the impolite side, which
+//      announces it ("fresh") so that the other side replaces its own
 //  [X] a link that does not open, or stays closed, for connect_timeout_ms is given up; its peer
 //      is tried again after three times that (a full mesh links to every member it lacks); in a
 //      big room a channel that closed is given up at the next tick, and a link whose connection
@@ -88,6 +93,11 @@
 // receiver's). A link accepts only signals from the session the server named for its peer and
 // addressed to our own session (others count as stats().signals_stale). The server's ordering
 // makes this sound: we learn a peer's new session before anything its new page sends us.
+// Within one session a link can also change connections (a fresh one after an outage), so every
+// signal also carries "conn" (the sender's link serial) and, once known, "to_conn" (ours): a
+// signal of the peer's older connection, or meant for our older one, is stale. A "fresh" signal
+// from the impolite side, for a newer connection than ours talks to, makes the polite side
+// replace its connection (at most once a second per link).
 //
 // Threading and re-entrancy: call everything from one thread (the browser's main loop). Callbacks
 // run synchronously inside engine calls: they may read the engine, but must not call its mutating
@@ -99,6 +109,7 @@
 #include "core/connection_health.hpp"
 #include "core/crypto.hpp"
 #include "core/gossip_relay.hpp"
+#include "core/link_recovery.hpp"
 #include "core/presence.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
@@ -372,6 +383,9 @@ public:
     // signals are dropped from now on) until the app reconnects (Backoff) and re-joins, whose
     // `joined` rebuilds the mesh.
     void on_signaling_lost();
+    // The browser's online / network-change events: links that are down are retried now, and
+    // links that are up restart ICE (their interface may be gone).
+    void on_network_changed();
 
     // ---- RTC events (RtcEvents: from the transport, for the peer's current connection only) --
     void on_negotiation_needed(const std::string& peer) override;
@@ -403,6 +417,8 @@ private:
     void shed_links(std::size_t target, double now);
     void forget_dead_links(double now);
     void link_failed(const std::string& peer, double now);
+    void recover(const std::string& peer, double now);
+    void replace_connection(const std::string& peer);
     bool proven(const Link& link) const;
     bool routable(const std::string& peer) const;
     void send_links(const std::string& peer);
@@ -417,6 +433,7 @@ private:
     void flush_gossip(double now);
     void reset_gossip();
     bool accept_envelope(const Link& link, const nlohmann::json& data) const;
+    static void note_remote_conn(Link& link, const nlohmann::json& data);
     void close_link(const std::string& peer);
     void close_all_links();
     LinkState state_of(const Link& link) const;

@@ -32,6 +32,8 @@ struct RoomStats {
     std::uint64_t links_timed_out = 0;  // links that did not open in time, or died
     std::uint64_t links_dropped = 0;    // big room: their channel closed or connection stayed down
     std::uint64_t links_unroutable = 0; // no server, and no neighbour lists the peer any more
+    std::uint64_t ice_restarts = 0;     // restarts we began for links that went down
+    std::uint64_t fresh_connections = 0; // connections replaced after an outage (ours or theirs)
     std::uint64_t presence_announced = 0; // our own presence announcements sent (server gone)
     std::uint64_t presence_relayed = 0; // others' announcements passed on
     std::uint64_t presence_dropped = 0; // stale, replayed, badly signed or far-clocked ones

@@ -251,6 +251,22 @@ public:
 
     void check_connectivity(const std::shared_ptr<FakePc>& pc);
     void break_ice(const std::string& a, const std::string& b);
+    // The network between a and b drops every packet (both data and ICE checks) until unblock:
+    // their connections go "disconnected" at once and "failed" after ice_timeout_ms, no
+    // connection between them opens, and messages wait in the outbox as SCTP would hold them.
+    void block(const std::string& a, const std::string& b);
+    // Packets flow again: a connection that has not failed reconnects by itself (browsers keep
+    // checking its pair); a failed one needs new credentials (an ICE restart) first.
+    void unblock(const std::string& a, const std::string& b);
+    bool blocked(const std::string& a, const std::string& b) const {
+        return blocked_.count({std::min(a, b), std::max(a, b)}) != 0;
+    }
+    // Only the data channel between a and b closes (as when one side closes it, or SCTP gives
+    // up); both connections stay up.
+    void close_channel(const std::string& a, const std::string& b);
+
+private:
+    std::set<std::pair<std::string, std::string>> blocked_;
 };
 
 // The RtcTransport of one simulated browser tab.
@@ -546,7 +562,7 @@ inline void World::check_connectivity(const std::shared_ptr<FakePc>& pc) {
         }
     }
     auto partner = current(pc->remote, pc->owner);
-    if (!partner || !pc->rtc || !partner->rtc) return;
+    if (!partner || !pc->rtc || !partner->rtc || blocked(pc->owner, pc->remote)) return;
     const auto ready = [](const FakePc& a, const FakePc& b) {
         return a.state == SignalingState::stable && a.current_remote && a.current_local &&
                a.current_remote->inst == b.inst && a.current_remote->ufrag == b.ufrag &&
@@ -580,6 +596,49 @@ inline void World::break_ice(const std::string& a, const std::string& b) {
         p->rtc->event(p, [](FakePc& q) {
             q.conn_state = PeerConnectionState::failed;
             q.rtc->engine->on_connection_state(q.remote, q.conn_state);
+        });
+    }
+}
+
+inline void World::block(const std::string& a, const std::string& b) {
+    blocked_.insert({std::min(a, b), std::max(a, b)});
+    for (const auto& p : {current(a, b), current(b, a)}) {
+        if (!p || !p->connected) continue;
+        p->connected = false;
+        const std::string ufrag = p->ufrag;
+        p->rtc->event(p, [](FakePc& q) {
+            q.conn_state = PeerConnectionState::disconnected;
+            q.rtc->engine->on_connection_state(q.remote, q.conn_state);
+        });
+        // Consent checks go unanswered: the browser gives up on these credentials.
+        std::weak_ptr<FakePc> weak = p;
+        const auto pending = [weak, ufrag] {
+            auto q = weak.lock();
+            return q && !q->closed && !q->connected && q->ufrag == ufrag && q->failed_ufrag != ufrag;
+        };
+        scheduler.post_at(now_ms + ice_timeout_ms, {p->events_lane(), pending, [weak, pending] {
+                              auto q = weak.lock();
+                              if (!pending() || !q->rtc || !q->rtc->engine) return;
+                              q->failed_ufrag = q->ufrag;
+                              q->conn_state = PeerConnectionState::failed;
+                              q->rtc->engine->on_connection_state(q->remote, q->conn_state);
+                          }});
+    }
+}
+
+inline void World::unblock(const std::string& a, const std::string& b) {
+    blocked_.erase({std::min(a, b), std::max(a, b)});
+    for (const auto& p : {current(a, b), current(b, a)})
+        if (p) check_connectivity(p);
+}
+
+inline void World::close_channel(const std::string& a, const std::string& b) {
+    for (const auto& p : {current(a, b), current(b, a)}) {
+        if (!p || !p->channel_open) continue;
+        p->rtc->event(p, [](FakePc& q) {
+            if (!q.channel_open) return;
+            q.channel_open = false;
+            q.rtc->engine->on_channel_closed(q.remote);
         });
     }
 }
