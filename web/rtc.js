@@ -12,6 +12,8 @@
 //  [X] a STUN/TURN server that refuses or does not answer (icecandidateerror) and each relay
 //      candidate gathered are reported, so the app can tell a relay that works from one that does not
 //  [X] text messages both ways with exact bytes (no NUL truncation)
+//  [X] the path in use: the selected candidate pair's two candidate types, its protocol and its
+//      round-trip time, from getStats (core/link_path.hpp reads the report)
 //  [X] the sha-256 fingerprints of both DTLS certificates of an open connection, from getStats
 //      (retried briefly: right after open the transport may not list them yet), or from the
 //      applied SDP where the browser keeps no certificate stats (Firefox); "" when unknown
@@ -25,7 +27,7 @@ var LibraryPeddleRtc = {
     // Event kinds, numbered as RtcEventKind in rtc.cpp.
     EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
           channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8,
-          fingerprints: 9, iceServerError: 10, relayCandidate: 11 },
+          fingerprints: 9, iceServerError: 10, relayCandidate: 11, path: 12 },
     FINGERPRINT_RETRY_MS: 50, // getStats again this often ...
     FINGERPRINT_TRIES: 20,    // ... for up to a second before answering with empty strings
     // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
@@ -264,6 +266,29 @@ var LibraryPeddleRtc = {
       else answer('', '');
     }
     attempt();
+  },
+
+  // Answers with one path event, text "LOCAL_TYPE REMOTE_TYPE PROTOCOL RTT_MS" (RTT "-" when
+  // unknown), once the connection has a selected pair; nothing before that or when closed.
+  pn_rtc_get_path__deps: ['$PeddleRtc'],
+  pn_rtc_get_path: function (handle) {
+    var R = PeddleRtc, c = R.connections[handle];
+    if (!c || c.pc.connectionState !== 'connected') return;
+    c.pc.getStats().then(function (report) {
+      var pair = null, byId = {};
+      report.forEach(function (s) { byId[s.id] = s; });
+      report.forEach(function (s) {
+        // Chromium names the selected pair on the transport; Firefox marks the pair itself.
+        if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId[s.selectedCandidatePairId] || pair;
+        else if (!pair && s.type === 'candidate-pair' && s.selected) pair = s;
+      });
+      if (!pair) return;
+      var local = byId[pair.localCandidateId], remote = byId[pair.remoteCandidateId];
+      if (!local || !remote) return;
+      var protocol = local.candidateType === 'relay' && local.relayProtocol ? local.relayProtocol : local.protocol;
+      var rtt = typeof pair.currentRoundTripTime === 'number' ? String(pair.currentRoundTripTime * 1000) : '-';
+      R.emit(handle, R.EV.path, 0, [local.candidateType, remote.candidateType, protocol, rtt].join(' '));
+    }, function () {});
   },
 
   pn_rtc_signaling_state__deps: ['$PeddleRtc'],

@@ -17,6 +17,7 @@ void pn_rtc_restart_ice(int handle);
 int pn_rtc_send(int handle, const char* data, int length);
 int pn_rtc_signaling_state(int handle);
 void pn_rtc_get_fingerprints(int handle);
+void pn_rtc_get_path(int handle);
 }
 
 namespace peddlenet::platform {
@@ -36,6 +37,7 @@ enum RtcEventKind {
     fingerprints = 9, // text "LOCAL REMOTE", either possibly empty
     ice_server_error = 10, // number: the STUN/TURN error code, text "URL reason"
     relay_candidate = 11,  // text: the TURN URL it came from
+    path_report = 12,      // text: core/link_path.hpp's report
 };
 
 // The one live transport: JS events carry only a handle (one app, one room engine).
@@ -82,6 +84,16 @@ void BrowserRtc::close_connection(const std::string& peer) {
     pn_rtc_close(handle);
     handles_.erase(peer);
     peers_.erase(handle);
+    paths_.erase(peer);
+}
+
+void BrowserRtc::request_paths() {
+    for (const auto& [peer, handle] : handles_) pn_rtc_get_path(handle);
+}
+
+const LinkPath* BrowserRtc::path(const std::string& peer) const {
+    const auto it = paths_.find(peer);
+    return it == paths_.end() ? nullptr : &it->second;
 }
 
 void BrowserRtc::set_local_description(const std::string& peer) {
@@ -160,6 +172,9 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
         relay_.error_text = space == std::string_view::npos ? "" : std::string(text.substr(space + 1));
         break;
     }
+    case path_report:
+        if (auto p = parse_path_report(text)) paths_[peer] = std::move(*p);
+        break;
     case relay_candidate:
         ++relay_.candidates;
         relay_.error_code = 0; // a relay answered since

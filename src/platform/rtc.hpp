@@ -6,9 +6,11 @@
 //  [X] ICE servers as a setting (JSON array of RTCIceServer), default none (one LAN); relay only
 //  [X] how the relays answer: relay candidates gathered, STUN/TURN errors (401: credentials
 //      refused, 701: no answer), the last error until a relay candidate comes
+//  [X] the path each connection uses (direct, STUN, relay) and its RTT, asked for by the app
 //  [X] the DTLS certificates' sha-256 fingerprints of an open connection -> on_fingerprints
 #pragma once
 
+#include "core/link_path.hpp"
 #include "core/rtc_transport.hpp"
 
 #include <map>
@@ -41,6 +43,11 @@ public:
     };
     const RelayReport& relay_report() const { return relay_; }
 
+    // Asks every connected connection for its path (getStats); the answers arrive later.
+    void request_paths();
+    // The path a peer's connection used at its last answer; null before one (or not connected).
+    const LinkPath* path(const std::string& peer) const;
+
     void create_connection(const std::string& peer, bool opens_channel) override;
     void close_connection(const std::string& peer) override;
     void set_local_description(const std::string& peer) override;
@@ -62,6 +69,7 @@ private:
     RelayReport relay_;
     std::map<std::string, int> handles_; // peer id -> JS handle
     std::map<int, std::string> peers_;   // JS handle -> peer id
+    std::map<std::string, LinkPath> paths_;
 };
 
 } // namespace peddlenet::platform
