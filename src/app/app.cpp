@@ -472,6 +472,15 @@ nlohmann::json App::state_json() const {
                               {"connectMs", h ? opt(h->mean_connect_ms()) : nlohmann::json(nullptr)},
                               {"score", h ? opt(h->score()) : nlohmann::json(nullptr)}};
     };
+    // {kind: direct|stun|relay, local, remote, protocol, rttMs}; null until getStats answered.
+    const auto path_json = [](const LinkPath* path) {
+        if (!path) return nlohmann::json(nullptr);
+        return nlohmann::json{{"kind", std::string(to_string(path->kind))},
+                              {"local", path->local_type},
+                              {"remote", path->remote_type},
+                              {"protocol", path->protocol},
+                              {"rttMs", path->rtt_ms ? nlohmann::json(*path->rtt_ms) : nlohmann::json(nullptr)}};
+    };
     nlohmann::json peers = nlohmann::json::array();
     for (const LinkInfo& p : engine.peers()) {
         const PeerTrust trust = session_->trust(p.peer);
@@ -485,7 +494,8 @@ nlohmann::json App::state_json() const {
                          {"safetyCode", trust.safety_code ? nlohmann::json(*trust.safety_code) : nlohmann::json(nullptr)},
                          {"rttMs", p.rtt_ms ? nlohmann::json(*p.rtt_ms) : nlohmann::json(nullptr)},
                          {"openedMs", nlohmann::json(session_->link_opened_ms(p.peer).value_or(0))},
-                         {"health", health_json(engine.health(p.peer))}});
+                         {"health", health_json(engine.health(p.peer))},
+                         {"path", path_json(session_->path(p.peer))}});
     }
     nlohmann::json messages = nlohmann::json::array();
     for (const ChatMessage& m : engine.messages()) {

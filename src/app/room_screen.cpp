@@ -68,6 +68,32 @@ std::string delivery_text(const Delivery& d) {
     return {};
 }
 
+// "0.4 s" / "12 ms" / "3.2 s".
+std::string duration_text(double ms) {
+    char buf[32];
+    if (ms < 1000.0) std::snprintf(buf, sizeof buf, "%d ms", static_cast<int>(ms + 0.5));
+    else std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
+    return buf;
+}
+
+// "relayed by the box · links in 0.4 s · 2 of 2 tries · health 98": what the People panel says
+// about one link's path and health (empty when nothing is known yet). The round trip is the
+// pings' (on the line above); the browser's goes here only while there is none.
+std::string health_line(const LinkPath* path, const std::optional<double>& rtt_ms, const ConnectionHealth* health) {
+    std::vector<std::string> parts;
+    if (path) parts.emplace_back(describe(path->kind));
+    if (!rtt_ms && path && path->rtt_ms) parts.push_back(duration_text(*path->rtt_ms)); // else shown above
+    if (health && health->attempts() > 0) {
+        if (const auto mean = health->mean_connect_ms()) parts.push_back("links in " + duration_text(*mean));
+        parts.push_back(std::to_string(health->successes()) + " of " + std::to_string(health->attempts()) +
+                        (health->attempts() == 1 ? " try" : " tries"));
+        if (const auto score = health->score()) parts.push_back("health " + std::to_string(*score));
+    }
+    std::string line;
+    for (const std::string& part : parts) line += (line.empty() ? "" : " \xC2\xB7 ") + part; // U+00B7
+    return line;
+}
+
 void dot(const ImVec4& colour) {
     const float r = em(0.3f);
     const ImVec2 p = ImGui::GetCursorScreenPos();
@@ -205,7 +231,26 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
-    for (const LinkInfo& p : session.engine().peers()) {
+    const std::vector<LinkInfo> links = session.engine().peers();
+    if (!links.empty()) {
+        // The room in one line: how many links are up, how many go through the box, the score.
+        std::size_t open = 0, relayed = 0;
+        for (const LinkInfo& p : links) {
+            open += p.state == LinkState::open;
+            const LinkPath* path = session.path(p.peer);
+            relayed += p.state == LinkState::open && path && path->kind == PathKind::relay;
+        }
+        std::string summary = "Links open: " + std::to_string(open) + " of " + std::to_string(links.size());
+        if (relayed > 0) summary += " \xC2\xB7 " + std::to_string(relayed) + " relayed by the box";
+        if (const auto score = session.engine().room_health().score())
+            summary += " \xC2\xB7 health " + std::to_string(*score) + " of 100";
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::PushTextWrapPos(0.0f);
+        literal_text(summary);
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
+    for (const LinkInfo& p : links) {
         const PeerTrust trust = session.trust(p.peer);
         ImGui::PushID(p.peer.c_str());
         dot(link_colour(p.state));
@@ -231,6 +276,17 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
             ImGui::PushTextWrapPos(0.0f);
             literal_text("Warning: you verified someone called " + p.name +
                          " with another key. This may not be the same person.");
+            ImGui::PopTextWrapPos();
+            ImGui::PopStyleColor();
+        }
+        if (const std::string health = health_line(p.state == LinkState::open ? session.path(p.peer) : nullptr,
+                                                   p.rtt_ms, session.engine().health(p.peer));
+            !health.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            ImGui::PushTextWrapPos(0.0f);
+            ImGui::Indent(em(1.0f));
+            literal_text(health);
+            ImGui::Unindent(em(1.0f));
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
         }

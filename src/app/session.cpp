@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "core/verify_code.hpp"
 #include "platform/main_loop.hpp"
+#include "platform/network.hpp"
 #include "platform/storage.hpp"
 
 #include <emscripten/emscripten.h>
@@ -202,6 +203,10 @@ void ChatSession::set_relay_only(bool relay_only) {
 
 void ChatSession::start(const std::string& signaling_url) {
     signaling_.start(signaling_url);
+    platform::on_network_change([this] {
+        engine_.on_network_changed();
+        tick();
+    });
     tick();
 }
 
@@ -443,6 +448,10 @@ void ChatSession::flush() {
 void ChatSession::tick() {
     engine_.tick();
     signaling_.tick();
+    if (now_ms() >= paths_due_ms_) { // for the People panel's health lines and state()
+        paths_due_ms_ = now_ms() + path_interval_ms;
+        rtc_.request_paths();
+    }
     if (save_pending_ && now_ms() >= save_due_ms_) save_now();
 
     // One logic timer for the next thing due: pings while links exist, reconnects, keepalive.

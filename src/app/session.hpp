@@ -88,6 +88,8 @@ public:
     std::size_t box_ice_servers() const { return box_ice_.size(); }
     std::int64_t box_ice_expires() const { return box_ice_expires_; }
     const platform::BrowserRtc::RelayReport& relay_report() const { return rtc_.relay_report(); }
+    // The path a peer's link takes (getStats, asked every path_interval_ms); null until known.
+    const LinkPath* path(const std::string& peer) const { return rtc_.path(peer); }
 
     // The room kept from the previous visit, if any (entered automatically after a reload).
     std::optional<RoomRef> saved_room() const;
@@ -140,6 +142,8 @@ private:
 
     Events events_;
     platform::BrowserRtc rtc_;
+    static constexpr double path_interval_ms = 2000.0;
+    double paths_due_ms_ = 0.0;
     platform::WebCrypto crypto_;
     RoomEngine engine_;
     platform::BrowserSignalingSocket socket_;

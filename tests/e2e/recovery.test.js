@@ -1,0 +1,157 @@
+// Links that die quietly, end to end: real pages, real Chromium WebRTC, nftables in this test's
+// own network namespace (scripts/test.sh runs the e2e tests in one).
+//   1. every UDP packet is dropped on arrival for 40 s while the WebSocket (TCP) stays up: the
+//      link goes down, recovers by ICE restarts and a fresh connection, and a message said in
+//      the outage arrives within seconds of the network coming back; direct, and relayed by the
+//      box's coturn;
+//   2. the browser's "online" event restarts ICE on a link that is up, which stays up;
+//   3. the People panel shows each link's path and health, and the room's summary.
+// Prints "network back -> chat back" per path for the closing note (scripts/bench/ reruns it).
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, startTurn, launchBrowser, openApp, screenshot, waitForState, send } = require('./harness');
+
+const OUTAGE_MS = Number(process.env.PEDDLENET_OUTAGE_MS || 40000);
+const SECRET = 'e2e-recovery-secret-0123456789abcdef';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let browser, turn, dir;
+test.before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peddlenet-e2e-recovery-'));
+  fs.writeFileSync(path.join(dir, 'secret'), `${SECRET}\n`, { mode: 0o600 });
+  turn = await startTurn(SECRET);
+  browser = await launchBrowser();
+});
+test.after(async () => {
+  await browser?.close();
+  await turn?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function room(server, n, { before = async () => {} } = {}) {
+  const pages = [];
+  for (let i = 0; i < n; ++i) {
+    const page = await openApp(browser, server.url);
+    await page.evaluate((name) => window.peddlenet.setName(name), `Page ${i}`);
+    await before(page);
+    pages.push(page);
+  }
+  const name = `recovery-${Date.now() % 100000}-${Math.floor(Math.random() * 1000)}`;
+  for (const p of pages) await p.evaluate((r) => window.peddlenet.join(r), name);
+  return pages;
+}
+const closeAll = async (pages) => { for (const p of pages) await p.context().close(); };
+// Predicates run in the page (waitForState serialises them): self-contained, data by `arg`.
+const linked = (s) => s.peers.length === 1 && s.peers[0].link === 'open';
+const has = (s, text) => s.messages.some((m) => m.text === text);
+
+// Drops every UDP packet on arrival, silently, as a dead Wi-Fi does (a drop on the way out would
+// fail the sender's sendmsg at once, which no radio does). Returns the function that lifts it.
+function dropUdp() {
+  execFileSync('nft', ['-f', '-'], { input: `table inet peddlenet_outage {
+    chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }
+  }` });
+  return () => execFileSync('nft', ['delete', 'table', 'inet', 'peddlenet_outage']);
+}
+
+// Links two pages, cuts UDP for OUTAGE_MS with a message sent inside it, lifts the cut and
+// returns how long after that the message arrived.
+async function outage(pages, label, expectedPath) {
+  for (const p of pages) await waitForState(p, linked, 20000);
+  for (const p of pages) {
+    const s = await waitForState(p, (x) => x.peers[0].path !== null, 5000);
+    assert.equal(s.peers[0].path.kind, expectedPath, JSON.stringify(s.peers[0].path));
+  }
+  const lift = dropUdp();
+  let lifted = false;
+  try {
+    const cut = Date.now();
+    // Both ends see the link go down, and start recovering it.
+    for (const p of pages) await waitForState(p, (s) => s.peers[0]?.link !== 'open', 15000);
+    console.log(`# ${label}: link seen down ${Date.now() - cut} ms after the cut`);
+    await send(pages[0], `said in the ${label} outage`);
+    await sleep(Math.max(0, OUTAGE_MS - (Date.now() - cut)));
+    const during = await pages[0].evaluate(() => window.peddlenet.state().mesh);
+    lift();
+    lifted = true;
+    const back = Date.now();
+    await waitForState(pages[1], has, 30000, `said in the ${label} outage`);
+    const ms = Date.now() - back;
+    const after = await pages[0].evaluate(() => window.peddlenet.state());
+    const other = await pages[1].evaluate(() => window.peddlenet.state().mesh);
+    console.log(`# ${label}: network back -> chat back ${ms} ms (outage ${OUTAGE_MS} ms; ICE restarts ` +
+                `${during.iceRestarts}+${other.iceRestarts}, fresh connections ${during.freshConnections}+` +
+                `${other.freshConnections})`);
+    assert.ok(during.iceRestarts >= 1, 'ICE was restarted during the outage');
+    await waitForState(pages[0], (s) => s.peers[0]?.link === 'open' &&
+                       s.messages.every((m) => m.delivery === 'delivered'), 10000);
+    await waitForState(pages[0], (s, kind) => s.peers[0].path?.kind === kind, 5000, expectedPath);
+    assert.equal(after.peers.length, 1, 'the peer was never given up');
+    return ms;
+  } finally {
+    if (!lifted) lift();
+  }
+}
+
+test('a direct link whose UDP is cut for 40 s is back within seconds of the network', async () => {
+  const server = await startServer();
+  const pages = await room(server, 2);
+  try {
+    const ms = await outage(pages, 'direct', 'direct');
+    assert.ok(ms < 12000, `chat back ${ms} ms after the network`);
+    for (const p of pages) assert.deepEqual(p.problems, []);
+  } finally {
+    await closeAll(pages);
+    await server.stop();
+  }
+});
+
+test('a link relayed by the box whose UDP is cut for 40 s is back within seconds of the network', async () => {
+  const server = await startServer(['--turn-port', String(turn.port), '--turn-secret-file', path.join(dir, 'secret')]);
+  const pages = await room(server, 2, { before: (p) => p.evaluate(() => window.peddlenet.setRelayOnly(true)) });
+  try {
+    const ms = await outage(pages, 'relayed', 'relay');
+    assert.ok(ms < 12000, `chat back ${ms} ms after the network`);
+    for (const p of pages) assert.deepEqual(p.problems, []);
+  } finally {
+    await closeAll(pages);
+    await server.stop();
+  }
+});
+
+test('the online event restarts ICE on a live link, which stays up; People shows path and health', async () => {
+  const server = await startServer();
+  const pages = await room(server, 2);
+  try {
+    for (const p of pages) {
+      await waitForState(p, (s) => s.peers.length === 1 && s.peers[0].link === 'open' && s.peers[0].path !== null, 20000);
+    }
+    await pages[0].evaluate(() => window.dispatchEvent(new Event('online')));
+    const s = await waitForState(pages[0], (x) => x.mesh.iceRestarts === 1, 2000);
+    assert.ok(linked(s));
+    await send(pages[0], 'after the network changed');
+    await waitForState(pages[1], has, 5000, 'after the network changed');
+    const restarted = await pages[0].evaluate(() => window.peddlenet.state());
+    assert.equal(restarted.peers[0].link, 'open');
+    assert.equal(restarted.mesh.freshConnections, 0);
+    assert.equal(restarted.peers[0].health.attempts, 1);
+
+    // The People panel: the room's one line, and each link's path and health.
+    const page = pages[0];
+    await page.mouse.click(335, 36); // "People 2", the header's last button
+    await sleep(300);
+    await screenshot(page, 'people-health-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => window.peddlenet.state().theme === 'dark');
+    await sleep(300);
+    await screenshot(page, 'people-health-dark');
+    for (const p of pages) assert.deepEqual(p.problems, []);
+  } finally {
+    await closeAll(pages);
+    await server.stop();
+  }
+});
