@@ -25,9 +25,6 @@ constexpr const char* key_room = "peddlenet.room";       // {"name", "key"?: bas
 constexpr const char* key_ice = "peddlenet.ice-servers";
 constexpr const char* key_relay_only = "peddlenet.relay-only";
 constexpr const char* key_verified = "peddlenet.verified"; // {peer id: name when verified}
-// At most one history write per this interval for what arrives from peers: the first change
-// is saved at once, a burst after it in one more write. Own messages are saved at once (send()).
-constexpr double save_interval_ms = 300.0;
 
 std::map<std::string, std::string> load_verified() {
     std::map<std::string, std::string> verified;
@@ -60,41 +57,30 @@ std::string load_name() {
     return checked.ok() ? checked.value : std::string();
 }
 
-// By the server's room id: an open room keeps the history of the versions before private rooms.
-std::string history_key(const std::string& room_id) {
-    return "room:" + room_id;
-}
-
-// Own messages not yet confirmed written to IndexedDB, per room, in storage form. localStorage
-// writes synchronously, so a message survives a reload that comes before IndexedDB commits;
-// peers cannot make up for a loss, since they never give us back our own messages.
-std::string unsaved_key(const std::string& room) {
-    return "peddlenet.unsaved." + room;
-}
-
-nlohmann::json read_unsaved(const std::string& room) {
-    const auto text = platform::local_get(unsaved_key(room));
-    nlohmann::json doc = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-    if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array()) {
-        doc = {{"v", 1}, {"messages", nlohmann::json::array()}};
+// The history keeper's stores on the browser's: room history in IndexedDB, the backup of own
+// messages in localStorage. Stateless, so one of each serves the page.
+class IndexedDbStore final : public DurableStore {
+public:
+    void get(const std::string& key,
+             std::function<void(std::optional<std::string> value)> done) override {
+        platform::history_get(key, std::move(done));
     }
-    return doc;
-}
-
-// The id of a stored message, "" for anything malformed (localStorage is shared with other tabs).
-std::string stored_id(const nlohmann::json& m) {
-    if (!m.is_object()) return {};
-    const auto id = m.find("id");
-    return id != m.end() && id->is_string() ? id->get<std::string>() : std::string();
-}
-
-void write_unsaved(const std::string& room, const nlohmann::json& doc) {
-    if (doc["messages"].empty()) {
-        platform::local_remove(unsaved_key(room));
-    } else {
-        platform::local_set(unsaved_key(room), doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    void put(const std::string& key, const std::string& value,
+             std::function<void(bool ok, const std::string& error)> done) override {
+        platform::history_put(key, value, std::move(done));
     }
-}
+} indexed_db;
+
+class LocalStorageStore final : public BackupStore {
+public:
+    std::optional<std::string> get(const std::string& key) const override {
+        return platform::local_get(key);
+    }
+    void set(const std::string& key, const std::string& value) override {
+        platform::local_set(key, value);
+    }
+    void remove(const std::string& key) override { platform::local_remove(key); }
+} local_storage;
 
 double now_ms() {
     return emscripten_get_now();
@@ -122,6 +108,23 @@ std::uint32_t secure_random() {
 
 ChatSession::ChatSession(Events events, const platform::IdentityResult& identity)
     : events_(std::move(events)),
+      history_(indexed_db, local_storage,
+               HistoryKeeperCallbacks{
+                   [this] { return engine_.history_json(); },
+                   [this](const nlohmann::json& stored) {
+                       merging_stored_ = true;
+                       const ChatLog::MergeResult result = engine_.restore_history(stored);
+                       merging_stored_ = false;
+                       return result;
+                   },
+                   [this] { return engine_.messages().size(); },
+                   [] { platform::refresh(); },
+                   [](const std::string& error) {
+                       emscripten_log(EM_LOG_WARN, "PeddleNet: history not saved: %s",
+                                      error.c_str());
+                   }},
+               HistoryClock{now_ms,
+                            [this](double ms) { platform::run_after(ms, [this] { tick(); }); }}),
       engine_(rtc_, crypto_,
               RoomCallbacks{
                   [this](const std::string& to, const nlohmann::json& data) {
@@ -129,7 +132,7 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                   },
                   [this] {
                       note_arrivals();
-                      schedule_save();
+                      history_.on_log_changed();
                       platform::refresh();
                   },
                   [this] { on_peers_changed(); },
@@ -222,12 +225,8 @@ std::string ChatSession::set_name(const std::string& name) {
 
 SendResult ChatSession::send(const std::string& text) {
     SendResult result = engine_.send(text);
-    const ChatMessage* sent = result.ok() ? engine_.log().find(result.id) : nullptr;
-    if (sent && engine_.room()) {
-        nlohmann::json unsaved = read_unsaved(*engine_.room());
-        unsaved["messages"].push_back(chat_message_to_json(*sent));
-        write_unsaved(*engine_.room(), unsaved);
-        if (!restoring_) save_now();
+    if (const ChatMessage* sent = result.ok() ? engine_.log().find(result.id) : nullptr) {
+        history_.on_own_message(*sent);
     }
     return result;
 }
@@ -260,7 +259,7 @@ bool ChatSession::enter(const RoomRef& room) {
     nlohmann::json saved = {{"name", room.name}};
     if (room.is_private()) saved["key"] = base64url_encode(room.key);
     platform::local_set(key_room, saved.dump());
-    const std::uint64_t generation = ++restore_generation_;
+    const std::uint64_t generation = ++enter_generation_;
     auto done = [this, generation](std::optional<RoomKeys> keys) { on_keys_derived(generation, std::move(keys)); };
     if (room.is_private()) {
         derive_private_room(crypto_, room.key, std::move(done));
@@ -276,41 +275,25 @@ void ChatSession::when_entered(std::function<void(const std::string& room_id)> d
 }
 
 void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys) {
-    if (generation != restore_generation_) return; // left (or switched) meanwhile
+    if (generation != enter_generation_) return; // left (or switched) meanwhile
     if (!keys) {
         if (events_.problem) events_.problem("This browser could not prepare the room's keys.");
         return;
     }
     const std::string room_id = keys->id;
-    restoring_ = true; // before enter_room, whose emptied log must not be saved over the room's
+    // Reads the stored history; before enter_room, whose emptied log must not be saved over it.
+    history_.enter(room_id);
     engine_.enter_room(std::move(*keys));
     // Join at once and read the history meanwhile (tens of ms in IndexedDB, as long as half the
     // connection): the engine holds reconciliation back until the history is in.
     engine_.await_history();
     signaling_.join(room_id, engine_.name());
     for (auto& waiter : std::exchange(entered_waiters_, {})) waiter(room_id);
-    platform::history_get(history_key(room_id), [this, generation](std::optional<std::string> stored) {
-        if (generation != restore_generation_) return; // left (or switched) meanwhile
-        nlohmann::json json = stored ? nlohmann::json::parse(*stored, nullptr, false) : nlohmann::json();
-        if (json.is_discarded()) json = nullptr; // unreadable: start afresh rather than stay stuck
-        merging_stored_ = true;
-        const ChatLog::MergeResult stored_result = engine_.restore_history(json);
-        const nlohmann::json unsaved = read_unsaved(*engine_.room()); // sent just before a reload
-        const bool backed_up = !unsaved["messages"].empty();
-        if (backed_up) engine_.restore_history(unsaved);
-        merging_stored_ = false;
-        // Still restoring until here, so merging what was just read schedules no write of it.
-        // Write back only when IndexedDB lacks something: the backup, or what arrived during the read.
-        restoring_ = false;
-        if (backed_up || engine_.messages().size() > stored_result.added) save_now();
-        platform::refresh();
-    });
 }
 
 void ChatSession::leave() {
-    if (save_pending_) save_now();
-    ++restore_generation_;
-    restoring_ = false;
+    history_.leave(); // saves what is pending while the log still holds the room's history
+    ++enter_generation_;
     room_.reset();
     entered_waiters_.clear();
     signaling_.leave();
@@ -399,50 +382,8 @@ void ChatSession::on_peers_changed() {
     link_signature_ = std::move(signature);
 }
 
-void ChatSession::schedule_save() {
-    // While the stored history is being read, the log is not the room's history yet: saving it
-    // would overwrite what we are about to restore.
-    if (!engine_.room() || restoring_) return;
-    const double now = now_ms();
-    if (!save_pending_ && now - last_save_ms_ >= save_interval_ms) {
-        save_now();
-        return;
-    }
-    if (!save_pending_) {
-        save_pending_ = true;
-        save_due_ms_ = last_save_ms_ + save_interval_ms;
-        platform::run_after(std::max(1.0, save_due_ms_ - now), [this] { tick(); });
-    }
-}
-
-void ChatSession::save_now() {
-    save_pending_ = false;
-    last_save_ms_ = now_ms();
-    if (!engine_.room()) return;
-    const std::string room = *engine_.room();
-    // The backed-up messages this write covers: dropped from the backup once it has committed.
-    std::vector<std::string> covered;
-    for (const auto& m : read_unsaved(room)["messages"]) covered.push_back(stored_id(m));
-    platform::history_put(history_key(room), engine_.history_json().dump(),
-                          [room, covered = std::move(covered)](bool ok, const std::string& error) {
-                              if (!ok) {
-                                  emscripten_log(EM_LOG_WARN, "PeddleNet: history not saved: %s", error.c_str());
-                                  return;
-                              }
-                              if (covered.empty()) return;
-                              nlohmann::json unsaved = read_unsaved(room);
-                              nlohmann::json kept = nlohmann::json::array();
-                              for (auto& m : unsaved["messages"]) {
-                                  const std::string id = stored_id(m);
-                                  if (std::find(covered.begin(), covered.end(), id) == covered.end()) kept.push_back(std::move(m));
-                              }
-                              unsaved["messages"] = std::move(kept);
-                              write_unsaved(room, unsaved);
-                          });
-}
-
 void ChatSession::flush() {
-    if (save_pending_) save_now();
+    history_.flush();
 }
 
 void ChatSession::tick() {
@@ -452,7 +393,7 @@ void ChatSession::tick() {
         paths_due_ms_ = now_ms() + path_interval_ms;
         rtc_.request_paths();
     }
-    if (save_pending_ && now_ms() >= save_due_ms_) save_now();
+    history_.tick();
 
     // One logic timer for the next thing due: pings while links exist, reconnects, keepalive.
     static int timer = 0;

@@ -1,8 +1,8 @@
 // session.hpp: everything the chat needs beyond drawing: the room engine on the browser's
 // WebRTC and Web Crypto, the signaling client on the browser's WebSocket, room history in
 // IndexedDB, and what this device remembers (name, current room and its key, verified people).
-// Needs: core (RoomEngine, SignalingClient, ChatLog, trust), platform (rtc, websocket, crypto,
-// storage, main loop).
+// Needs: core (RoomEngine, SignalingClient, HistoryKeeper, ChatLog, trust), platform (rtc,
+// websocket, crypto, storage, main loop).
 //  [X] identity: the peer id is this device's Ed25519 public key (platform/crypto.hpp loads it
 //      before the session exists); joins are signed with it
 //  [X] rooms: private (a key from "Create room" or an invite; the server sees only the id derived
@@ -15,6 +15,7 @@
 //      and a verified name showing up with another key is flagged
 #pragma once
 
+#include "core/history_keeper.hpp"
 #include "core/room_engine.hpp"
 #include "core/signaling_client.hpp"
 #include "core/trust.hpp"
@@ -137,14 +138,13 @@ private:
     void on_peers_changed();
     void on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys);
     void note_arrivals();
-    void schedule_save();
-    void save_now();
 
     Events events_;
     platform::BrowserRtc rtc_;
     static constexpr double path_interval_ms = 2000.0;
     double paths_due_ms_ = 0.0;
     platform::WebCrypto crypto_;
+    HistoryKeeper history_; // before the engine, whose callbacks call it: outlives the engine
     RoomEngine engine_;
     platform::BrowserSignalingSocket socket_;
     SignalingClient signaling_;
@@ -165,12 +165,8 @@ private:
     std::string link_signature_; // peers and link states last drawn
     std::map<std::string, double> arrived_ms_;     // message id -> epoch ms
     std::map<std::string, double> link_opened_ms_; // peer id -> epoch ms of the last open
-    bool save_pending_ = false;
-    double save_due_ms_ = 0;
-    double last_save_ms_ = -1e9;
-    std::uint64_t restore_generation_ = 0; // ignores history reads of a room left meanwhile
-    bool restoring_ = false;               // the stored history is being read: do not save
-    bool merging_stored_ = false;          // restore_history() running: those are not arrivals
+    std::uint64_t enter_generation_ = 0; // ignores key derivations of a room left meanwhile
+    bool merging_stored_ = false;        // restore_history() running: those are not arrivals
 };
 
 } // namespace peddlenet::app
