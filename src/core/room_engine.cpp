@@ -159,6 +159,7 @@ void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_s
         return;
     }
     if (session_.empty()) return; // never joined: nobody knows our session yet
+    if (aside_.count(peer) && callbacks_.send_signal_aside && callbacks_.send_signal_aside(peer, data)) return;
     const std::string frame = build_routed_signal_frame(self_, peer, data);
     const Link* direct = find_link(peer);
     if (direct && proven(*direct) && rtc_.send(peer, frame)) {
@@ -177,6 +178,7 @@ void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_s
 }
 
 bool RoomEngine::routable(const std::string& peer) const {
+    if (aside_.count(peer)) return true;
     for (const auto& [id, link] : links_) {
         if (!proven(*link)) continue;
         for (const Neighbor& n : link->neighbors)
@@ -328,6 +330,7 @@ bool RoomEngine::enter_room(RoomKeys keys) {
     keys_ = std::move(keys);
     ++room_epoch_;
     refused_.clear();
+    aside_.clear();
     signing_.clear();
     joined_ = false;
     session_.clear();
@@ -345,6 +348,7 @@ void RoomEngine::leave_room() {
     keys_ = {};
     ++room_epoch_;
     refused_.clear();
+    aside_.clear();
     signing_.clear();
     joined_ = false;
     session_.clear();
@@ -673,6 +677,22 @@ void RoomEngine::handle_signal(const std::string& from, const json& data) {
     case PerfectNegotiation::SignalResult::malformed: ++stats_.signals_dropped; break;
     }
 }
+
+void RoomEngine::introduce(const std::string& peer, const std::string& name,
+                           const std::string& session, const std::string& own_session) {
+    if (!room_ || !is_peer_key_id(peer) || peer == self_ || !is_valid_id(session)) return;
+    if (session_.empty() && is_valid_id(own_session)) session_ = own_session;
+    if (session_.empty()) return;
+    aside_.insert(peer);
+    const Checked checked = check_chat_name(name);
+    members_.add_from_neighbor(peer, checked.ok() ? checked.value : peer, session, peer);
+    if (const Link* link = find_link(peer); link && link->remote_session == session && state_of(*link) != LinkState::closed)
+        return; // already linked (or linking) with that page
+    open_link(peer, checked.ok() ? checked.value : peer, session);
+    notify_peers();
+}
+
+void RoomEngine::aside_gone(const std::string& peer) { aside_.erase(peer); }
 
 void RoomEngine::on_signaling_lost() {
     joined_ = false;

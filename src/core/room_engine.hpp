@@ -228,6 +228,9 @@ struct RoomCallbacks {
     // A message from the network was verified and stored; `hops` is the number of links it
     // crossed (1: straight from its author). For measurements (the mesh simulator).
     std::function<void(const ChatMessage& m, unsigned hops)> message_arrived;
+    // A path to a peer outside the server and the mesh (pairing by QR: the bootstrap
+    // connection), for peers given to introduce(). True when the signal went out.
+    std::function<bool(const std::string& to, const nlohmann::json& data)> send_signal_aside;
 };
 
 // Injected time; the engine never reads a clock itself.
@@ -383,6 +386,15 @@ public:
     // signals are dropped from now on) until the app reconnects (Backoff) and re-joins, whose
     // `joined` rebuilds the mesh.
     void on_signaling_lost();
+    // A member met outside the server (pairing by QR, core/pairing.hpp), who named its own
+    // `session`: a link to it, its signals through callbacks.send_signal_aside while the server
+    // is not joined. Without any server session yet, `own_session` becomes ours.
+    void introduce(const std::string& peer, const std::string& name, const std::string& session,
+                   const std::string& own_session);
+    // The aside path to `peer` closed; its link lives on if it formed.
+    void aside_gone(const std::string& peer);
+    // Our session name in signal envelopes ("" before the first join or introduction).
+    const std::string& session() const { return session_; }
     // The browser's online / network-change events: links that are down are retried now, and
     // links that are up restart ICE (their interface may be gone).
     void on_network_changed();
@@ -467,6 +479,7 @@ private:
     std::uint64_t room_epoch_ = 0;  // changes at every enter/leave: late completions are ignored
     std::string session_;           // ours, from the server's joined
     std::map<std::string, std::string> refused_; // peer -> why; for the rest of this room visit
+    std::set<std::string> aside_;   // peers reachable through callbacks.send_signal_aside
     std::set<std::string> signing_; // own message ids whose signature is being made
     std::uint64_t link_serial_ = 0;
     std::uint64_t connections_created_ = 0;

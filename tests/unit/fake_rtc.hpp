@@ -785,6 +785,8 @@ public:
         engine.leave_room();
     }
     SendResult say(const std::string& text) { return engine.send(text); }
+    // The path aside from the server (pairing's bootstrap connection), when a test sets one.
+    std::function<bool(const std::string& to, const json& data)> aside;
     std::vector<std::string> texts() const {
         std::vector<std::string> out;
         for (const ChatMessage& m : engine.messages()) out.push_back(m.text);
@@ -815,6 +817,9 @@ private:
         RoomCallbacks c;
         c.send_signal = [this](const std::string& to, const json& data) {
             server.relay(*this, to, data);
+        };
+        c.send_signal_aside = [this](const std::string& to, const json& data) {
+            return aside && aside(to, data);
         };
         c.history_changed = [this] { ++history_changes; };
         c.message_arrived = [this](const ChatMessage& m, unsigned h) {
