@@ -27,7 +27,7 @@ var LibraryPeddleRtc = {
     // Event kinds, numbered as RtcEventKind in rtc.cpp.
     EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
           channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8,
-          fingerprints: 9, iceServerError: 10, relayCandidate: 11, path: 12 },
+          fingerprints: 9, iceServerError: 10, relayCandidate: 11, path: 12, gatheringComplete: 13 },
     FINGERPRINT_RETRY_MS: 50, // getStats again this often ...
     FINGERPRINT_TRIES: 20,    // ... for up to a second before answering with empty strings
     // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
@@ -143,7 +143,7 @@ var LibraryPeddleRtc = {
     R.connections[handle] = entry;
     pc.onnegotiationneeded = function () { R.emit(handle, EV.negotiationNeeded, 0); };
     pc.onicecandidate = function (e) {
-      if (!e.candidate) return;
+      if (!e.candidate) { R.emit(handle, EV.gatheringComplete, 0); return; }
       if (e.candidate.type === 'relay') R.emit(handle, EV.relayCandidate, 0, e.candidate.url || '');
       R.emit(handle, EV.iceCandidate, 0, JSON.stringify(e.candidate.toJSON()));
     };

@@ -89,6 +89,9 @@ public:
     virtual void on_channel_closed(const std::string& peer) = 0;
     virtual void on_connection_state(const std::string& peer, PeerConnectionState state) = 0;
     virtual void on_rtc_error(const std::string& peer, RtcOperation op, std::string_view message) = 0;
+    // ICE gathering finished (the end-of-candidates null). Only pairing by QR waits for it (it
+    // cannot trickle); the room engine trickles and ignores it.
+    virtual void on_ice_gathering_complete(const std::string& /*peer*/) {}
 
 protected:
     ~RtcEvents() = default;

@@ -38,20 +38,24 @@ enum RtcEventKind {
     ice_server_error = 10, // number: the STUN/TURN error code, text "URL reason"
     relay_candidate = 11,  // text: the TURN URL it came from
     path_report = 12,      // text: core/link_path.hpp's report
+    gathering_complete = 13,
 };
 
-// The one live transport: JS events carry only a handle (one app, one room engine).
-BrowserRtc* active_transport = nullptr;
+// JS events carry only a handle: the transport that made it (the room engine's, pairing's).
+std::map<int, BrowserRtc*>& owners() {
+    static std::map<int, BrowserRtc*> table;
+    return table;
+}
 
 } // namespace
 
-BrowserRtc::BrowserRtc() {
-    active_transport = this;
-}
+BrowserRtc::BrowserRtc() = default;
 
 BrowserRtc::~BrowserRtc() {
-    for (const auto& [peer, handle] : handles_) pn_rtc_close(handle);
-    if (active_transport == this) active_transport = nullptr;
+    for (const auto& [peer, handle] : handles_) {
+        pn_rtc_close(handle);
+        owners().erase(handle);
+    }
 }
 
 bool BrowserRtc::set_ice_servers(const std::string& ice_servers_json) {
@@ -76,6 +80,7 @@ void BrowserRtc::create_connection(const std::string& peer, bool opens_channel) 
     }
     handles_[peer] = handle;
     peers_[handle] = peer;
+    owners()[handle] = this;
 }
 
 void BrowserRtc::close_connection(const std::string& peer) {
@@ -84,6 +89,7 @@ void BrowserRtc::close_connection(const std::string& peer) {
     pn_rtc_close(handle);
     handles_.erase(peer);
     peers_.erase(handle);
+    owners().erase(handle);
     paths_.erase(peer);
 }
 
@@ -172,6 +178,7 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
         relay_.error_text = space == std::string_view::npos ? "" : std::string(text.substr(space + 1));
         break;
     }
+    case gathering_complete: e.on_ice_gathering_complete(peer); break;
     case path_report:
         if (auto p = parse_path_report(text)) paths_[peer] = std::move(*p);
         break;
@@ -190,9 +197,8 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
 // `text` is owned by rtc.js and valid during this call only.
 extern "C" EMSCRIPTEN_KEEPALIVE void pn_rtc_event(int handle, int kind, int number, const char* text,
                                                   int length) {
-    using peddlenet::platform::active_transport;
-    if (active_transport) {
-        active_transport->dispatch(handle, kind, number, std::string_view(text, static_cast<std::size_t>(length)));
-    }
+    const auto& owners = peddlenet::platform::owners();
+    if (const auto it = owners.find(handle); it != owners.end())
+        it->second->dispatch(handle, kind, number, std::string_view(text, static_cast<std::size_t>(length)));
     // No wake here: pings and pongs flow every 2 s; the session redraws for what is visible.
 }
