@@ -154,12 +154,13 @@ void RoomEngine::send_signal(const std::string& peer, json data) {
 void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_session, json data) {
     data["session"] = session_;
     data["to_session"] = to_session;
+    // A peer paired outside the server is not on it: its path is the pairing's connection.
+    if (aside_.count(peer) && callbacks_.send_signal_aside && callbacks_.send_signal_aside(peer, data)) return;
     if (joined_) {
         if (callbacks_.send_signal) callbacks_.send_signal(peer, data);
         return;
     }
     if (session_.empty()) return; // never joined: nobody knows our session yet
-    if (aside_.count(peer) && callbacks_.send_signal_aside && callbacks_.send_signal_aside(peer, data)) return;
     const std::string frame = build_routed_signal_frame(self_, peer, data);
     const Link* direct = find_link(peer);
     if (direct && proven(*direct) && rtc_.send(peer, frame)) {
