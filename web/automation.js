@@ -45,6 +45,7 @@ var LibraryPeddleAutomation = {
       showInvite: function () { return call('showInvite', [], false); },
       scan: function () { return call('scan', [], true); },
       myCode: function () { return call('myCode', [], false); },
+      pair: function () { return call('pair', [], false); },
       verify: function (code) { return call('verify', [String(code)], false); },
       measureCrypto: function (count) { return call('measureCrypto', [Number(count)], true); },
       // Measurement knob (scripts/bench/big_room.js): the room size up to which this page links everyone.

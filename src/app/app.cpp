@@ -177,6 +177,7 @@ void App::frame(double now_ms) {
         }
         break;
     case Screen::scanner: draw_scanner(); break;
+    case Screen::pairing: draw_pairing(); break;
     case Screen::invited: draw_invited(); break;
     case Screen::settings:
         if (settings_screen_.draw(*session_, notifications_) == SettingsScreen::Action::close) screen_ = Screen::home;
@@ -321,7 +322,69 @@ void App::draw_room() {
     case RoomScreen::Action::invite: screen_ = Screen::invite; break;
     case RoomScreen::Action::my_code: screen_ = Screen::my_code; break;
     case RoomScreen::Action::scan: open_scanner(); break;
+    case RoomScreen::Action::pair: start_pairing(); break;
     case RoomScreen::Action::none: break;
+    }
+}
+
+void App::start_pairing() {
+    pairing_notice_ = session_->start_pairing();
+    screen_ = pairing_notice_.empty() ? Screen::pairing : Screen::room;
+    if (!pairing_notice_.empty()) notice_ = pairing_notice_;
+}
+
+// A scanned pairing code: the answer to the offer this phone shows, or another phone's offer.
+void App::accept_pairing_code(const std::string& code) {
+    const Pairing& pairing = session_->pairing();
+    const bool awaiting_answer = pairing.offering() && pairing.state() == Pairing::State::showing;
+    pairing_notice_ = awaiting_answer ? session_->accept_pairing_answer(code) : session_->accept_pairing_offer(code);
+    screen_ = Screen::pairing;
+}
+
+// {state, offering, code, bytes, qrVersion, error, notice, peer, pairedWith} for state().
+nlohmann::json App::pairing_json() const {
+    const Pairing& p = session_->pairing();
+    const char* state = "idle";
+    switch (p.state()) {
+    case Pairing::State::idle: state = "idle"; break;
+    case Pairing::State::gathering: state = "gathering"; break;
+    case Pairing::State::showing: state = "showing"; break;
+    case Pairing::State::connecting: state = "connecting"; break;
+    case Pairing::State::open: state = "open"; break;
+    case Pairing::State::failed: state = "failed"; break;
+    }
+    const auto version = p.code().empty() ? std::optional<qr::Code>() : qr::encode(p.code());
+    return {{"state", state},
+            {"offering", p.offering()},
+            {"code", p.code()},
+            {"bytes", p.code_bytes()},
+            {"qrVersion", version ? (version->size - 17) / 4 : 0},
+            {"error", p.error()},
+            {"notice", pairing_notice_},
+            {"peer", p.peer() ? nlohmann::json(p.peer()->peer) : nlohmann::json(nullptr)},
+            {"pairedWith", session_->paired_with() ? nlohmann::json(*session_->paired_with()) : nlohmann::json(nullptr)}};
+}
+
+void App::draw_pairing() {
+    const Pairing& pairing = session_->pairing();
+    // Linked: the bootstrap is gone and the room is there.
+    if (pairing.state() == Pairing::State::idle && session_->paired_with()) {
+        screen_ = session_->room() ? Screen::room : Screen::home;
+        return;
+    }
+    switch (invite_screen_.draw_pairing(pairing, pairing_notice_)) {
+    case InviteScreen::Action::back:
+        session_->cancel_pairing();
+        pairing_notice_.clear();
+        screen_ = session_->room() ? Screen::room : Screen::home;
+        break;
+    case InviteScreen::Action::scan:
+        pairing_notice_.clear();
+        open_scanner();
+        scanner_return_ = Screen::pairing;
+        break;
+    case InviteScreen::Action::retry: start_pairing(); break;
+    case InviteScreen::Action::none: break;
     }
 }
 
@@ -339,13 +402,20 @@ void App::draw_scanner() {
     switch (scanner_screen_.draw()) {
     case ScannerScreen::Action::back:
         close_scanner();
-        screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
+        if (scanner_return_ == Screen::pairing) screen_ = Screen::pairing;
+        else screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
         break;
     case ScannerScreen::Action::invite: {
         const InviteLink link = scanner_screen_.invite();
         close_scanner();
         screen_ = scanner_return_ == Screen::room && session_->room() ? Screen::room : Screen::home;
         accept_invite(link);
+        break;
+    }
+    case ScannerScreen::Action::pairing: {
+        const std::string code = scanner_screen_.pairing_code();
+        close_scanner();
+        accept_pairing_code(code);
         break;
     }
     case ScannerScreen::Action::verify: {
@@ -525,6 +595,7 @@ nlohmann::json App::state_json() const {
     case Screen::scanner: screen = "scanner"; break;
     case Screen::invited: screen = "invited"; break;
     case Screen::settings: screen = "settings"; break;
+    case Screen::pairing: screen = "pairing"; break;
     }
     const RoomStats& stats = engine.stats();
     return {
@@ -577,6 +648,7 @@ nlohmann::json App::state_json() const {
         {"notice", notice_},
         {"screen", screen},
         {"scanner", scanner_screen_.state_json()},
+        {"pairing", pairing_json()},
         {"inviteEncodeMs", invite_screen_.last_encode_ms()},
         {"theme", current_theme() == ThemeKind::light ? "light" : "dark"},
         {"safeArea", {{"top", safe_area_.top}, {"right", safe_area_.right}, {"bottom", safe_area_.bottom},
@@ -673,6 +745,11 @@ void App::register_automation() {
         if (!url) return settle(AutomationResult::failure("this page's address cannot make an invite link"));
         screen_ = Screen::invite;
         settle(AutomationResult::success(*url));
+    });
+    method("pair", [this](const nlohmann::json&, auto settle) {
+        start_pairing();
+        if (!pairing_notice_.empty()) return settle(AutomationResult::failure(pairing_notice_));
+        settle(AutomationResult::success(""));
     });
     method("myCode", [this](const nlohmann::json&, auto settle) {
         screen_ = Screen::my_code;

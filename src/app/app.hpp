@@ -42,7 +42,7 @@ public:
     bool start();
 
 private:
-    enum class Screen { starting, home, join, room, invite, my_code, scanner, invited, settings };
+    enum class Screen { starting, home, join, room, invite, my_code, scanner, invited, settings, pairing };
 
     // The identity is loaded (or cannot be): starts the session, or explains why not.
     void on_identity(const platform::IdentityResult& identity);
@@ -55,6 +55,10 @@ private:
     void draw_room();
     void draw_invite();
     void draw_scanner();
+    void draw_pairing();
+    nlohmann::json pairing_json() const;
+    void start_pairing();
+    void accept_pairing_code(const std::string& code);
     void draw_invited();
     // An invite arrived (link or scan): joins at once, or asks for a name first.
     void accept_invite(const InviteLink& link);
@@ -97,6 +101,7 @@ private:
     std::string name_;       // display name as typed
     std::string room_input_; // the join screen's field
     std::string notice_;     // one line of feedback under the buttons (validation errors)
+    std::string pairing_notice_; // why the last scanned pairing code was refused
     double last_frame_ms_ = 0;
     bool context_lost_ = false;
     platform::SafeAreaInsets safe_area_; // CSS px the layout keeps clear of

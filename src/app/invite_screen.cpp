@@ -1,6 +1,7 @@
 // invite_screen.cpp: see invite_screen.hpp.
 #include "app/invite_screen.hpp"
 
+#include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/text.hpp"
 #include "platform/share.hpp"
@@ -142,6 +143,49 @@ InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const s
                  "marks you as verified, and warns them if someone else ever uses your name.");
     ImGui::PopStyleColor();
     literal_text("Your key: " + fingerprint);
+    return action;
+}
+
+InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const std::string& notice) {
+    Action action = Action::none;
+    if (ImGui::Button(pairing.state() == Pairing::State::failed ? "Back" : "Cancel")) action = Action::back;
+    ImGui::SameLine();
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Pair without a server");
+    ImGui::Separator();
+    const auto hint = [](const std::string& text) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        literal_text(text);
+        ImGui::PopStyleColor();
+    };
+    switch (pairing.state()) {
+    case Pairing::State::idle:
+    case Pairing::State::gathering: literal_text("Preparing the code\xE2\x80\xA6"); break;
+    case Pairing::State::showing:
+        encode(pairing.code());
+        draw_fitted_code(text_below_em);
+        if (pairing.offering()) {
+            hint("1. On the other phone, open PeddleNet and tap Scan a code. 2. When it shows its own "
+                 "code, tap Scan their code. Whoever scans this code can read this private room.");
+            if (primary_button("Scan their code")) action = Action::scan;
+        } else {
+            hint("Show this code to the phone you scanned. You are linked as soon as it scans it.");
+        }
+        break;
+    case Pairing::State::connecting:
+    case Pairing::State::open: literal_text("Linking the two phones\xE2\x80\xA6"); break;
+    case Pairing::State::failed:
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        literal_text(pairing.error());
+        ImGui::PopStyleColor();
+        if (pairing.offering() && primary_button("Try again")) action = Action::retry;
+        break;
+    }
+    if (!notice.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        literal_text(notice);
+        ImGui::PopStyleColor();
+    }
     return action;
 }
 

@@ -11,9 +11,11 @@
 //  [X] the QR code is encoded once per link, not every frame
 //  [X] a private room's invite says that whoever has the code can read the room
 //  [X] My code: the QR of core/verify_code.hpp, own key fingerprint as text, what scanning does
+//  [X] pairing: the offer or answer code with what to do next, progress, errors, try again
 //  [X] name prompt: "Join <room>" with the name field; Enter or the button joins
 #pragma once
 
+#include "core/pairing.hpp"
 #include "qr/qr.hpp"
 
 #include <optional>
@@ -23,11 +25,15 @@ namespace peddlenet::app {
 
 class InviteScreen {
 public:
-    enum class Action { none, back };
+    enum class Action { none, back, scan, retry };
 
     Action draw(const std::string& room, const std::string& url, bool is_private);
     // "My code": `code` is the verify code text, `fingerprint` the own key's fingerprint.
     Action draw_my_code(const std::string& code, const std::string& fingerprint);
+    // Pairing by QR with no server: our offer or answer, or how far the pairing is.
+    Action draw_pairing(const Pairing& pairing, const std::string& notice);
+    // Version (1..40) of the QR code showing, 0 when none.
+    int code_version() const { return code_ ? (code_->size - 17) / 4 : 0; }
     // Time the last QR encoding took (the benchmark's "encode" figure), in ms.
     double last_encode_ms() const { return encode_ms_; }
 

@@ -221,6 +221,12 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     if (ImGui::SmallButton("My code")) action = Action::my_code;
     ImGui::SameLine();
     if (ImGui::SmallButton("Scan a code")) action = Action::scan;
+    // With no server in reach, two phones can still pair face to face (a private room's key
+    // travels in the code).
+    if (session.room() && session.room()->is_private()) {
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Pair without a server")) action = Action::pair;
+    }
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);

@@ -26,7 +26,7 @@ namespace peddlenet::app {
 
 class RoomScreen {
 public:
-    enum class Action { none, leave, invite, my_code, scan };
+    enum class Action { none, leave, invite, my_code, scan, pair };
 
     Action draw(ChatSession& session);
     // Clears per-room view state (composer text stays: a draft survives a room switch).

@@ -89,13 +89,13 @@ void ScannerScreen::open() {
 void ScannerScreen::close() {
     open_ = false;
     camera_.stop();
-    if (status_ != Status::failed && status_ != Status::invite && status_ != Status::verify) {
+    if (status_ != Status::failed && !found()) {
         status_ = Status::off; // keep the outcome
     }
 }
 
 void ScannerScreen::on_frame(const platform::LuminanceFrame& frame) {
-    if (status_ == Status::invite || status_ == Status::verify) return;
+    if (found()) return;
     const double started = emscripten_get_now();
     const auto text = qr::decode_luminance(frame.pixels, frame.width, frame.height, frame.width);
     keep_sample(decode_ms_, emscripten_get_now() - started);
@@ -114,6 +114,12 @@ void ScannerScreen::on_frame(const platform::LuminanceFrame& frame) {
         verify_code_ = *text;
         found_pending_ = true;
         status_ = Status::verify;
+        camera_.stop();
+    } else if (const PairingDecode d = decode_pairing_code(*text, PairingKind::offer);
+               d.ok() || d.error == pairing_error_answer_not_offer) {
+        pairing_code_ = *text;
+        found_pending_ = true;
+        status_ = Status::pairing;
         camera_.stop();
     } else {
         text_ = *text;
@@ -150,6 +156,7 @@ ScannerScreen::Action ScannerScreen::draw() {
     case Status::paused: literal_text("Camera paused while the app is in the background."); break;
     case Status::invite: literal_text("Invite found: " + invite_->invite.room); break;
     case Status::verify: literal_text("Code found: " + parse_verify_code(verify_code_)->name); break;
+    case Status::pairing: literal_text("Pairing code found."); break;
     case Status::failed:
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(explain(error_));
@@ -162,7 +169,7 @@ ScannerScreen::Action ScannerScreen::draw() {
         if (primary_button("Try again")) open();
         break;
     }
-    if (!text_.empty() && status_ != Status::invite && status_ != Status::verify) {
+    if (!text_.empty() && !found()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         literal_text("This code is not a PeddleNet invite or person's code. It says:");
         ImGui::PopStyleColor();
@@ -172,7 +179,9 @@ ScannerScreen::Action ScannerScreen::draw() {
     }
     if (found_pending_) {
         found_pending_ = false;
-        action = status_ == Status::verify ? Action::verify : Action::invite;
+        action = status_ == Status::verify ? Action::verify
+                 : status_ == Status::pairing ? Action::pairing
+                                              : Action::invite;
     }
     return action;
 }
@@ -224,6 +233,7 @@ nlohmann::json ScannerScreen::state_json() const {
     case Status::failed: status = "failed"; break;
     case Status::invite: status = "invite"; break;
     case Status::verify: status = "verify"; break;
+    case Status::pairing: status = "pairing"; break;
     }
     return {
         {"open", open_},

@@ -5,14 +5,15 @@
 //  [X] rear camera preview, fitted whole into the screen, with an aiming frame
 //  [X] decodes luminance frames as they come (about 12 per second; each decode takes a few ms
 //      in the wasm build, between frames, so the UI never freezes)
-//  [X] an invite, or another person's "My code" (core/verify_code.hpp), stops the camera and is
-//      handed to the app; any other text is shown literally and scanning goes on
+//  [X] an invite, another person's "My code" (core/verify_code.hpp) or a pairing code (offer or
+//      answer, core/pairing_code.hpp) stops the camera and is handed to the app; any other text is shown literally and scanning goes on
 //  [X] a clear sentence and a Try again button for each camera error; never a blank screen
 //  [X] camera off when the screen closes, and (by the platform layer) while the page is hidden
 //  [X] decode statistics for the automation API and the benchmark
 #pragma once
 
 #include "core/invite.hpp"
+#include "core/pairing_code.hpp"
 #include "core/verify_code.hpp"
 #include "platform/camera.hpp"
 
@@ -27,7 +28,7 @@ namespace peddlenet::app {
 
 class ScannerScreen {
 public:
-    enum class Action { none, back, invite, verify };
+    enum class Action { none, back, invite, verify, pairing };
 
     // `decoded(text)` runs for every successful decode (the automation's scan() promises).
     // `failed(message)` runs when the camera cannot start or stops with an error.
@@ -50,13 +51,16 @@ public:
     const InviteLink& invite() const { return *invite_; }
     // The verify code text found (valid after draw() returned Action::verify).
     const std::string& verify_code() const { return verify_code_; }
+    // The pairing code found, offer or answer (valid after draw() returned Action::pairing).
+    const std::string& pairing_code() const { return pairing_code_; }
 
     // {status, error, message, text, frames, found, frameWidth, frameHeight, decodeMs:{p50,p99,mean},
     // grabMs:{p50,p99}} for the automation API.
     nlohmann::json state_json() const;
 
 private:
-    enum class Status { off, starting, scanning, paused, failed, invite, verify };
+    enum class Status { off, starting, scanning, paused, failed, invite, verify, pairing };
+    bool found() const { return status_ == Status::invite || status_ == Status::verify || status_ == Status::pairing; }
 
     void on_frame(const platform::LuminanceFrame& frame);
     void on_error(platform::CameraError error, const std::string& detail);
@@ -71,6 +75,7 @@ private:
     std::string text_;                   // the last code read that was not an invite
     std::optional<InviteLink> invite_;
     std::string verify_code_;
+    std::string pairing_code_;
     bool found_pending_ = false;         // an invite or code found, not yet returned from draw()
     unsigned texture_ = 0;               // the preview (GL name), created on first use
     // Statistics since open(): per-frame decode and grab times (bounded), frames and hits.

@@ -139,7 +139,10 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                   [](const std::string& peer, const std::string& what) {
                       emscripten_log(EM_LOG_WARN, "PeddleNet: link %s: %s", peer.c_str(), what.c_str());
                   },
-                  {}},
+                  {},
+                  [this](const std::string& to, const nlohmann::json& data) {
+                      return pairing_send_signal(to, data);
+                  }},
               RoomClock{now_ms, wall_ms}, secure_random, base64url_encode(identity.public_key), load_name()),
       socket_([this] { tick(); }), // schedules the reconnect timer
       signaling_(socket_, engine_,
@@ -169,6 +172,13 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                          platform::refresh();
                      }},
                  secure_random, now_ms),
+      pairing_(pairing_rtc_,
+               PairingCallbacks{[] { platform::refresh(); },
+                                [this](const PairedPeer& peer) { pairing_met(peer); },
+                                [this](const std::string& from, const nlohmann::json& data) {
+                                    engine_.on_signal(from, data);
+                                }},
+               now_ms),
       identity_ephemeral_(identity.ephemeral),
       verified_(load_verified()) {
     crypto_.sha256(identity.public_key, [this](std::optional<std::string> digest) {
@@ -176,6 +186,7 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
         platform::refresh();
     });
     rtc_.attach(&engine_);
+    pairing_rtc_.attach(&pairing_);
     socket_.attach(&signaling_);
     has_saved_name_ = !engine_.name().empty() && platform::local_get(key_name).has_value();
     if (const auto ice = platform::local_get(key_ice)) set_ice_servers(*ice);
@@ -291,6 +302,78 @@ void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKe
     for (auto& waiter : std::exchange(entered_waiters_, {})) waiter(room_id);
 }
 
+std::string ChatSession::pairing_session() {
+    if (!engine_.session().empty()) return engine_.session();
+    if (pairing_session_.empty()) {
+        std::string raw;
+        for (int i = 0; i < 3; ++i) {
+            const std::uint32_t r = secure_random();
+            raw.append(reinterpret_cast<const char*>(&r), sizeof r);
+        }
+        pairing_session_ = "p" + base64url_encode(raw); // a valid id, unlike any server's
+    }
+    return pairing_session_;
+}
+
+std::string ChatSession::start_pairing() {
+    if (!room_ || !room_->is_private()) return "Pairing works in a private room: create one first.";
+    paired_with_.reset();
+    pairing_.offer({room_->name, room_->key}, {peer_id(), name(), pairing_session()});
+    return {};
+}
+
+std::string ChatSession::accept_pairing_offer(const std::string& code) {
+    paired_with_.reset();
+    const std::optional<PairingRoom> room = pairing_.accept_offer(code, {});
+    if (!room) return pairing_.error();
+    const RoomRef ref{room->name, room->key};
+    if (!room_ || !(*room_ == ref)) {
+        if (room_) leave();
+        pairing_session_.clear(); // the old room's
+        enter(ref);
+    }
+    // Who we are in our hello: the session our engine will use in this room.
+    pairing_.set_self({peer_id(), name(), pairing_session()});
+    return {};
+}
+
+std::string ChatSession::accept_pairing_answer(const std::string& code) {
+    return pairing_.accept_answer(code);
+}
+
+void ChatSession::cancel_pairing() {
+    if (pairing_.peer()) engine_.aside_gone(pairing_.peer()->peer);
+    pairing_.cancel();
+    pairing_pending_.reset();
+}
+
+bool ChatSession::pairing_send_signal(const std::string& to, const nlohmann::json& data) {
+    return pairing_.peer() && pairing_.peer()->peer == to && pairing_.send_signal(data);
+}
+
+void ChatSession::pairing_met(const PairedPeer& peer) {
+    pairing_pending_ = peer;
+    check_pairing();
+}
+
+// Introduces the paired peer once our room is in place, and closes the bootstrap connection
+// once the real link is proven (it carries nothing after that).
+void ChatSession::check_pairing() {
+    if (pairing_pending_ && engine_.room()) {
+        engine_.introduce(pairing_pending_->peer, pairing_pending_->name, pairing_pending_->session,
+                          pairing_session());
+        pairing_pending_.reset();
+    }
+    if (pairing_.state() == Pairing::State::open && pairing_.peer()) {
+        const auto link = engine_.peer(pairing_.peer()->peer);
+        if (link && link->state == LinkState::open && link->proof == ProofState::ok) {
+            paired_with_ = link->name;
+            cancel_pairing();
+            platform::refresh();
+        }
+    }
+}
+
 void ChatSession::leave() {
     history_.leave(); // saves what is pending while the log still holds the room's history
     ++enter_generation_;
@@ -394,6 +477,8 @@ void ChatSession::tick() {
         rtc_.request_paths();
     }
     history_.tick();
+    pairing_.tick();
+    check_pairing();
 
     // One logic timer for the next thing due: pings while links exist, reconnects, keepalive.
     static int timer = 0;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "core/history_keeper.hpp"
+#include "core/pairing.hpp"
 #include "core/room_engine.hpp"
 #include "core/signaling_client.hpp"
 #include "core/trust.hpp"
@@ -131,6 +132,18 @@ public:
     std::optional<double> arrived_ms(const std::string& message_id) const;
     std::optional<double> link_opened_ms(const std::string& peer) const;
 
+    // Pairing by QR with no server (core/pairing.hpp). start_pairing: this phone shows an offer
+    // for the current private room ("" or why not). accept_pairing_offer: a scanned offer; on
+    // success this phone enters the room it names and shows its answer ("" or the sentence).
+    // accept_pairing_answer: the other phone's answer to the offer showing.
+    std::string start_pairing();
+    std::string accept_pairing_offer(const std::string& code);
+    std::string accept_pairing_answer(const std::string& code);
+    void cancel_pairing();
+    const Pairing& pairing() const { return pairing_; }
+    // The name of the person the last pairing linked us with, once its link is proven.
+    const std::optional<std::string>& paired_with() const { return paired_with_; }
+
     // The UI shows round-trip times this frame (peer list open): RTT updates then redraw.
     void set_rtt_visible(bool visible) { rtt_visible_ = visible; }
 
@@ -138,6 +151,11 @@ private:
     void on_peers_changed();
     void on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys);
     void note_arrivals();
+    bool pairing_send_signal(const std::string& to, const nlohmann::json& data);
+    void pairing_met(const PairedPeer& peer);
+    void check_pairing();
+    // Our session in a pairing's hello: the engine's, or a new one before any server join.
+    std::string pairing_session();
 
     Events events_;
     platform::BrowserRtc rtc_;
@@ -148,6 +166,11 @@ private:
     RoomEngine engine_;
     platform::BrowserSignalingSocket socket_;
     SignalingClient signaling_;
+    platform::BrowserRtc pairing_rtc_; // the bootstrap connection: its own transport
+    Pairing pairing_;
+    std::optional<PairedPeer> pairing_pending_; // met before the room's keys were derived
+    std::string pairing_session_;               // ours, while the engine has none
+    std::optional<std::string> paired_with_;
     std::optional<RoomRef> room_;
     std::vector<std::function<void(const std::string&)>> entered_waiters_;
     std::string identity_fingerprint_;

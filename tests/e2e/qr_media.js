@@ -1,12 +1,14 @@
 // qr_media.js: camera pictures for Chromium's fake capture device, for the QR tests and the QR
 // benchmark: a QR code made by Debian's `qrencode` (an implementation independent of the app's)
-// drawn into a 640x480 Y4M frame, or a busy scene without any code.
+// drawn into a 640x480 Y4M frame, the QR card of an app screenshot as a camera would see it, or
+// a busy scene without any code.
 // Y4M must be 4:2:0 (C420jpeg): Chromium refuses 4:4:4 with "Requested device not found".
 // A one-frame file loops forever.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { decodePng } = require('./png');
 
 const WIDTH = 640, HEIGHT = 480;
 
@@ -73,6 +75,32 @@ function sceneFrame({ seed = 7 } = {}) {
   return y;
 }
 
+// The Y plane of a camera pointed at another phone's screen: the white QR card of a screenshot
+// (PNG bytes; the card is the box of pure white pixels, as the app draws it black on white in
+// either theme) scaled to 80 % of the frame height over the noisy background.
+function screenFrame(png, { seed = 3 } = {}) {
+  const { width, height, channels, pixels } = decodePng(png);
+  const white = (x, y) => { const p = (y * width + x) * channels; return pixels[p] === 255 && pixels[p + 1] === 255 && pixels[p + 2] === 255; };
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; ++y) for (let x = 0; x < width; ++x) {
+    if (white(x, y)) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
+  }
+  if (x1 < 0) throw new Error('no QR card in the screenshot');
+  const random = rng(seed);
+  const y = background(random);
+  const side = Math.floor(HEIGHT * 0.8), cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  const fx = Math.floor((WIDTH - side) / 2), fy = Math.floor((HEIGHT - side) / 2);
+  for (let r = 0; r < side; ++r) {
+    for (let c = 0; c < side; ++c) {
+      const sx = x0 + Math.floor((c * cw) / side), sy = y0 + Math.floor((r * ch) / side);
+      const p = (sy * width + sx) * channels;
+      const luma = 0.299 * pixels[p] + 0.587 * pixels[p + 1] + 0.114 * pixels[p + 2];
+      y[(fy + r) * WIDTH + fx + c] = Math.max(0, Math.min(255, 20 + luma * 0.8 + (random() - 0.5) * 16));
+    }
+  }
+  return y;
+}
+
 // Writes a one-frame 4:2:0 Y4M with luma plane `y` (chroma neutral) and returns its path.
 function writeY4m(file, y) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -83,4 +111,4 @@ function writeY4m(file, y) {
   return file;
 }
 
-module.exports = { WIDTH, HEIGHT, qrencodeModules, qrFrame, sceneFrame, writeY4m };
+module.exports = { WIDTH, HEIGHT, qrencodeModules, qrFrame, sceneFrame, screenFrame, writeY4m };

@@ -1,0 +1,132 @@
+// Pairing by QR with no server at all, end to end: two real pages in two Chromiums, each with a
+// fake camera; the signaling server serves the app and is then stopped. Page A shows its offer
+// (the app's own QR code, photographed from A's screenshot into B's camera), B scans it with the
+// in-app scanner, enters the private room it names and shows its answer, which A scans the same
+// way. The bootstrap connection opens, carries the two room engines' signals, and the real link
+// (proven: room key and identity) replaces it; chat then works both ways. A third page paired
+// with B is introduced to A through the mesh.
+// Prints the payload bytes, the QR versions and "QR scan -> linked" for the closing note.
+// Screenshots: test-results/pairing-offer-{light,dark}.png, pairing-answer-light.png.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, send } = require('./harness');
+const { sceneFrame, screenFrame, writeY4m } = require('./qr_media');
+
+const MEDIA = path.join(ARTIFACTS, 'pairing-media');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const browsers = [];
+test.after(async () => { for (const b of browsers) await b.close(); });
+
+// A browser whose fake camera shows whatever the returned `show(png)` last wrote (Chromium reads
+// the file again each time a capture starts, so each scan sees the newest picture).
+async function phone(name) {
+  const file = path.join(MEDIA, `${name}.y4m`);
+  writeY4m(file, sceneFrame());
+  const browser = await launchBrowser([`--use-file-for-fake-video-capture=${file}`]);
+  browsers.push(browser);
+  return { browser, show: (png) => writeY4m(file, screenFrame(png)) };
+}
+
+// What the page shows, as a screenshot PNG (also kept as test-results/<name>.png).
+async function screen(page, name) {
+  await sleep(300); // the screen's first frames lay it out
+  return fs.readFileSync(await screenshot(page, name));
+}
+
+const linkedTo = (s, peer) => s.peers.some((p) => p.peerId === peer && p.link === 'open' && p.proof === 'ok');
+
+// `shower` shows its offer, `scanner` scans it and shows its answer, `shower` scans that.
+// Returns ms from the answer's scan to both pages holding a proven link.
+async function pair(shower, showerPhone, scanner, scannerPhone, label) {
+  await shower.evaluate(() => window.peddlenet.pair());
+  const offer = await waitForState(shower, (s) => s.pairing.state === 'showing', 10000);
+  console.log(`# ${label}: offer ${offer.pairing.bytes} bytes, ${offer.pairing.code.length} characters, ` +
+              `QR version ${offer.pairing.qrVersion}`);
+  assert.ok(offer.pairing.bytes <= 204, `offer payload ${offer.pairing.bytes} bytes`);
+  assert.ok(offer.pairing.qrVersion <= 10, `offer QR version ${offer.pairing.qrVersion}`);
+  assert.match(offer.pairing.code, /^PN1:[0-9A-Z*+\-./]+$/);
+  scannerPhone.show(await screen(shower, `${label}-offer-light`));
+
+  assert.equal(await scanner.evaluate(() => window.peddlenet.scan()), offer.pairing.code);
+  const answer = await waitForState(scanner, (s) => s.pairing.state === 'showing', 10000);
+  console.log(`# ${label}: answer ${answer.pairing.bytes} bytes, QR version ${answer.pairing.qrVersion}`);
+  assert.equal(answer.pairing.offering, false);
+  assert.equal(answer.room, offer.room, 'the scanner entered the room the offer names');
+  assert.equal(answer.private, true);
+  assert.ok(answer.pairing.qrVersion <= 10);
+  showerPhone.show(await screen(scanner, `${label}-answer-light`));
+
+  assert.equal(await shower.evaluate(() => window.peddlenet.scan()), answer.pairing.code);
+  const scanned = Date.now();
+  const a = await waitForState(shower, linkedTo, 15000, answer.peerId);
+  await waitForState(scanner, linkedTo, 15000, offer.peerId);
+  const ms = Date.now() - scanned;
+  console.log(`# ${label}: QR scan -> linked (proven) ${ms} ms, no server`);
+  // The bootstrap connection is gone; the pairing says whom it linked.
+  const done = await waitForState(shower, (s) => s.pairing.state === 'idle' && s.pairing.pairedWith !== null, 5000);
+  assert.equal(done.screen, 'room');
+  assert.notEqual(a.signaling, 'online');
+  return ms;
+}
+
+test('two phones pair by QR with no server, chat, and a third is introduced through them', async () => {
+  const server = await startServer();
+  const [pa, pb, pc] = [await phone('a'), await phone('b'), await phone('c')];
+  const a = await openApp(pa.browser, server.url);
+  const b = await openApp(pb.browser, server.url);
+  const c = await openApp(pc.browser, server.url);
+  await a.evaluate(() => window.peddlenet.setName('Ava'));
+  await b.evaluate(() => window.peddlenet.setName('Bo'));
+  await c.evaluate(() => window.peddlenet.setName('Cy'));
+  await a.evaluate(() => window.peddlenet.create('festival-pair'));
+  await server.stop(); // from here on no server: the pages are the installed app, offline
+  await waitForState(a, (s) => s.signaling !== 'online', 10000);
+
+  await pair(a, pa, b, pb, 'pairing');
+  await send(a, 'paired, no server');
+  await waitForState(b, (s) => s.messages.some((m) => m.text === 'paired, no server'), 5000);
+  await send(b, 'and back');
+  await waitForState(a, (s) => s.messages.some((m) => m.text === 'and back'), 5000);
+
+  // The offer screen in the dark theme too (a fresh offer; cancelled after the picture).
+  await a.evaluate(() => window.peddlenet.pair());
+  await waitForState(a, (s) => s.pairing.state === 'showing', 10000);
+  await a.emulateMedia({ colorScheme: 'dark' });
+  await waitForState(a, (s) => s.theme === 'dark');
+  await screen(a, 'pairing-offer-dark');
+  await a.emulateMedia({ colorScheme: 'light' });
+  await a.mouse.click(40, 36); // Cancel
+  await waitForState(a, (s) => s.screen === 'room' && s.pairing.state === 'idle', 5000);
+
+  // C pairs with B only; A learns of C through B and links to it through the mesh.
+  await pair(b, pb, c, pc, 'pairing-third');
+  const cState = await c.evaluate(() => window.peddlenet.state());
+  const started = Date.now();
+  await waitForState(a, linkedTo, 20000, cState.peerId);
+  console.log(`# third page introduced to the first through the mesh in ${Date.now() - started} ms`);
+  await waitForState(c, (s) => s.messages.some((m) => m.text === 'paired, no server'), 10000); // history too
+  await send(c, 'the third one');
+  await waitForState(a, (s) => s.messages.some((m) => m.text === 'the third one'), 5000);
+  for (const p of [a, b, c]) assert.deepEqual(p.problems.filter((x) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(x)), []);
+});
+
+test('a pairing code of the wrong kind is refused with a sentence, and the offer stays up', async () => {
+  const server = await startServer();
+  const pa = await phone('d');
+  const page = await openApp(pa.browser, server.url);
+  await page.evaluate(() => window.peddlenet.setName('Di'));
+  await page.evaluate(() => window.peddlenet.create('refusals'));
+  await page.evaluate(() => window.peddlenet.pair());
+  const offer = await waitForState(page, (s) => s.pairing.state === 'showing', 10000);
+  // Its own offer, scanned where an answer is expected: refused, the offer stays up.
+  pa.show(await screen(page, 'pairing-own-offer'));
+  assert.equal(await page.evaluate(() => window.peddlenet.scan()), offer.pairing.code);
+  const s = await waitForState(page, (x) => x.screen === 'pairing' && x.pairing.notice !== '', 5000);
+  assert.match(s.pairing.notice, /first code of another pairing/);
+  assert.equal(s.pairing.state, 'showing');
+  assert.equal(s.pairing.code, offer.pairing.code);
+  await server.stop();
+});
