@@ -19,6 +19,7 @@ declare -A sources=(
   [http_static]="src/server/static_files.cpp"
   [keys]="src/core/base64url.cpp src/core/trust.cpp src/server/join_auth.cpp src/core/verify_code.cpp src/core/ice_servers.cpp"
   [chat_history]="src/core/chat_log.cpp"
+  [pairing_code]="src/core/pairing_code.cpp"
 )
 targets=("$@")
 ((${#targets[@]})) || for f in "$ROOT"/tests/fuzz/*_fuzz.cpp; do f=${f##*/}; targets+=("${f%_fuzz.cpp}"); done

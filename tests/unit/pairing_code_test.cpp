@@ -483,7 +483,9 @@ TEST_CASE("decode checks each payload field (hand-built payloads)", "[pairing]")
         p += static_cast<char>(count);
         for (std::uint8_t i = 0; i < count; ++i) {
             p += static_cast<char>(flags);
-            p += std::string("\x0a\x00\x00", 3) + static_cast<char>(1 + i);
+            if (flags >> 2 == 0) p += std::string("\x0a\x00\x00", 3); // IPv4 10.0.0.x
+            else p += std::string(15, '\x0c');                          // IPv6 or mDNS
+            p += static_cast<char>(1 + i);
             p += std::string("\x0f\xa0", 2);
         }
         return p + text;
@@ -509,6 +511,11 @@ TEST_CASE("decode checks each payload field (hand-built payloads)", "[pairing]")
     damaged(answer(1, 4, 22, 1, 3, text20));                       // type 3
     damaged(answer(1, 4, 22, 1, 3 << 2, text20));                  // address kind 3
     damaged(answer(1, 4, 22, 1, 0x10, text20));                    // a spare bit set
+    CHECK(decode_pairing_code(base41(answer(1, 4, 22, 1, 2 << 2, text20)), PairingKind::answer).ok());
+    damaged(answer(1, 4, 22, 1, 2 << 2 | 1, text20));              // an mDNS name as srflx
+    damaged(answer(1, 4, 22, 1, 2 << 2 | 2, text20));              // an mDNS name as relay
+    CHECK(decode_pairing_code(base41(answer(1, 4, 22, 2, 0, text20)), PairingKind::answer).ok());
+    damaged(answer(1, 4, 22, 2, 0, text20).replace(36, 1, "\x01")); // srflx, then host
     damaged(answer(1, 4, 22, 1, 0, std::string(19, '\0')));        // text one byte short
     damaged(answer(1, 4, 22, 1, 0, std::string(21, '\0')));        // trailing byte
     damaged(answer(1, 4, 22, 1, 0, std::string(19, '\0') + '\x01')); // padding bits not zero
