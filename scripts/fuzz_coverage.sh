@@ -20,6 +20,7 @@ declare -A sources=(
   [keys]="src/core/base64url.cpp src/core/trust.cpp src/server/join_auth.cpp src/core/verify_code.cpp src/core/ice_servers.cpp"
   [chat_history]="src/core/chat_log.cpp"
   [pairing_code]="src/core/pairing_code.cpp"
+  [pairing_frames]="src/core/pairing.cpp"
 )
 targets=("$@")
 ((${#targets[@]})) || for f in "$ROOT"/tests/fuzz/*_fuzz.cpp; do f=${f##*/}; targets+=("${f%_fuzz.cpp}"); done
