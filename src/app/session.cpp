@@ -300,6 +300,7 @@ void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKe
     engine_.await_history();
     signaling_.join(room_id, engine_.name());
     for (auto& waiter : std::exchange(entered_waiters_, {})) waiter(room_id);
+    check_pairing(); // a paired peer met before the room was in place
 }
 
 std::string ChatSession::pairing_session() {
@@ -441,6 +442,9 @@ std::optional<double> ChatSession::link_opened_ms(const std::string& peer) const
 }
 
 void ChatSession::on_peers_changed() {
+    // A pairing's link may just have been proven: close its bootstrap (not from inside the
+    // engine's callback: that closes a connection and may call the engine).
+    if (pairing_.state() == Pairing::State::open) platform::run_after(0, [this] { check_pairing(); });
     // Round-trip times change with every ping (every 2 s): redraw for them only while they are
     // on screen, so an idle room draws nothing. Membership and link states always redraw.
     std::string signature;

@@ -191,13 +191,16 @@ void Pairing::on_channel_closed(const std::string&) {
     if (state_ == State::open && !peer_) fail("The other phone closed the pairing.");
 }
 
+// Once the hellos crossed the bootstrap has done its part: its end (the other side closing it
+// once its link is proven) is no failure.
 void Pairing::on_connection_state(const std::string&, PeerConnectionState state) {
-    if (state == PeerConnectionState::failed && state_ != State::open)
+    if (state == PeerConnectionState::failed && state_ != State::open && state_ != State::idle &&
+        state_ != State::failed)
         fail("The phones could not reach each other. Are both on the same Wi-Fi?");
 }
 
 void Pairing::on_rtc_error(const std::string&, RtcOperation op, std::string_view message) {
-    if (state_ == State::idle || state_ == State::failed) return;
+    if (state_ == State::idle || state_ == State::failed || (state_ == State::open && peer_)) return;
     fail("Pairing failed (" + std::string(to_string(op)) + "): " + repair_utf8(message));
 }
 

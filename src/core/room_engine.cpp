@@ -175,11 +175,24 @@ void RoomEngine::send_signal_to(const std::string& peer, const std::string& to_s
                 return;
             }
     }
+    // Back the way its last signal came: the neighbour that passed on a newcomer's offer may not
+    // have listed it to us yet (its links frame goes out at its next tick).
+    if (const auto via = came_via_.find(peer); via != came_via_.end()) {
+        const Link* link = find_link(via->second);
+        if (link && proven(*link) && rtc_.send(via->second, frame)) {
+            ++stats_.signals_routed;
+            return;
+        }
+    }
     ++stats_.signals_unroutable;
 }
 
 bool RoomEngine::routable(const std::string& peer) const {
     if (aside_.count(peer)) return true;
+    if (const auto via = came_via_.find(peer); via != came_via_.end()) {
+        const auto link = links_.find(via->second);
+        if (link != links_.end() && proven(*link->second)) return true;
+    }
     for (const auto& [id, link] : links_) {
         if (!proven(*link)) continue;
         for (const Neighbor& n : link->neighbors)
@@ -332,6 +345,7 @@ bool RoomEngine::enter_room(RoomKeys keys) {
     ++room_epoch_;
     refused_.clear();
     aside_.clear();
+    came_via_.clear();
     signing_.clear();
     joined_ = false;
     session_.clear();
@@ -350,6 +364,7 @@ void RoomEngine::leave_room() {
     ++room_epoch_;
     refused_.clear();
     aside_.clear();
+    came_via_.clear();
     signing_.clear();
     joined_ = false;
     session_.clear();
@@ -1332,6 +1347,10 @@ void RoomEngine::handle_routed_signal(const std::string& peer, const RoutedSigna
         if (frame.from == self_) {
             ++stats_.signals_dropped;
             return;
+        }
+        if (frame.from != peer) {
+            if (came_via_.size() >= max_came_via && !came_via_.count(frame.from)) came_via_.erase(came_via_.begin());
+            came_via_[frame.from] = peer;
         }
         handle_signal(frame.from, frame.data);
         return;

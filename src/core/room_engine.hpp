@@ -480,6 +480,9 @@ private:
     std::string session_;           // ours, from the server's joined
     std::map<std::string, std::string> refused_; // peer -> why; for the rest of this room visit
     std::set<std::string> aside_;   // peers reachable through callbacks.send_signal_aside
+    // Peer -> the link its last routed signal came through (a way back), bounded.
+    std::map<std::string, std::string> came_via_;
+    static constexpr std::size_t max_came_via = 256;
     std::set<std::string> signing_; // own message ids whose signature is being made
     std::uint64_t link_serial_ = 0;
     std::uint64_t connections_created_ = 0;

@@ -127,6 +127,13 @@ TEST_CASE("pairing: offer, answer, channel, hellos and signals", "[pairing]") {
     b.pairing.on_channel_message("pairing", json{{"t", "hello"}, {"id", a_id}, {"name", "X"}, {"session", "sz"}}.dump());
     CHECK(b.met.size() == 1);
 
+    // B closes its end once its link is proven: A's channel error and close are no failure.
+    a.pairing.on_rtc_error("pairing", RtcOperation::data_channel, "OperationError: User-Initiated Abort");
+    a.pairing.on_channel_closed("pairing");
+    a.pairing.on_connection_state("pairing", PeerConnectionState::failed);
+    CHECK(a.pairing.state() == Pairing::State::open);
+    CHECK(a.pairing.error().empty());
+
     a.pairing.cancel();
     CHECK(a.rtc.calls.back() == "close pairing");
     CHECK(a.pairing.state() == Pairing::State::idle);
