@@ -10,66 +10,33 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, send } = require('./harness');
-const { sceneFrame, screenFrame, writeY4m } = require('./qr_media');
+const { ARTIFACTS, startServer, openApp, waitForState, send } = require('./harness');
+const flow = require('./pairing_flow');
+const { screen, linkedTo } = flow;
 
 const MEDIA = path.join(ARTIFACTS, 'pairing-media');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const browsers = [];
 test.after(async () => { for (const b of browsers) await b.close(); });
 
-// A browser whose fake camera shows whatever the returned `show(png)` last wrote (Chromium reads
-// the file again each time a capture starts, so each scan sees the newest picture).
 async function phone(name) {
-  const file = path.join(MEDIA, `${name}.y4m`);
-  writeY4m(file, sceneFrame());
-  const browser = await launchBrowser([`--use-file-for-fake-video-capture=${file}`]);
-  browsers.push(browser);
-  return { browser, show: (png) => writeY4m(file, screenFrame(png)) };
+  const p = await flow.phone(MEDIA, name);
+  browsers.push(p.browser);
+  return p;
 }
 
-// What the page shows, as a screenshot PNG (also kept as test-results/<name>.png).
-async function screen(page, name) {
-  await sleep(300); // the screen's first frames lay it out
-  return fs.readFileSync(await screenshot(page, name));
-}
-
-const linkedTo = (s, peer) => s.peers.some((p) => p.peerId === peer && p.link === 'open' && p.proof === 'ok');
-
-// `shower` shows its offer, `scanner` scans it and shows its answer, `shower` scans that.
-// Returns ms from the answer's scan to both pages holding a proven link.
+// Pairs and checks the codes' size; returns ms from the answer's scan to both links proven.
 async function pair(shower, showerPhone, scanner, scannerPhone, label) {
-  await shower.evaluate(() => window.peddlenet.pair());
-  const offer = await waitForState(shower, (s) => s.pairing.state === 'showing', 10000);
-  console.log(`# ${label}: offer ${offer.pairing.bytes} bytes, ${offer.pairing.code.length} characters, ` +
-              `QR version ${offer.pairing.qrVersion}`);
-  assert.ok(offer.pairing.bytes <= 204, `offer payload ${offer.pairing.bytes} bytes`);
-  assert.ok(offer.pairing.qrVersion <= 10, `offer QR version ${offer.pairing.qrVersion}`);
-  assert.match(offer.pairing.code, /^PN1:[0-9A-Z*+\-./]+$/);
-  scannerPhone.show(await screen(shower, `${label}-offer-light`));
-
-  assert.equal(await scanner.evaluate(() => window.peddlenet.scan()), offer.pairing.code);
-  const answer = await waitForState(scanner, (s) => s.pairing.state === 'showing', 10000);
-  console.log(`# ${label}: answer ${answer.pairing.bytes} bytes, QR version ${answer.pairing.qrVersion}`);
-  assert.equal(answer.pairing.offering, false);
-  assert.equal(answer.room, offer.room, 'the scanner entered the room the offer names');
-  assert.equal(answer.private, true);
-  assert.ok(answer.pairing.qrVersion <= 10);
-  showerPhone.show(await screen(scanner, `${label}-answer-light`));
-
-  assert.equal(await shower.evaluate(() => window.peddlenet.scan()), answer.pairing.code);
-  const scanned = Date.now();
-  const a = await waitForState(shower, linkedTo, 15000, answer.peerId);
-  await waitForState(scanner, linkedTo, 15000, offer.peerId);
-  const ms = Date.now() - scanned;
-  console.log(`# ${label}: QR scan -> linked (proven) ${ms} ms, no server`);
-  // The bootstrap connection is gone; the pairing says whom it linked.
-  const done = await waitForState(shower, (s) => s.pairing.state === 'idle' && s.pairing.pairedWith !== null, 5000);
-  assert.equal(done.screen, 'room');
-  assert.notEqual(a.signaling, 'online');
-  return ms;
+  const r = await flow.pair(shower, showerPhone, scanner, scannerPhone, label);
+  console.log(`# ${label}: offer ${r.offer.bytes} bytes, ${r.offer.chars} characters, QR version ${r.offer.qrVersion}; ` +
+              `answer ${r.answer.bytes} bytes, QR version ${r.answer.qrVersion}`);
+  console.log(`# ${label}: QR scan -> linked (proven) ${r.scanToLinkedMs} ms, no server`);
+  for (const code of [r.offer, r.answer]) {
+    assert.ok(code.bytes <= 204, `payload ${code.bytes} bytes`);
+    assert.ok(code.qrVersion >= 1 && code.qrVersion <= 10, `QR version ${code.qrVersion}`);
+  }
+  assert.notEqual(r.offerState.signaling, 'online');
+  return r.scanToLinkedMs;
 }
 
 test('two phones pair by QR with no server, chat, and a third is introduced through them', async () => {
@@ -105,7 +72,13 @@ test('two phones pair by QR with no server, chat, and a third is introduced thro
   await pair(b, pb, c, pc, 'pairing-third');
   const cState = await c.evaluate(() => window.peddlenet.state());
   const started = Date.now();
-  await waitForState(a, linkedTo, 20000, cState.peerId);
+  await waitForState(a, linkedTo, 20000, cState.peerId).catch(async (e) => {
+    for (const [n, p] of [['a', a], ['b', b], ['c', c]]) {
+      const s = await p.evaluate(() => window.peddlenet.state());
+      console.log(`# ${n}: ` + JSON.stringify({ peers: s.peers.map((x) => [x.peerId.slice(0, 6), x.link, x.proof]), mesh: s.mesh }));
+    }
+    throw e;
+  });
   console.log(`# third page introduced to the first through the mesh in ${Date.now() - started} ms`);
   await waitForState(c, (s) => s.messages.some((m) => m.text === 'paired, no server'), 10000); // history too
   await send(c, 'the third one');
