@@ -39,10 +39,12 @@
 //      CLIENTS_PER_PROCESS: one process sets its clients up one at a time, ~80 ms per
 //      allocation), --turn-messages per client of --turn-bytes every 20 ms (uclient's default),
 //      bounded by STEP_LIMIT_MS (killed by PID then; its last progress line is counted).
-//      Printed: relay allocations that succeeded (distinct relay addresses uclient received),
+//      Printed: relay allocations that succeeded (distinct relay addresses uclient received; 1.5
+//      per client, as -y adds a probe allocation per pair),
 //      TURN errors, messages sent / received and loss, throughput over uclient's transmit time,
 //      coturn's CPU (/proc/PID/stat utime+stime) and the load tool's (this process's reaped
-//      children), coturn's RSS after the step and its peak, coturn's open file descriptors.
+//      children), coturn's RSS after the step and its peak, coturn's open file descriptors, and
+//      the namespace's kernel UDP drop counters (/proc/net/snmp) over the step.
 //   Load average (/proc/loadavg) at the start and the end.
 'use strict';
 require('./require_tools')('festival', { modules: ['playwright-core'], commands: ['turnserver', 'turnutils_uclient'], app: true });
@@ -180,6 +182,14 @@ async function outageRun(browser, server, mode, run, into) {
         into.lost += 1;
       }
       const [sa, sb] = [await a.evaluate(() => window.peddlenet.state()), await b.evaluate(() => window.peddlenet.state())];
+      if (!Number.isFinite(ms)) {
+        for (const [name, s] of [['A', sa], ['B', sb]]) {
+          const p = s.peers[0] || {};
+          log(`    not back: page ${name} link ${p.link} proof ${p.proof} path ${JSON.stringify(p.path)} health ` +
+              `${JSON.stringify(p.health)} signaling ${s.signaling} relay ${JSON.stringify(s.relay)} mesh ` +
+              `${JSON.stringify({ links: s.mesh.links, connectionsCreated: s.mesh.connectionsCreated, linksTimedOut: s.mesh.linksTimedOut, linksDropped: s.mesh.linksDropped })}`);
+        }
+      }
       const after = await waitForState(a, (s) => s.peers[0]?.link === 'open' && s.peers[0].path !== null, 10000)
         .then((s) => s.peers[0].path.kind).catch(() => 'not open');
       if (Number.isFinite(ms)) into.ms.push(ms);
@@ -210,6 +220,12 @@ const childrenCpuSeconds = () => {
 };
 const procStatusKb = (pid, key) => Number((new RegExp(`${key}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8')) || [])[1]);
 const openFds = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
+// The kernel's UDP counters (/proc/net/snmp, this network namespace's): where lost datagrams went.
+const udpCounters = () => {
+  const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const [names, values] = lines.map((l) => l.split(/\s+/).slice(1));
+  return Object.fromEntries(names.map((n, i) => [n, Number(values[i])]));
+};
 
 // coturn as startTurn runs it, plus: relay ports above the ephemeral range, its user database in
 // the scratch directory (not /var/lib/turn).
@@ -284,7 +300,7 @@ async function capacityStep(turn, clients) {
   const pid = turn.child.pid;
   const sizes = [];
   for (let left = clients; left > 0; left -= CLIENTS_PER_PROCESS) sizes.push(Math.min(CLIENTS_PER_PROCESS, left));
-  const cpu0 = procCpuSeconds(pid), load0 = childrenCpuSeconds(), fds0 = openFds(pid), t0 = Date.now();
+  const cpu0 = procCpuSeconds(pid), load0 = childrenCpuSeconds(), fds0 = openFds(pid), udp0 = udpCounters(), t0 = Date.now();
   const runs = sizes.map((n) => uclient(turn.port, n));
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -296,6 +312,8 @@ async function capacityStep(turn, clients) {
   clearTimeout(timer);
   const wallMs = Date.now() - t0;
   const cpu = procCpuSeconds(pid) - cpu0, loadCpu = childrenCpuSeconds() - load0;
+  const udp1 = udpCounters();
+  const udpDrops = ['RcvbufErrors', 'SndbufErrors', 'InErrors'].map((k) => `${udp1[k] - udp0[k]}`).join(' / ');
   const fdsAfter = openFds(pid), rssKb = procStatusKb(pid, 'VmRSS'), hwmKb = procStatusKb(pid, 'VmHWM');
   const parsed = results.map((r) => parseUclient(r.out));
   const relays = new Set();
@@ -308,7 +326,7 @@ async function capacityStep(turn, clients) {
     clients, processes: sizes.length, finished, timedOut, wallMs, relays: relays.size, errorCodes,
     sent: sum('sent'), received: sum('received'), lost: sum('lost'), transmitS: max('transmitS'), connectS: max('connectS'),
     rttMs: quantile(parsed.map((p) => p.rttMs).filter(Number.isFinite), 0.5), rttMaxMs: max('rttMaxMs'),
-    cpu, loadCpu, rssKb, hwmKb, fds0, fdsAfter,
+    cpu, loadCpu, rssKb, hwmKb, fds0, fdsAfter, udpDrops,
   };
 }
 
@@ -421,17 +439,21 @@ async function main() {
               `each step <= ${STEP_LIMIT_MS / 1000} s; relay ports ${cap.turn.minPort}-${cap.turn.maxPort}; coturn RSS idle ${cap.idleRss} kB\n`);
   row('clients', 'allocations ok', 'TURN errors', 'uclient done / processes', 'setup (s)', 'transmit (s)', 'messages sent / received',
       'loss', 'received msg/s', 'received Mbit/s', 'RTT avg / max (ms)', 'coturn CPU s (% of a core over the step)',
-      'coturn CPU us per relayed message', 'load tool CPU s', 'coturn RSS after / peak (kB)', 'coturn fds before / after');
-  row('---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:');
+      'coturn CPU us per relayed message', 'load tool CPU s', 'coturn RSS after / peak (kB)', 'coturn fds before / after',
+      'kernel UDP RcvbufErrors / SndbufErrors / InErrors');
+  row('---:', '---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:');
   for (const r of cap.rows) {
     const loss = r.sent ? `${((1 - r.received / r.sent) * 100).toFixed(2)} %` : 'n/a';
     const rate = r.transmitS > 0 ? r.received / r.transmitS : NaN;
     row(r.clients, r.relays, r.errorCodes, `${r.finished} / ${r.processes}${r.timedOut ? ' (limit hit)' : ''}`, fmt(r.connectS),
         fmt(r.transmitS), `${r.sent} / ${r.received}`, loss, fmt(rate), (rate * TURN_BYTES * 8 / 1e6).toFixed(2),
-        `${r.rttMs.toFixed(2)} / ${r.rttMaxMs}`, `${r.cpu.toFixed(2)} (${((r.cpu / (r.wallMs / 1000)) * 100).toFixed(0)} % over ${(r.wallMs / 1000).toFixed(1)} s)`,
-        r.received ? fmt((r.cpu * 1e6) / r.received) : 'n/a', r.loadCpu.toFixed(2), `${r.rssKb} / ${r.hwmKb}`, `${r.fds0} / ${r.fdsAfter}`);
+        `${r.rttMs.toFixed(3)} / ${r.rttMaxMs}`, `${r.cpu.toFixed(2)} (${((r.cpu / (r.wallMs / 1000)) * 100).toFixed(0)} % over ${(r.wallMs / 1000).toFixed(1)} s)`,
+        r.received ? fmt((r.cpu * 1e6) / r.received) : 'n/a', r.loadCpu.toFixed(2), `${r.rssKb} / ${r.hwmKb}`, `${r.fds0} / ${r.fdsAfter}`, r.udpDrops);
   }
-  console.log('\nsetup and transmit are uclient\'s own whole-second clocks (the slowest process); msg/s = messages received / transmit time.');
+  console.log('\nallocations ok: distinct relay addresses uclient received; -y makes three per pair of clients (two it ' +
+              'keeps, one short-lived probe: start_c2c_connection\'s clnet_info_probe), so 1.5 per client. setup and ' +
+              'transmit are uclient\'s own whole-second clocks (the slowest process); msg/s = messages received / transmit ' +
+              'time. TURN errors: codes uclient logged (437 is an allocation it retried).');
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
