@@ -353,6 +353,12 @@ async function capacity() {
 
 // ---- main ----------------------------------------------------------------------------------
 
+// A run that threw (a page that never linked, a timeout): counted as failed, the bench goes on.
+function failedRun(into, label, run, e) {
+  into.failed += 1;
+  log(`  ${label} run ${run + 1}: failed: ${String(e && e.message || e).split('\n')[0]}`);
+}
+
 async function main() {
   const loadStart = loadavg();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peddlenet-festival-'));
@@ -360,7 +366,7 @@ async function main() {
   const link = {};
   for (const mode of ['direct', 'stun', 'relayed']) link[mode] = { ms: [], paths: [], kinds: [], failed: 0 };
   const outage = {};
-  for (const mode of ['direct', 'relayed']) outage[mode] = { ms: [], down: [], restarts: [], fresh: [], paths: [], lost: 0 };
+  for (const mode of ['direct', 'relayed']) outage[mode] = { ms: [], down: [], restarts: [], fresh: [], paths: [], lost: 0, failed: 0 };
   const canCut = isolated();
   let apiKeys = [], stunCall = null, turnPort = 0;
 
@@ -378,14 +384,14 @@ async function main() {
 
     log(`1. time to open a link (${RUNS} runs per path)`);
     for (let run = 0; run < RUNS; ++run) {
-      await linkRun(browser, plain, 'direct', run, link.direct);
-      await linkRun(browser, boxed, 'relayed', run, link.relayed);
+      await linkRun(browser, plain, 'direct', run, link.direct).catch((e) => failedRun(link.direct, 'direct', run, e));
+      await linkRun(browser, boxed, 'relayed', run, link.relayed).catch((e) => failedRun(link.relayed, 'relayed', run, e));
     }
     if (canCut) {
       log(`2. network back -> chat back (${OUTAGE_RUNS} runs per path, UDP cut ${OUTAGE_MS / 1000} s)`);
       for (let run = 0; run < OUTAGE_RUNS; ++run) {
-        await outageRun(browser, plain, 'direct', run, outage.direct);
-        await outageRun(browser, boxed, 'relayed', run, outage.relayed);
+        await outageRun(browser, plain, 'direct', run, outage.direct).catch((e) => failedRun(outage.direct, 'direct outage', run, e));
+        await outageRun(browser, boxed, 'relayed', run, outage.relayed).catch((e) => failedRun(outage.relayed, 'relayed outage', run, e));
       }
     } else {
       log('2. skipped: not in a loopback-only network namespace (run scripts/bench/festival.sh as root)');
@@ -424,12 +430,12 @@ async function main() {
   if (!canCut) {
     console.log('not measured: this process is not in a loopback-only network namespace (festival.sh makes one as root)');
   } else {
-    row('path', 'chat back p50 / p90 / min / max (ms)', 'lost (not back in 30 s)', 'link seen down after cut p50 (ms)',
+    row('path', 'chat back p50 / p90 / min / max (ms)', 'lost (not back in 30 s) / runs failed otherwise', 'link seen down after cut p50 (ms)',
         'ICE restarts A+B per run', 'fresh connections A+B per run', 'path before -> after');
     row('---', '---:', '---:', '---:', '---', '---', '---');
     for (const mode of ['direct', 'relayed']) {
       const o = outage[mode];
-      row(mode, stats(o.ms), o.lost, fmt(quantile(o.down, 0.5)), o.restarts.join(', ') || '-', o.fresh.join(', ') || '-', counts(o.paths));
+      row(mode, stats(o.ms), `${o.lost} / ${o.failed}`, fmt(quantile(o.down, 0.5)), o.restarts.join(', ') || '-', o.fresh.join(', ') || '-', counts(o.paths));
     }
   }
 
