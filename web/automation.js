@@ -52,6 +52,7 @@ var LibraryPeddleAutomation = {
       setFullMeshMax: function (members) { return call('setFullMeshMax', [Number(members)], false); },
       // Links only through a relay (TURN) from now on, as the Settings switch does.
       setRelayOnly: function (on) { return call('setRelayOnly', [!!on], false); },
+      setIceServers: function (text) { return call('setIceServers', [String(text)], false); },
     };
     window.peddlenet = api;
   },

@@ -13,9 +13,8 @@
 //      two state().peers[0].openedMs, page epoch clocks; link proof included), --runs times per
 //      path:
 //        direct   plain server, no ICE servers;
-//        STUN     the box's STUN ([{"urls":"stun:127.0.0.1:<coturn port>"}]) as the ICE servers
-//                 setting: only when window.peddlenet has a call that sets it (the Settings text
-//                 field is not driven); otherwise the row says so and lists the API's keys;
+//        STUN     the box's STUN (stun:127.0.0.1:<coturn port>) as the ICE servers setting
+//                 (setIceServers, as typed in Settings), plain server;
 //        relayed  server started with --turn-port/--turn-secret-file (the box's coturn, its
 //                 shared secret), both pages setRelayOnly(true) before joining.
 //      Each run's path as the page reports it (state().peers[0].path: kind, local/remote
@@ -94,20 +93,21 @@ const isolated = () => Object.keys(os.networkInterfaces()).every((name) => name 
 const bothOpen = (s) => s.peers.length === 1 && s.peers[0].link === 'open' && s.peers[0].openedMs > 0;
 const pathOf = (p) => `${p.kind} (${p.local}/${p.remote} ${p.protocol})`;
 
-async function twoPages(browser, server, { relayOnly = false } = {}) {
+async function twoPages(browser, server, { relayOnly = false, iceServers = '' } = {}) {
   const pages = [];
   for (const name of ['Host', 'Guest']) {
     const page = await openApp(browser, server.url);
     await page.evaluate((n) => window.peddlenet.setName(n), name);
     if (relayOnly) await page.evaluate(() => window.peddlenet.setRelayOnly(true));
+    if (iceServers) await page.evaluate((t) => window.peddlenet.setIceServers(t), iceServers);
     pages.push(page);
   }
   return pages;
 }
 const closeAll = async (pages) => { for (const p of pages) await p.context().close().catch(() => {}); };
 
-async function linkRun(browser, server, mode, run, into) {
-  const [a, b] = await twoPages(browser, server, { relayOnly: mode === 'relayed' });
+async function linkRun(browser, server, mode, run, into, iceServers = '') {
+  const [a, b] = await twoPages(browser, server, { relayOnly: mode === 'relayed', iceServers });
   const room = `festival-${mode}-${run}-${Date.now() % 100000}`;
   try {
     await a.evaluate((r) => window.peddlenet.join(r), room);
@@ -368,7 +368,7 @@ async function main() {
   const outage = {};
   for (const mode of ['direct', 'relayed']) outage[mode] = { ms: [], down: [], restarts: [], fresh: [], paths: [], lost: 0, failed: 0 };
   const canCut = isolated();
-  let apiKeys = [], stunCall = null, turnPort = 0;
+  let turnPort = 0;
 
   const turn = await startTurn(SECRET);
   turnPort = turn.port;
@@ -376,15 +376,11 @@ async function main() {
   const plain = await startServer();
   const boxed = await startServer(['--turn-port', String(turn.port), '--turn-secret-file', path.join(dir, 'secret')]);
   try {
-    // Which automation call, if any, sets the ICE servers setting?
-    const probe = await openApp(browser, plain.url);
-    apiKeys = await probe.evaluate(() => Object.keys(window.peddlenet));
-    await probe.context().close();
-    stunCall = apiKeys.find((k) => /ice/i.test(k)) || null;
-
     log(`1. time to open a link (${RUNS} runs per path)`);
     for (let run = 0; run < RUNS; ++run) {
       await linkRun(browser, plain, 'direct', run, link.direct).catch((e) => failedRun(link.direct, 'direct', run, e));
+      await linkRun(browser, plain, 'stun', run, link.stun, `stun:127.0.0.1:${turn.port}`)
+        .catch((e) => failedRun(link.stun, 'stun', run, e));
       await linkRun(browser, boxed, 'relayed', run, link.relayed).catch((e) => failedRun(link.relayed, 'relayed', run, e));
     }
     if (canCut) {
@@ -417,12 +413,7 @@ async function main() {
   row('---', '---:', '---:', '---', '---');
   const linkRow = (label, r) => row(label, stats(r.ms), `${r.ms.length} / ${r.failed}`, counts(r.kinds), counts(r.paths.map((p) => p.replace(/^\S+ /, ''))));
   linkRow('(a) direct: plain server, no ICE servers', link.direct);
-  if (stunCall) {
-    row(`(b) box's STUN stun:127.0.0.1:${turnPort}`, `not run: window.peddlenet.${stunCall} exists but this bench does not drive it yet`, '-', '-', '-');
-  } else {
-    row(`(b) box's STUN stun:127.0.0.1:${turnPort}`, 'not measured: window.peddlenet has no call that sets the ICE servers ' +
-        `(keys: ${apiKeys.join(', ')}); the Settings text field is not driven`, '-', '-', '-');
-  }
+  linkRow(`(b) box's STUN: plain server, setIceServers("stun:127.0.0.1:${turnPort}")`, link.stun);
   linkRow('(c) relayed by coturn: --turn-port/--turn-secret-file, setRelayOnly(true)', link.relayed);
 
   console.log(`\nNetwork back -> chat back: UDP dropped on arrival (nftables, input hook) for ${OUTAGE_MS / 1000} s, a message ` +

@@ -705,6 +705,13 @@ void App::register_automation() {
         session_->set_relay_only(args[0].get<bool>());
         settle(AutomationResult::success());
     });
+    method("setIceServers", [this, text_arg](const nlohmann::json& args, auto settle) {
+        const auto text = text_arg(args);
+        if (!text) return settle(AutomationResult::failure("setIceServers(text) takes one string"));
+        if (std::string problem = session_->set_ice_servers(*text); !problem.empty())
+            return settle(AutomationResult::failure(problem));
+        settle(AutomationResult::success());
+    });
     // Settles once the server confirmed the join of the room just entered (now if it has).
     auto settle_when_joined = [this](platform::AutomationSettle settle, nlohmann::json value) {
         if (session_->engine().joined() && session_->room()) return settle(AutomationResult::success(std::move(value)));
