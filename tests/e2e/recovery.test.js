@@ -5,7 +5,8 @@
 //      the outage arrives within seconds of the network coming back; direct, and relayed by the
 //      box's coturn;
 //   2. the browser's "online" event restarts ICE on a link that is up, which stays up;
-//   3. the People panel shows each link's path and health, and the room's summary.
+//   3. the People panel shows each link's path and health, and the room's summary;
+//   4. a whole browser stopped for 40 s (SIGSTOP, a phone asleep) catches up once it resumes.
 // Prints "network back -> chat back" per path for the closing note (scripts/bench/ reruns it).
 'use strict';
 const test = require('node:test');
@@ -152,6 +153,53 @@ test('the online event restarts ICE on a live link, which stays up; People shows
     for (const p of pages) assert.deepEqual(p.problems, []);
   } finally {
     await closeAll(pages);
+    await server.stop();
+  }
+});
+
+// The whole browser of one page stopped (a phone asleep, SIGSTOP to every Chromium process of
+// it) for 40 s while the other page and the server go on: caught up soon after it resumes.
+test('a browser stopped for 40 s catches up within seconds of resuming', async () => {
+  const server = await startServer();
+  const marker = `--peddlenet-sleeper=${process.pid}-${Date.now()}`; // Chromium ignores it; pgrep finds it
+  const sleeper = await launchBrowser([marker]);
+  const a = await openApp(browser, server.url);
+  const b = await openApp(sleeper, server.url);
+  try {
+    await a.evaluate(() => window.peddlenet.setName('Awake'));
+    await b.evaluate(() => window.peddlenet.setName('Asleep'));
+    const name = `sleep-${Date.now() % 100000}`;
+    for (const p of [a, b]) await p.evaluate((r) => window.peddlenet.join(r), name);
+    for (const p of [a, b]) await waitForState(p, linked, 20000);
+    // The browser process carries the marker; its renderer, GPU and utility processes are its
+    // descendants.
+    const pgrep = (...args) => {
+      try { return execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number); } catch (_) { return []; }
+    };
+    const pids = pgrep('-f', '--', marker);
+    for (let i = 0; i < pids.length; ++i) pids.push(...pgrep('-P', String(pids[i])));
+    assert.ok(pids.length >= 3, `the sleeper's processes: ${pids}`);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    let resumed = false;
+    try {
+      await sleep(2000);
+      await send(a, 'said while the other slept');
+      await sleep(OUTAGE_MS - 2000);
+    } finally {
+      for (const pid of pids) { try { process.kill(pid, 'SIGCONT'); } catch (_) { /* gone */ } }
+      resumed = true;
+    }
+    const back = Date.now();
+    await waitForState(b, has, 30000, 'said while the other slept');
+    const ms = Date.now() - back;
+    const sb = await b.evaluate(() => window.peddlenet.state());
+    console.log(`# stopped browser: caught up ${ms} ms after it resumed (ICE restarts ${sb.mesh.iceRestarts}, ` +
+                `fresh connections ${sb.mesh.freshConnections}, signaling ${sb.signaling})`);
+    assert.ok(resumed);
+    assert.ok(ms < 10000, `caught up ${ms} ms after resuming`);
+  } finally {
+    await a.context().close();
+    await sleeper.close();
     await server.stop();
   }
 });
