@@ -669,15 +669,9 @@ void RoomEngine::handle_signal(const std::string& from, const json& data) {
             ++stats_.signals_dropped;
             return;
         }
-        const LinkRecovery recovery = link->recovery;
-        const std::string name = link->name, session = link->remote_session; // link goes next
-        open_link(from, name, session);
-        link = find_link(from);
-        if (!link || link->refused) return;
-        link->recovery = recovery;
+        link = replace_connection(from);
+        if (!link) return;
         link->fresh_at = now;
-        ++stats_.fresh_connections;
-        notify_peers();
     }
     note_remote_conn(*link, data);
     if (knock) return; // we have a link already; its negotiation is under way
@@ -1241,24 +1235,27 @@ void RoomEngine::recover(const std::string& peer, double now) {
         ++stats_.ice_restarts;
         rtc_.restart_ice(peer);
         break;
-    case LinkRecovery::Step::fresh_connection: replace_connection(peer); break;
+    case LinkRecovery::Step::fresh_connection:
+        // Its first signal tells the peer to replace its side too.
+        if (Link* fresh = replace_connection(peer)) fresh->announce_fresh = true;
+        break;
     }
 }
 
-// A new connection for a link, keeping its outage's recovery; the first signal of the new
-// connection tells the peer to replace its side too.
-void RoomEngine::replace_connection(const std::string& peer) {
+// A new connection for a link (ours after an outage, or the peer's announced one), keeping the
+// outage's recovery. Returns the new link, or null when none could be made.
+RoomEngine::Link* RoomEngine::replace_connection(const std::string& peer) {
     Link* old = find_link(peer);
-    if (!old) return;
-    LinkRecovery recovery = old->recovery;
-    const std::string name = old->name, session = old->remote_session;
-    ++stats_.fresh_connections;
+    if (!old) return nullptr;
+    const LinkRecovery recovery = old->recovery;
+    const std::string name = old->name, session = old->remote_session; // `old` goes next
     open_link(peer, name, session);
-    if (Link* link = find_link(peer); link && !link->refused) {
-        link->recovery = recovery;
-        link->announce_fresh = true;
-    }
+    Link* link = find_link(peer);
+    if (!link || link->refused) return nullptr;
+    link->recovery = recovery;
+    ++stats_.fresh_connections;
     notify_peers();
+    return link;
 }
 
 void RoomEngine::on_network_changed() {

@@ -430,7 +430,7 @@ private:
     void forget_dead_links(double now);
     void link_failed(const std::string& peer, double now);
     void recover(const std::string& peer, double now);
-    void replace_connection(const std::string& peer);
+    Link* replace_connection(const std::string& peer);
     bool proven(const Link& link) const;
     bool routable(const std::string& peer) const;
     void send_links(const std::string& peer);
