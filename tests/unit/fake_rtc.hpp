@@ -928,4 +928,22 @@ inline void FakeServer::to_client(const Socket& socket, const std::string& frame
          overtakes ? "cand#" : "sig#");
 }
 
+// Runs the scheduler's lanes and ticks every page's engine each 100 ms of simulated time, as the
+// app's loop does, until `done()` holds or `ms` passed; returns the simulated time taken. Timers
+// (ICE timeouts) are not jumped to: time moves only by the ticks and the steps.
+template <typename Done>
+double run_ticking(World& world, const std::vector<std::unique_ptr<SimPeer>>& pages, double ms, Done done) {
+    const double start = world.now_ms;
+    while (world.now_ms - start < ms && !done()) {
+        for (std::size_t k = 0; k < 200000 && world.scheduler.step(); ++k) world.now_ms += world.step_ms;
+        world.now_ms += 100.0;
+        for (const auto& p : pages) p->engine.tick();
+    }
+    return world.now_ms - start;
+}
+
+inline double run_ticking(World& world, const std::vector<std::unique_ptr<SimPeer>>& pages, double ms) {
+    return run_ticking(world, pages, ms, [] { return false; });
+}
+
 } // namespace peddlenet::fake

@@ -31,15 +31,6 @@ void pair(World& world, SimPeer& a, const std::string& a_session, SimPeer& b, co
     b.engine.introduce(a.id, "Name " + a_session, a_session, b_session);
 }
 
-void run_ticking(World& world, Pages& pages, double ms) {
-    const double until = world.now_ms + ms;
-    while (world.now_ms < until) {
-        for (std::size_t k = 0; k < 200000 && world.scheduler.step(); ++k) world.now_ms += world.step_ms;
-        world.now_ms += 100.0;
-        for (auto& p : pages) p->engine.tick();
-    }
-}
-
 } // namespace
 
 TEST_CASE("pages paired outside the server link, chat, and introduce a third through the mesh",

@@ -25,19 +25,6 @@ Pages two_pages(World& world, FakeServer& server, std::uint64_t seed) {
     return pages;
 }
 
-// Ticks every engine every 100 ms of simulated time, as the app's loop does, until `done` holds
-// or `ms` passed; returns the simulated time taken.
-template <typename Done>
-double run_until(World& world, Pages& pages, double ms, Done done) {
-    const double start = world.now_ms;
-    while (world.now_ms - start < ms && !done()) {
-        for (std::size_t k = 0; k < 200000 && world.scheduler.step(); ++k) world.now_ms += world.step_ms;
-        world.now_ms += 100.0;
-        for (auto& p : pages) p->engine.tick();
-    }
-    return world.now_ms - start;
-}
-
 bool has_text(const SimPeer& p, const std::string& text) {
     for (const ChatMessage& m : p.engine.messages())
         if (m.text == text) return true;
@@ -60,7 +47,7 @@ TEST_CASE("a link whose network drops every packet for 40 s is back within secon
         SimPeer& y = *pages[1];
         world.block(x.id, y.id);
         REQUIRE(x.say("said in the outage").ok());
-        run_until(world, pages, 40000.0, [] { return false; });
+        run_ticking(world, pages, 40000.0);
         CHECK(x.engine.peer(y.id)->state != LinkState::open);
         CHECK_FALSE(has_text(y, "said in the outage"));
         // Both sides kept trying without giving the peer up; the impolite one replaced the
@@ -74,7 +61,7 @@ TEST_CASE("a link whose network drops every packet for 40 s is back within secon
         CHECK(impolite(pages).rtc.created <= 1 + LinkRecovery::max_fresh);
 
         world.unblock(x.id, y.id);
-        const double back = run_until(world, pages, 30000.0, [&] { return has_text(y, "said in the outage"); });
+        const double back = run_ticking(world, pages, 30000.0, [&] { return has_text(y, "said in the outage"); });
         INFO("chat back after " << back << " ms");
         CHECK(back <= LinkRecovery::max_interval_ms + 1000.0);
         REQUIRE(x.open_links() == 1);
@@ -90,9 +77,9 @@ TEST_CASE("a short outage heals with ICE restarts alone, without a new connectio
     FakeServer server(world);
     Pages pages = two_pages(world, server, 3);
     world.block(pages[0]->id, pages[1]->id);
-    run_until(world, pages, 3000.0, [] { return false; });
+    run_ticking(world, pages, 3000.0);
     world.unblock(pages[0]->id, pages[1]->id);
-    run_until(world, pages, 15000.0, [&] { return pages[0]->open_links() == 1 && pages[1]->open_links() == 1; });
+    run_ticking(world, pages, 15000.0, [&] { return pages[0]->open_links() == 1 && pages[1]->open_links() == 1; });
     for (auto& p : pages) {
         CHECK(p->open_links() == 1);
         CHECK(p->engine.stats().fresh_connections == 0);
@@ -112,7 +99,7 @@ TEST_CASE("a data channel that closes while both connections and sockets stay up
         world.close_channel(x.id, y.id);
         world.run();
         REQUIRE(x.say("after the channel closed").ok());
-        const double back = run_until(world, pages, 30000.0, [&] { return has_text(y, "after the channel closed"); });
+        const double back = run_ticking(world, pages, 30000.0, [&] { return has_text(y, "after the channel closed"); });
         INFO("chat back after " << back << " ms");
         // Before, the link waited out connect_timeout_ms (20 s) and then 3 times that to retry.
         CHECK(back <= 1000.0);
@@ -152,7 +139,7 @@ TEST_CASE("a network change restarts ICE at once: on links that are down, and on
     x.engine.on_network_changed();
     CHECK(x.engine.stats().ice_restarts == 2);
     world.unblock(x.id, y.id);
-    run_until(world, pages, 5000.0, [&] { return x.open_links() == 1 && y.open_links() == 1; });
+    run_ticking(world, pages, 5000.0, [&] { return x.open_links() == 1 && y.open_links() == 1; });
     CHECK(x.open_links() == 1);
     CHECK(y.open_links() == 1);
 }
@@ -163,7 +150,7 @@ TEST_CASE("an outage that never ends is given up after give_up_ms, within the co
     FakeServer server(world);
     Pages pages = two_pages(world, server, 7);
     world.block(pages[0]->id, pages[1]->id);
-    run_until(world, pages, LinkRecovery::give_up_ms + 2000.0, [] { return false; });
+    run_ticking(world, pages, LinkRecovery::give_up_ms + 2000.0);
     for (auto& p : pages) {
         INFO(p->id);
         CHECK(p->engine.stats().links_timed_out >= 1);

@@ -71,6 +71,17 @@ void make_offer(Side& a) {
     REQUIRE(a.pairing.state() == Pairing::State::showing);
 }
 
+// B's answer code to `offer`, made the way make_offer makes A's offer.
+std::string answer_to(const std::string& offer) {
+    Side b;
+    REQUIRE(b.pairing.accept_offer(offer, {b_id, "Bo", "sb"}));
+    b.pairing.on_remote_description_set("pairing");
+    b.pairing.on_local_description("pairing", {SdpType::answer, chromium_answer});
+    b.pairing.on_ice_gathering_complete("pairing");
+    REQUIRE(b.pairing.state() == Pairing::State::showing);
+    return b.pairing.code();
+}
+
 } // namespace
 
 TEST_CASE("pairing: offer, answer, channel, hellos and signals", "[pairing]") {
@@ -157,14 +168,7 @@ TEST_CASE("pairing: wrong kinds, damaged codes and hostile frames change nothing
     CHECK_FALSE(b.pairing.accept_answer(offer).empty());
 
     // Hostile hellos: a bad id, a bad session, our own id, not JSON, oversized.
-    a.pairing.accept_answer([&] {
-        Side c;
-        c.pairing.accept_offer(offer, {b_id, "Bo", "sb"});
-        c.pairing.on_remote_description_set("pairing");
-        c.pairing.on_local_description("pairing", {SdpType::answer, chromium_answer});
-        c.pairing.on_ice_gathering_complete("pairing");
-        return c.pairing.code();
-    }());
+    a.pairing.accept_answer(answer_to(offer));
     a.rtc.channel_open = true;
     a.pairing.on_channel_open("pairing");
     for (const std::string& frame :
@@ -196,14 +200,7 @@ TEST_CASE("pairing: a slow gathering still makes a code, and no link in time fai
     a.pairing.on_ice_candidate("pairing", json{{"candidate", "candidate:1 1 udp 1 10.0.0.9 9 typ host"}});
     CHECK(a.pairing.code() == code);
 
-    a.pairing.accept_answer([&] {
-        Side b;
-        b.pairing.accept_offer(code, {b_id, "Bo", "sb"});
-        b.pairing.on_remote_description_set("pairing");
-        b.pairing.on_local_description("pairing", {SdpType::answer, chromium_answer});
-        b.pairing.on_ice_gathering_complete("pairing");
-        return b.pairing.code();
-    }());
+    a.pairing.accept_answer(answer_to(code));
     REQUIRE(a.pairing.state() == Pairing::State::connecting);
     a.now += Pairing::connect_timeout_ms;
     a.pairing.tick();
