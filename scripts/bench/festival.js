@@ -52,7 +52,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, startTurn, launchBrowser, openApp, waitForState, freePort } =
+const { startServer, startTurn, launchBrowser, openApp, waitForState, freePort, dropUdp } =
   require(path.join(__dirname, '../../tests/e2e/harness'));
 const { quantile } = require(path.join(__dirname, '../../tests/e2e/page_mesh'));
 
@@ -144,14 +144,6 @@ async function linkRun(browser, server, mode, run, into, iceServers = '') {
 
 // ---- 2. network back -> chat back ----------------------------------------------------------
 
-// Drops every UDP packet on arrival, as a dead Wi-Fi does (tests/e2e/recovery.test.js dropUdp).
-function dropUdp() {
-  execFileSync('nft', ['-f', '-'], { input: `table inet peddlenet_festival {
-    chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }
-  }` });
-  return () => execFileSync('nft', ['delete', 'table', 'inet', 'peddlenet_festival']);
-}
-
 async function outageRun(browser, server, mode, run, into) {
   const pages = await twoPages(browser, server, { relayOnly: mode === 'relayed' });
   const [a, b] = pages;
@@ -162,7 +154,7 @@ async function outageRun(browser, server, mode, run, into) {
     for (const p of pages) await waitForState(p, (s) => s.peers.length === 1 && s.peers[0].link === 'open', LINK_TIMEOUT_MS);
     const before = [];
     for (const p of pages) before.push((await waitForState(p, (s) => s.peers[0].path !== null, 5000)).peers[0].path);
-    const lift = dropUdp();
+    const lift = dropUdp('peddlenet_festival');
     let lifted = false;
     try {
       const cut = Date.now();

@@ -17,7 +17,7 @@ const flow = require('../../tests/e2e/pairing_flow');
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf('--runs') + 1] || 10) || 10;
 const MEDIA = path.join(ARTIFACTS, 'pairing-bench-media');
-const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
+const { quantile } = require('../../tests/e2e/page_mesh');
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 (async () => {
@@ -54,7 +54,7 @@ const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
   console.log('|---|---|');
   console.log(`| offer code | ${code('offer')} |`);
   console.log(`| answer code | ${code('answer')} |`);
-  console.log(`| answer scanned -> proven link, median / p90 | ${quantile(ms, 0.5)} / ${quantile(ms, 0.9)} ms |`);
+  console.log(`| answer scanned -> proven link, median / p90 | ${Math.round(quantile(ms, 0.5))} / ${Math.round(quantile(ms, 0.9))} ms |`);
   console.log(`| min / max | ${Math.min(...ms)} / ${Math.max(...ms)} ms |`);
   console.log(`| budget | 204 bytes, version 10 at level M (core/pairing_code.hpp) |`);
   console.log(`\nload average at the end ${load()}`);

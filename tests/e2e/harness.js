@@ -1,7 +1,7 @@
 // harness.js: shared plumbing for the end-to-end tests: the real server binary on 127.0.0.1,
 // Debian's Chromium through playwright-core, app pages that are ready to drive, screenshots.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -140,6 +140,35 @@ async function screenshot(page, name) {
   return file;
 }
 
+// Opens `n` app pages named "Page 0".., applies `before(page)` to each (settings that must hold
+// before joining), then joins them all to one new open room whose name starts with `prefix`.
+async function openRoom(browser, server, n, { before = async () => {}, prefix = 'room' } = {}) {
+  const pages = [];
+  for (let i = 0; i < n; ++i) {
+    const page = await openApp(browser, server.url);
+    await page.evaluate((name) => window.peddlenet.setName(name), `Page ${i}`);
+    await before(page);
+    pages.push(page);
+  }
+  const name = `${prefix}-${Date.now() % 100000}-${Math.floor(Math.random() * 1000)}`;
+  for (const p of pages) await p.evaluate((r) => window.peddlenet.join(r), name);
+  return pages;
+}
+const closePages = async (pages) => { for (const p of pages) await p.context().close(); };
+
+// Loads the nftables table `name` with `chains` (nft syntax) into this process's network
+// namespace (scripts/test.sh runs the e2e tests in their own); returns the function that
+// deletes it. Tests drop traffic on the input hook: a drop on the way out fails the sender's
+// sendmsg at once (EPERM), which no Wi-Fi does.
+function nftTable(name, chains) {
+  execFileSync('nft', ['-f', '-'], { input: `table inet ${name} {\n${chains}\n}` });
+  return () => execFileSync('nft', ['delete', 'table', 'inet', name]);
+}
+
+// Every UDP packet dropped on arrival, silently, as a dead Wi-Fi does; returns the lift.
+const dropUdp = (name = 'peddlenet_outage') =>
+  nftTable(name, 'chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }');
+
 // Polls `predicate` in the page (a function of state()) until it holds or `timeoutMs` passes.
 async function waitForState(page, predicate, timeoutMs = 10000, arg) {
   await page.waitForFunction(
@@ -153,6 +182,6 @@ const state = (page) => page.evaluate(() => window.peddlenet.state());
 const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
 
 module.exports = {
-  ROOT, WEB_ROOT, ARTIFACTS, startServer, startTurn, launchBrowser, openApp, screenshot, waitForState, freePort,
-  state, send,
+  ROOT, WEB_ROOT, ARTIFACTS, startServer, startTurn, launchBrowser, openApp, openRoom, closePages, screenshot,
+  waitForState, freePort, state, send, nftTable, dropUdp,
 };

@@ -12,7 +12,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { ARTIFACTS, startServer, launchBrowser, openApp, screenshot, waitForState, state } = require('./harness');
 const { decodePng } = require('./png');
-const { qrFrame, writeY4m } = require('./qr_media');
+const { qrFrame, qrCardBox, writeY4m } = require('./qr_media');
 
 const MEDIA = path.join(ARTIFACTS, 'qr-media');
 
@@ -65,12 +65,9 @@ const liveTracks = (page) => page.evaluate(() =>
 // Bounding box of the QR code's white card in a screenshot, and its share of pixels that are
 // neither pure black nor pure white (blurred or antialiased module edges).
 function qrCardStats(file) {
-  const { width, height, channels, pixels } = decodePng(fs.readFileSync(file));
-  const white = (x, y) => { const p = (y * width + x) * channels; return pixels[p] === 255 && pixels[p + 1] === 255 && pixels[p + 2] === 255; };
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; ++y) for (let x = 0; x < width; ++x) {
-    if (white(x, y)) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
-  }
+  const image = decodePng(fs.readFileSync(file));
+  const { width, channels, pixels } = image;
+  const { x0, y0, x1, y1 } = qrCardBox(image);
   let grey = 0;
   for (let y = y0; y <= y1; ++y) for (let x = x0; x <= x1; ++x) {
     const p = (y * width + x) * channels, r = pixels[p], g = pixels[p + 1], b = pixels[p + 2];

@@ -75,16 +75,24 @@ function sceneFrame({ seed = 7 } = {}) {
   return y;
 }
 
-// The Y plane of a camera pointed at another phone's screen: the white QR card of a screenshot
-// (PNG bytes; the card is the box of pure white pixels, as the app draws it black on white in
-// either theme) scaled to 80 % of the frame height over the noisy background.
-function screenFrame(png, { seed = 3 } = {}) {
-  const { width, height, channels, pixels } = decodePng(png);
+// The box of pure white pixels in a decoded screenshot ({width, height, channels, pixels}): the
+// QR card, which the app draws black on white in either theme. x1 < 0 when there is none.
+function qrCardBox({ width, height, channels, pixels }) {
   const white = (x, y) => { const p = (y * width + x) * channels; return pixels[p] === 255 && pixels[p + 1] === 255 && pixels[p + 2] === 255; };
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; ++y) for (let x = 0; x < width; ++x) {
     if (white(x, y)) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
   }
+  return { x0, y0, x1, y1 };
+}
+
+// The Y plane of a camera pointed at another phone's screen: the white QR card of a screenshot
+// (PNG bytes; the card is the box of pure white pixels, as the app draws it black on white in
+// either theme) scaled to 80 % of the frame height over the noisy background.
+function screenFrame(png, { seed = 3 } = {}) {
+  const image = decodePng(png);
+  const { width, channels, pixels } = image;
+  const { x0, y0, x1, y1 } = qrCardBox(image);
   if (x1 < 0) throw new Error('no QR card in the screenshot');
   const random = rng(seed);
   const y = background(random);
@@ -111,4 +119,4 @@ function writeY4m(file, y) {
   return file;
 }
 
-module.exports = { WIDTH, HEIGHT, qrencodeModules, qrFrame, sceneFrame, screenFrame, writeY4m };
+module.exports = { WIDTH, HEIGHT, qrencodeModules, qrFrame, sceneFrame, screenFrame, qrCardBox, writeY4m };

@@ -15,7 +15,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, startTurn, launchBrowser, openApp, screenshot, waitForState, send } = require('./harness');
+const { startServer, startTurn, launchBrowser, openApp, openRoom, closePages, screenshot, waitForState, send, dropUdp } = require('./harness');
 
 const OUTAGE_MS = Number(process.env.PEDDLENET_OUTAGE_MS || 40000);
 const SECRET = 'e2e-recovery-secret-0123456789abcdef';
@@ -33,31 +33,10 @@ test.after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function room(server, n, { before = async () => {} } = {}) {
-  const pages = [];
-  for (let i = 0; i < n; ++i) {
-    const page = await openApp(browser, server.url);
-    await page.evaluate((name) => window.peddlenet.setName(name), `Page ${i}`);
-    await before(page);
-    pages.push(page);
-  }
-  const name = `recovery-${Date.now() % 100000}-${Math.floor(Math.random() * 1000)}`;
-  for (const p of pages) await p.evaluate((r) => window.peddlenet.join(r), name);
-  return pages;
-}
-const closeAll = async (pages) => { for (const p of pages) await p.context().close(); };
+const room = (server, n, options = {}) => openRoom(browser, server, n, { prefix: 'recovery', ...options });
 // Predicates run in the page (waitForState serialises them): self-contained, data by `arg`.
 const linked = (s) => s.peers.length === 1 && s.peers[0].link === 'open';
 const has = (s, text) => s.messages.some((m) => m.text === text);
-
-// Drops every UDP packet on arrival, silently, as a dead Wi-Fi does (a drop on the way out would
-// fail the sender's sendmsg at once, which no radio does). Returns the function that lifts it.
-function dropUdp() {
-  execFileSync('nft', ['-f', '-'], { input: `table inet peddlenet_outage {
-    chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }
-  }` });
-  return () => execFileSync('nft', ['delete', 'table', 'inet', 'peddlenet_outage']);
-}
 
 // Links two pages, cuts UDP for OUTAGE_MS with a message sent inside it, lifts the cut and
 // returns how long after that the message arrived.
@@ -106,7 +85,7 @@ test('a direct link whose UDP is cut for 40 s is back within seconds of the netw
     assert.ok(ms < 12000, `chat back ${ms} ms after the network`);
     for (const p of pages) assert.deepEqual(p.problems, []);
   } finally {
-    await closeAll(pages);
+    await closePages(pages);
     await server.stop();
   }
 });
@@ -119,7 +98,7 @@ test('a link relayed by the box whose UDP is cut for 40 s is back within seconds
     assert.ok(ms < 12000, `chat back ${ms} ms after the network`);
     for (const p of pages) assert.deepEqual(p.problems, []);
   } finally {
-    await closeAll(pages);
+    await closePages(pages);
     await server.stop();
   }
 });
@@ -152,7 +131,7 @@ test('the online event restarts ICE on a live link, which stays up; People shows
     await screenshot(page, 'people-health-dark');
     for (const p of pages) assert.deepEqual(p.problems, []);
   } finally {
-    await closeAll(pages);
+    await closePages(pages);
     await server.stop();
   }
 });

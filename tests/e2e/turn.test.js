@@ -10,11 +10,10 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, startTurn, launchBrowser, openApp, screenshot, waitForState, send } = require('./harness');
+const { startServer, startTurn, launchBrowser, openRoom, closePages, screenshot, waitForState, send, nftTable } = require('./harness');
 
 const SECRET = 'e2e-turn-secret-0123456789abcdef';
 let browser, turn, dir;
@@ -33,20 +32,7 @@ test.after(async () => {
 
 const boxFlags = (secretFile) => ['--turn-port', String(turn.port), '--turn-secret-file', path.join(dir, secretFile)];
 
-// Opens `n` pages, applies `before(page)`, joins them to one room; resolves with the pages.
-async function room(server, n, { before = async () => {} } = {}) {
-  const pages = [];
-  for (let i = 0; i < n; ++i) {
-    const page = await openApp(browser, server.url);
-    await page.evaluate((name) => window.peddlenet.setName(name), `Page ${i}`);
-    await before(page);
-    pages.push(page);
-  }
-  const name = `turn-${Date.now() % 100000}-${Math.floor(Math.random() * 1000)}`;
-  for (const p of pages) await p.evaluate((r) => window.peddlenet.join(r), name);
-  return pages;
-}
-const closeAll = async (pages) => { for (const p of pages) await p.context().close(); };
+const room = (server, n, options = {}) => openRoom(browser, server, n, { prefix: 'turn', ...options });
 const linked = (s) => s.peers.length === 1 && s.peers[0].link === 'open';
 
 test('pages that link only through the box relay open a link and chat over it', async () => {
@@ -73,7 +59,7 @@ test('pages that link only through the box relay open a link and chat over it', 
     await waitForState(pages[0], (s) => s.messages.some((m) => m.text === 'and back'), 10000);
     for (const p of pages) assert.deepEqual(p.problems, []);
   } finally {
-    await closeAll(pages);
+    await closePages(pages);
     await server.stop();
   }
 });
@@ -84,17 +70,13 @@ test('pages that link only through the box relay open a link and chat over it', 
 // never linked, not even through the relay). Needs the test's own network namespace
 // (scripts/test.sh runs the e2e tests in one); returns the function that lifts it.
 function isolateClients() {
-  const rules = `table inet peddlenet_isolation {
-    chain input {
+  return nftTable('peddlenet_isolation', `chain input {
       type filter hook input priority 0; policy accept;
       udp dport ${turn.port} accept
       udp sport ${turn.port} accept
       udp sport 49160-49260 udp dport 49160-49260 accept
       meta l4proto udp drop
-    }
-  }`;
-  execFileSync('nft', ['-f', '-'], { input: rules });
-  return () => execFileSync('nft', ['delete', 'table', 'inet', 'peddlenet_isolation']);
+    }`);
 }
 
 test('on Wi-Fi that isolates clients, pages link through the box, and not without it', async () => {
@@ -111,7 +93,7 @@ test('on Wi-Fi that isolates clients, pages link through the box, and not withou
         assert.equal(s.relay.boxServers, 0);
       }
     } finally {
-      await closeAll(pages);
+      await closePages(pages);
       await plain.stop();
     }
     const server = await startServer(boxFlags('right'));
@@ -123,7 +105,7 @@ test('on Wi-Fi that isolates clients, pages link through the box, and not withou
       await send(pages[0], 'isolated, still here');
       await waitForState(pages[1], (s) => s.messages.some((m) => m.text === 'isolated, still here'), 10000);
     } finally {
-      await closeAll(pages);
+      await closePages(pages);
       await server.stop();
     }
   } finally {
@@ -155,7 +137,7 @@ test('credentials the TURN server refuses show as a clear state, not a hang', as
     await new Promise((r) => setTimeout(r, 300));
     await screenshot(pages[0], 'turn-refused-settings-dark');
   } finally {
-    await closeAll(pages);
+    await closePages(pages);
     await server.stop();
   }
 });
