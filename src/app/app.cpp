@@ -353,12 +353,15 @@ nlohmann::json App::pairing_json() const {
     case Pairing::State::open: state = "open"; break;
     case Pairing::State::failed: state = "failed"; break;
     }
-    const auto version = p.code().empty() ? std::optional<qr::Code>() : qr::encode(p.code());
+    if (p.code() != pairing_qr_.text) { // encoded once per code, not at every state() call
+        const auto qr = p.code().empty() ? std::optional<qr::Code>() : qr::encode(p.code());
+        pairing_qr_ = {p.code(), qr ? (qr->size - 17) / 4 : 0};
+    }
     return {{"state", state},
             {"offering", p.offering()},
             {"code", p.code()},
             {"bytes", p.code_bytes()},
-            {"qrVersion", version ? (version->size - 17) / 4 : 0},
+            {"qrVersion", pairing_qr_.version},
             {"error", p.error()},
             {"notice", pairing_notice_},
             {"peer", p.peer() ? nlohmann::json(p.peer()->peer) : nlohmann::json(nullptr)},

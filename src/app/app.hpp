@@ -102,6 +102,10 @@ private:
     std::string room_input_; // the join screen's field
     std::string notice_;     // one line of feedback under the buttons (validation errors)
     std::string pairing_notice_; // why the last scanned pairing code was refused
+    mutable struct { // a cache for state(), which is const
+        std::string text; // the pairing code whose QR version is known
+        int version = 0;
+    } pairing_qr_;
     double last_frame_ms_ = 0;
     bool context_lost_ = false;
     platform::SafeAreaInsets safe_area_; // CSS px the layout keeps clear of

@@ -2,6 +2,7 @@
 #include "app/session.hpp"
 
 #include "core/base64url.hpp"
+#include "core/identity.hpp"
 #include "core/ice_servers.hpp"
 #include "core/text.hpp"
 #include "core/verify_code.hpp"
@@ -305,14 +306,7 @@ void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKe
 
 std::string ChatSession::pairing_session() {
     if (!engine_.session().empty()) return engine_.session();
-    if (pairing_session_.empty()) {
-        std::string raw;
-        for (int i = 0; i < 3; ++i) {
-            const std::uint32_t r = secure_random();
-            raw.append(reinterpret_cast<const char*>(&r), sizeof r);
-        }
-        pairing_session_ = "p" + base64url_encode(raw); // a valid id, unlike any server's
-    }
+    if (pairing_session_.empty()) pairing_session_ = make_random_id(secure_random);
     return pairing_session_;
 }
 
