@@ -160,3 +160,35 @@ TEST_CASE("an outage that never ends is given up after give_up_ms, within the co
         CHECK(p->engine.stats().ice_restarts <= 70);
     }
 }
+
+TEST_CASE("a peer's 'fresh' announcements cannot make us spend connections in a loop", "[mesh][recovery]") {
+    World world(11);
+    FakeServer server(world);
+    Pages pages = two_pages(world, server, 11);
+    SimPeer& loud = impolite(pages); // only the impolite side's announcement is ever honoured
+    SimPeer& quiet = &loud == pages[0].get() ? *pages[1] : *pages[0];
+    json signal = server.last_signal.at({loud.id, quiet.id}); // a real one: its envelope is right
+    REQUIRE(signal.contains("conn"));
+    const std::uint64_t conn = signal["conn"];
+    const std::size_t created = quiet.rtc.created;
+    signal["fresh"] = 1;
+    signal.erase("to_conn"); // as a new connection's first signal: it does not know ours yet
+    // The connection the link already talks to: no replacement.
+    quiet.engine.on_signal(loud.id, signal);
+    CHECK(quiet.rtc.created == created);
+    // A newer one: replaced once; the same again, or a newer still within the second: dropped.
+    world.now_ms += 2000.0;
+    signal["conn"] = conn + 1;
+    quiet.engine.on_signal(loud.id, signal);
+    CHECK(quiet.rtc.created == created + 1);
+    quiet.engine.on_signal(loud.id, signal);
+    signal["conn"] = conn + 2;
+    quiet.engine.on_signal(loud.id, signal);
+    CHECK(quiet.rtc.created == created + 1);
+    CHECK(quiet.engine.stats().fresh_connections == 1);
+    // After the second, a newer announcement is honoured again.
+    world.now_ms += 1500.0;
+    signal["conn"] = conn + 3;
+    quiet.engine.on_signal(loud.id, signal);
+    CHECK(quiet.rtc.created == created + 2);
+}
