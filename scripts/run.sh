@@ -58,10 +58,11 @@ turnserver -c "$turn_dir/turnserver.conf" "${listen[@]}" "${loopback[@]}" --list
   --min-port="${TURN_MIN_PORT:-49160}" --max-port="${TURN_MAX_PORT:-49999}" \
   --realm=peddlenet \
   --fingerprint --no-cli --no-tls --no-dtls --no-multicast-peers \
-  --log-file="$turn_dir/turnserver.log" --simple-log --pidfile="$turn_dir/turnserver.pid" &
+  --log-file="$turn_dir/turnserver.log" --simple-log --pidfile="$turn_dir/turnserver.pid" \
+  >"$turn_dir/turnserver.out" 2>&1 & # its console chatter (a line per unsupported socket type) stays out of ours
 turn_pid=$!
 trap 'kill "$turn_pid" 2>/dev/null; wait "$turn_pid" 2>/dev/null' EXIT
-log "coturn (pid $turn_pid) on port $TURN_PORT, log $turn_dir/turnserver.log"
+log "coturn (pid $turn_pid) on port $TURN_PORT, log $turn_dir/turnserver.log (console: turnserver.out)"
 log "serving $BUILD/wasm/web on http://localhost:$PORT/ with TURN"
 "${server[@]}" --turn-port "$TURN_PORT" --turn-secret-file "$turn_dir/secret" "${args[@]}" &
 server_pid=$!
