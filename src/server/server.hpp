@@ -25,9 +25,8 @@ public:
     // Serves until SIGTERM or SIGINT, then stops gracefully.
     void run();
 
-    class Impl; // defined in server.cpp, where the sessions use it
-
 private:
+    class Impl;
     std::unique_ptr<Impl> impl_;
 };
 
