@@ -123,6 +123,12 @@ const std::vector<Flag>& flags() {
              c.turn_ttl = std::chrono::seconds(n);
              return std::string();
          }},
+        {"--redis", "URL", "be a node of a cluster sharing rooms over Redis (redis://HOST:PORT)",
+         [](Config& c, const std::string& v) {
+             if (v.rfind("redis://", 0) != 0) return std::string("expects redis://HOST:PORT");
+             c.redis = v;
+             return std::string();
+         }},
         {"--no-qr", nullptr, "do not draw the QR code of the LAN URL",
          [](Config& c, const std::string&) {
              c.show_qr = false;

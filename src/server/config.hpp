@@ -72,6 +72,9 @@ struct Config {
     std::string turn_secret_file;
     std::string turn_secret;
     std::chrono::seconds turn_ttl{12 * 3600};
+    // --redis: redis://HOST:PORT makes this server a node of a cluster: rooms span every node
+    // on that Redis (docs/SCALING.md). Empty: one process, no Redis.
+    std::string redis;
     Limits limits;
 };
 

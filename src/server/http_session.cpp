@@ -102,7 +102,7 @@ private:
         }
         if (req.method() != http::verb::get && !head_)
             return respond_text(http::status::method_not_allowed, "GET or HEAD\n", keep_alive_);
-        if (path == "/healthz") return respond_text(http::status::ok, "ok", keep_alive_);
+        if (path == "/healthz") return respond_text(http::status::ok, state_.health(), keep_alive_);
         if (path == "/metrics")
             return respond_text(http::status::ok, state_.metrics.render(), keep_alive_,
                                 "text/plain; version=0.0.4; charset=utf-8");

@@ -73,6 +73,27 @@ std::string Metrics::render() const {
     for (std::size_t i = 1; i < http_responses.size(); ++i)
         sample(out, "peddlenet_http_responses_total{class=\"" + std::to_string(i) + "xx\"}",
                static_cast<double>(http_responses[i]));
+    if (clustered) {
+        metric(out, "peddlenet_cluster_degraded", "gauge",
+               "1 while Redis cannot be reached: this node serves only what it holds itself.",
+               static_cast<double>(cluster_degraded));
+        metric(out, "peddlenet_cluster_messages_sent_total", "counter",
+               "Messages published to other nodes (a batch of signals counts once).",
+               static_cast<double>(cluster_messages_sent));
+        metric(out, "peddlenet_cluster_signals_sent_total", "counter",
+               "Signals sent to members on other nodes.", static_cast<double>(cluster_signals_sent));
+        metric(out, "peddlenet_cluster_messages_received_total", "counter",
+               "Messages received from other nodes and room events from Redis.",
+               static_cast<double>(cluster_messages_received));
+        metric(out, "peddlenet_cluster_resyncs_total", "counter",
+               "Rooms whose membership was read again from Redis (after a gap or an outage).",
+               static_cast<double>(cluster_resyncs));
+        metric(out, "peddlenet_redis_round_trips_total", "counter", "Replies received from Redis.",
+               static_cast<double>(redis_round_trips));
+        metric(out, "peddlenet_redis_errors_total", "counter",
+               "Error replies from Redis and connections to it lost or refused.",
+               static_cast<double>(redis_errors));
+    }
 
     // /proc/self/stat fields 14, 15 (utime, stime in ticks) and 24 (rss in pages).
     std::ifstream stat("/proc/self/stat");

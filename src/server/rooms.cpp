@@ -43,6 +43,12 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join, const Session
     if (rejoin) {
         Member& m = room.members[index];
         old = m.outlet; // a live socket when the refresh beat the old socket's close
+        if (m.node != this_node) { // a cluster node on its own (Redis unreachable)
+            m.node = this_node;
+            m.away = false;
+            ++room.local;
+            ++peers_;
+        }
         m.outlet = &who;
         m.name = join.name;
         m.session = session;
@@ -50,10 +56,10 @@ Rooms::Result Rooms::join(Outlet& who, const protocol::Join& join, const Session
         index = room.members.size();
         room.members.push_back(Member{join.peer, join.name, session, &who, {}});
         room.slots.emplace(join.peer, index);
+        ++room.local;
         ++peers_;
     }
-    who.room_ = &room;
-    who.slot_ = index;
+    place(who, room, index);
 
     const std::vector<protocol::PeerInfo> others = sample_others(room, index);
     who.deliver(protocol::build_joined(room.id, join.peer, session.view(), room.members.size(),
@@ -76,11 +82,20 @@ Rooms::Result Rooms::signal(Outlet& from, const protocol::Signal& signal) {
     if (to == room->members.size())
         return problem(ErrorCode::no_such_peer,
                        "no peer \"" + signal.to + "\" in room \"" + room->id + "\"");
-    Outlet* target = room->members[to].outlet;
-    if (!target)
+    const Member& target = room->members[to];
+    if (!target.live() || (target.node != this_node && !router_))
         return problem(ErrorCode::peer_away,
                        "peer \"" + signal.to + "\" is reconnecting; signal dropped");
-    target->deliver(protocol::build_signal_from(room->members[from.slot_].peer, signal.data));
+    const std::string& sender = room->members[from.slot_].peer;
+    if (target.node != this_node) {
+        if (!router_->route(target.node, room->id, sender, target.peer,
+                            protocol::build_signal_from(sender, signal.data)))
+            return problem(ErrorCode::peer_away,
+                           "peer \"" + signal.to + "\" is on another server node, which cannot "
+                           "be reached now; signal dropped");
+        return std::nullopt;
+    }
+    target.outlet->deliver(protocol::build_signal_from(sender, signal.data));
     ++metrics_.messages_relayed;
     return std::nullopt;
 }
@@ -97,15 +112,34 @@ Rooms::Result Rooms::leave(Outlet& who) {
 void Rooms::disconnect(Outlet& who, Clock::time_point now) {
     Room* room = who.room_;
     if (!room) return;
+    const std::string peer = room->members[who.slot_].peer;
+    const std::string id = room->id;
+    detach(who);
+    begin_grace(id, peer, now);
+}
+
+const Member* Rooms::detach(Outlet& who) {
+    Room* room = who.room_;
+    if (!room) return nullptr;
     who.room_ = nullptr;
-    const std::size_t index = who.slot_;
+    Member& m = room->members[who.slot_];
+    m.outlet = nullptr;
+    return &m;
+}
+
+void Rooms::begin_grace(const std::string& room_id, const std::string& peer, Clock::time_point now) {
+    const auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return;
+    Room& room = it->second;
+    const std::size_t index = find_peer(room, peer);
+    if (index == room.members.size()) return;
+    Member& m = room.members[index];
+    if (m.node != this_node || m.outlet) return;
     if (limits_.grace.count() <= 0) {
-        remove_member(*room, index);
+        remove_member(room, index);
     } else {
-        Member& m = room->members[index];
-        m.outlet = nullptr;
         m.gone_until = now + limits_.grace;
-        grace_.push_back({m.gone_until, room->id, m.peer});
+        grace_.push_back({m.gone_until, room.id, m.peer});
     }
     update_gauges();
 }
@@ -119,8 +153,9 @@ void Rooms::expire(Clock::time_point now) {
         const std::size_t index = find_peer(it->second, g.peer);
         if (index == it->second.members.size()) continue;
         const Member& m = it->second.members[index];
-        // A rejoin (live again) or a later disconnect (newer deadline) supersedes this entry.
-        if (m.outlet || m.gone_until != g.until) continue;
+        // A rejoin (live again, perhaps on another node) or a later disconnect (newer
+        // deadline) supersedes this entry.
+        if (m.node != this_node || m.outlet || m.gone_until != g.until) continue;
         remove_member(it->second, index);
     }
     update_gauges();
@@ -156,7 +191,7 @@ std::vector<protocol::PeerInfo> Rooms::sample_others(const Room& room, std::size
     // One pass over the room, like the peer-joined broadcast that follows.
     std::size_t live_left = 0;
     for (std::size_t i = 0; i < room.members.size(); ++i)
-        if (i != self && room.members[i].outlet) ++live_left;
+        if (i != self && room.members[i].live()) ++live_left;
     std::size_t away_left = others - live_left;
     std::size_t live_wanted = std::min(count, live_left);
     std::size_t away_wanted = count - live_wanted;
@@ -166,8 +201,8 @@ std::vector<protocol::PeerInfo> Rooms::sample_others(const Room& room, std::size
     for (std::size_t i = 0; i < room.members.size() && out.size() < count; ++i) {
         if (i == self) continue;
         const Member& m = room.members[i];
-        std::size_t& left = m.outlet ? live_left : away_left; // this member included
-        std::size_t& wanted = m.outlet ? live_wanted : away_wanted;
+        std::size_t& left = m.live() ? live_left : away_left; // this member included
+        std::size_t& wanted = m.live() ? live_wanted : away_wanted;
         if (wanted > 0 && below(left) < wanted) {
             list(m);
             --wanted;
@@ -178,6 +213,10 @@ std::vector<protocol::PeerInfo> Rooms::sample_others(const Room& room, std::size
 }
 
 void Rooms::remove_member(Room& room, std::size_t index) {
+    if (room.members[index].node == this_node) {
+        --room.local;
+        --peers_;
+    }
     const std::string peer = std::move(room.members[index].peer);
     room.slots.erase(peer);
     if (index + 1 < room.members.size()) {
@@ -186,12 +225,113 @@ void Rooms::remove_member(Room& room, std::size_t index) {
         if (moved.outlet) moved.outlet->slot_ = index;
     }
     room.members.pop_back();
-    --peers_;
     if (room.members.empty()) {
         rooms_.erase(rooms_.find(room.id)); // `room` dangles from here on
         return;
     }
     broadcast(room, nullptr, protocol::build_peer_left(peer));
+}
+
+Member* Rooms::find_member(const std::string& room_id, const std::string& peer) {
+    const auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return nullptr;
+    const std::size_t index = find_peer(it->second, peer);
+    return index == it->second.members.size() ? nullptr : &it->second.members[index];
+}
+
+void Rooms::place(Outlet& who, Room& room, std::size_t index) {
+    who.room_ = &room;
+    who.slot_ = index;
+}
+
+void Rooms::admit(Outlet* who, const std::string& room_id, const std::string& peer,
+                  const std::string& name, const SessionId& session, NodeIndex node) {
+    auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) it = rooms_.emplace(room_id, Room{room_id, {}, {}}).first;
+    Room& room = it->second;
+    std::size_t index = find_peer(room, peer);
+    const bool rejoin = index < room.members.size();
+    Outlet* old = nullptr;
+    if (rejoin) {
+        Member& m = room.members[index];
+        const bool same = m.session.view() == session.view() && m.node == node &&
+                          (who == nullptr || who == m.outlet);
+        if (same) { // an event this mirror already knows (a resync repeats them)
+            m.name = name;
+            m.away = false;
+            return;
+        }
+        if (m.outlet != who) old = m.outlet;
+        if (m.node == this_node && node != this_node) {
+            --room.local;
+            --peers_;
+        } else if (m.node != this_node && node == this_node) {
+            ++room.local;
+            ++peers_;
+        }
+        m.outlet = node == this_node ? who : nullptr;
+        m.node = node;
+        m.away = false;
+        m.name = name;
+        m.session = session;
+    } else {
+        index = room.members.size();
+        Member m{peer, name, session, node == this_node ? who : nullptr, {}};
+        m.node = node;
+        room.members.push_back(std::move(m));
+        room.slots.emplace(peer, index);
+        if (node == this_node) {
+            ++room.local;
+            ++peers_;
+        }
+    }
+    if (who && node == this_node) {
+        place(*who, room, index);
+        who->deliver(protocol::build_joined(room.id, peer, session.view(), room.members.size(),
+                                            sample_others(room, index)));
+    }
+    broadcast(room, who,
+              rejoin ? protocol::build_peer_rejoined(peer, name, session.view())
+                     : protocol::build_peer_joined(peer, name, session.view()));
+    if (old) {
+        old->room_ = nullptr;
+        old->replaced();
+    }
+    update_gauges();
+}
+
+void Rooms::set_away(const std::string& room, const std::string& peer) {
+    if (Member* m = find_member(room, peer); m && m->node != this_node) m->away = true;
+}
+
+void Rooms::remove(const std::string& room_id, const std::string& peer) {
+    const auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return;
+    const std::size_t index = find_peer(it->second, peer);
+    if (index == it->second.members.size()) return;
+    Member& m = it->second.members[index];
+    if (m.outlet) m.outlet->room_ = nullptr;
+    remove_member(it->second, index);
+    update_gauges();
+}
+
+void Rooms::forget(const std::string& room_id) {
+    const auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return;
+    for (const Member& m : it->second.members)
+        if (m.outlet) m.outlet->room_ = nullptr;
+    peers_ -= it->second.local;
+    rooms_.erase(it);
+    update_gauges();
+}
+
+const Room* Rooms::find(const std::string& room) const {
+    const auto it = rooms_.find(room);
+    return it == rooms_.end() ? nullptr : &it->second;
+}
+
+const Member* Rooms::member_of(const Outlet& who) const {
+    return who.room_ ? &who.room_->members[who.slot_] : nullptr;
 }
 
 void Rooms::broadcast(Room& room, const Outlet* except, const std::string& frame) {

@@ -14,6 +14,8 @@
 //  [X] socket closed without leave -> `peer-left` only after the grace period
 //  [X] relay fills in `from` from what the server knows; `to` must be in the sender's room
 //  [X] limits: peers per room, rooms per server; empty rooms are deleted
+//  [X] as a cluster node's mirror (cluster_rooms.hpp): members held by other nodes, applied in
+//      Redis's order (admit, set_away, remove); a signal to one of them goes to a Router
 #pragma once
 
 #include "server/config.hpp"
@@ -31,12 +33,30 @@
 
 namespace peddlenet::server {
 
+// A node of the cluster, as the mirror numbers them; this process is always node 0.
+using NodeIndex = std::uint32_t;
+constexpr NodeIndex this_node = 0;
+
 struct Member {
     std::string peer;
     std::string name;
     SessionId session;        // of the last successful join
-    Outlet* outlet = nullptr; // nullptr while in the grace period
+    Outlet* outlet = nullptr; // nullptr while in the grace period, and for other nodes' members
     std::chrono::steady_clock::time_point gone_until{};
+    NodeIndex node = this_node; // the node holding its socket
+    bool away = false;          // another node's member in its grace period
+    bool live() const { return node == this_node ? outlet != nullptr : !away; }
+};
+
+// Where a cluster node sends a signal for a member another node holds.
+class Router {
+public:
+    // False when that node cannot be reached now (the signal is dropped, and its sender told).
+    virtual bool route(NodeIndex node, const std::string& room, const std::string& from,
+                       const std::string& to, std::string frame) = 0;
+
+protected:
+    ~Router() = default;
 };
 
 struct Room {
@@ -45,6 +65,7 @@ struct Room {
     // and the sample draws from dense indices. A live member's Outlet::slot_ follows its moves.
     std::vector<Member> members;
     std::unordered_map<std::string, std::size_t> slots; // peer id -> index in members
+    std::size_t local = 0; // members this node holds (node == this_node)
 };
 
 class Rooms final : public RoomModel {
@@ -63,7 +84,35 @@ public:
     std::optional<Clock::time_point> next_expiry() const override;
 
     std::size_t room_count() const { return rooms_.size(); }
+    // Members this node holds, live or in their grace period.
     std::size_t peer_count() const { return peers_; }
+
+    // [SECTION] as a cluster node's mirror. No limits are checked here: Redis checked them.
+    void set_router(Router* router) { router_ = router; }
+    // Puts `peer` in `room` as `node` holds it, `who` being its socket when this node holds it
+    // (nullptr: the socket closed meanwhile). `joined` goes to `who`; the room's other local
+    // members get `peer-joined`, or `peer-rejoined` when the peer was a member (whose old local
+    // socket, if any, is replaced). Nothing is announced when nothing changed.
+    void admit(Outlet* who, const std::string& room, const std::string& peer,
+               const std::string& name, const SessionId& session, NodeIndex node);
+    // Another node's member lost its socket (it is in its grace period there).
+    void set_away(const std::string& room, const std::string& peer);
+    // `peer-left` to the rest of the room; the room goes once empty.
+    void remove(const std::string& room, const std::string& peer);
+    // Drops a room from the mirror without a word (no local member is in it).
+    void forget(const std::string& room);
+    // Takes `who` out of its room, leaving its member in place without a socket, and no grace
+    // period of this process (Redis times it). Returns the member, or nullptr.
+    const Member* detach(Outlet& who);
+    // Starts this process's own grace period for a member detach() left (Redis unreachable).
+    void begin_grace(const std::string& room, const std::string& peer, Clock::time_point now);
+
+    const Room* find(const std::string& room) const;
+    const Room* room_of(const Outlet& who) const { return who.room_; }
+    const Member* member_of(const Outlet& who) const;
+    template <class F> void for_each_room(F f) const {
+        for (const auto& [id, room] : rooms_) f(room);
+    }
 
 private:
     static std::uint64_t random_seed();
@@ -73,8 +122,12 @@ private:
     void broadcast(Room& room, const Outlet* except, const std::string& frame);
     void update_gauges();
 
+    Member* find_member(const std::string& room, const std::string& peer);
+    void place(Outlet& who, Room& room, std::size_t index);
+
     const Limits& limits_;
     Metrics& metrics_;
+    Router* router_ = nullptr;
     std::mt19937_64 random_; // not a secret: it only spreads who is introduced to whom
     std::unordered_map<std::string, Room> rooms_; // node-based: Room* stays valid until erase
     std::size_t peers_ = 0;

@@ -6,6 +6,7 @@
 // needs no locks or strands, and leaves the second core to the kernel's TCP work.
 #include "server/server.hpp"
 
+#include "server/cluster_rooms.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/shared_state.hpp"
@@ -55,6 +56,7 @@ void Server::Impl::run() {
         log::write(log::Level::info, "stopping", {{"signal", std::to_string(signo)}});
         stop();
     });
+    if (state_.cluster) state_.cluster->start();
     listener_.start();
     do_sweep();
     log::write(log::Level::info, "listening",

@@ -1,6 +1,7 @@
 // shared_state.cpp: see shared_state.hpp.
 #include "server/shared_state.hpp"
 
+#include "server/cluster_rooms.hpp"
 #include "server/rooms.hpp"
 
 #include <sys/resource.h>
@@ -45,10 +46,29 @@ SharedState::SharedState(Config c) : config(std::move(c)), files(open_root(confi
         const std::size_t fds = rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : rl.rlim_cur;
         config.limits.max_connections = fds > 2 * fd_reserve ? fds - fd_reserve : fds / 2;
     }
-    rooms = std::make_unique<Rooms>(limits, metrics);
+    if (config.redis.empty()) {
+        rooms = std::make_unique<Rooms>(limits, metrics);
+    } else {
+        std::string error;
+        const auto address = parse_redis_url(config.redis, error);
+        if (!address) throw std::runtime_error(error);
+        auto model = std::make_unique<ClusterRooms>(ioc, limits, metrics, *address);
+        model->set_grace_scheduler([this] { schedule_grace(); });
+        cluster = model.get();
+        rooms = std::move(model);
+    }
 }
 
-SharedState::~SharedState() { stopping = true; } // sessions dying with ioc must not arm timers
+SharedState::~SharedState() {
+    stopping = true; // sessions dying with ioc must not arm timers
+    if (cluster) cluster->close(); // its Redis links and timers go before ioc does
+}
+
+std::string SharedState::health() const {
+    if (cluster && cluster->degraded())
+        return "degraded: Redis cannot be reached; this node serves only the rooms it holds";
+    return "ok";
+}
 
 void SharedState::schedule_grace() {
     if (grace_armed_ || stopping) return; // armed for an earlier deadline; it re-arms for the rest

@@ -23,6 +23,8 @@
 
 namespace peddlenet::server {
 
+class ClusterRooms;
+
 // Bytes read per readiness event; frames larger than this arrive over several reads.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
 
@@ -82,6 +84,8 @@ struct SharedState {
 
     // A member's socket closed: make sure the room model's next grace expiry is timed.
     void schedule_grace();
+    // "ok", or "degraded: ..." when this cluster node cannot reach Redis.
+    std::string health() const;
 
     Config config;
     const Limits& limits = config.limits;
@@ -89,6 +93,7 @@ struct SharedState {
     StaticFiles files;
     Metrics metrics;
     std::unique_ptr<RoomModel> rooms;
+    ClusterRooms* cluster = nullptr; // the same model, with --redis
     TrackedList ws_sessions;
     TrackedList http_sessions;
     std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(read_chunk_bytes);
