@@ -121,7 +121,7 @@ void ClusterRooms::send_join(const std::string& session) {
     const std::string max_rooms = count(limits_.max_rooms);
     const bool sent = commands_->command(
         {"EVAL", cluster::join_script, "0", p.room, p.peer, node_, session, p.name, max_peers,
-         max_rooms, want_state ? "1" : "0"},
+         max_rooms, want_state ? "1" : "0", count(static_cast<std::size_t>(heartbeat_ttl.count()))},
         [this, session](const RedisReply* reply) { on_join_reply(session, reply); });
     if (!sent) on_join_reply(session, nullptr);
 }
@@ -417,13 +417,21 @@ void ClusterRooms::load_state(const std::string& room, const RedisReply& state,
         }
         records.emplace(state.elements[i].text, std::move(*rec));
     }
-    // Members the mirror has that Redis no longer has: gone.
+    // Members the mirror has that Redis no longer has: gone. After Redis came back empty, other
+    // nodes' members return as their nodes restore them, so those are only removed if they are
+    // still missing a heartbeat's time later (never peer-left then peer-joined).
     if (const Room* r = mirror_.find(room)) {
         std::vector<std::string> gone;
-        for (const Member& m : r->members)
-            if (!records.count(m.peer)) gone.push_back(m.peer);
+        bool remote_missing = false;
+        for (const Member& m : r->members) {
+            if (records.count(m.peer)) continue;
+            if (m.node != this_node && skip_session.empty() && !sync.final_pass) remote_missing = true;
+            else gone.push_back(m.peer);
+        }
         for (const std::string& peer : gone) mirror_.remove(room, peer);
+        if (remote_missing) sync.recheck_at = Clock::now() + heartbeat_ttl;
     }
+    sync.final_pass = false;
     for (const auto& [peer, rec] : records) {
         if (rec.session == skip_session) continue;
         const auto session = to_session(rec.session);
@@ -460,30 +468,39 @@ NodeIndex ClusterRooms::intern(const std::string& node) {
 void ClusterRooms::tick() {
     if (closed_) return;
     if (!degraded_) {
-        const std::string ttl = count(static_cast<std::size_t>(heartbeat_ttl.count()));
-        const std::string grace = count(static_cast<std::size_t>(limits_.grace.count()));
-        commands_->command({"EVAL", cluster::tick_script, "0", node_, ttl, grace,
-                            count(expiries_per_tick)},
-                           [this](const RedisReply* reply) {
-                               if (closed_ || !reply || reply->kind != RedisReply::Kind::integer)
-                                   return;
-                               // Our heartbeat had expired (we stalled, or Redis lost it): the
-                               // others may have put our members away; put them back. (The
-                               // first beat after connecting has none before it.)
-                               if (reply->integer == 0 && beating_) restore_all();
-                               beating_ = true;
-                           });
+        beat();
         const auto now = Clock::now();
         std::vector<std::string> stale;
-        for (const auto& [room, sync] : sync_)
-            if (sync.loaded && !sync.restoring && !sync.ahead.empty() && now - sync.gap_since > gap_timeout)
+        for (auto& [room, sync] : sync_) {
+            if (sync.restoring) continue;
+            if (sync.loaded && !sync.ahead.empty() && now - sync.gap_since > gap_timeout) {
                 stale.push_back(room);
+            } else if (sync.recheck_at && now >= *sync.recheck_at) {
+                sync.recheck_at.reset();
+                sync.final_pass = true;
+                stale.push_back(room);
+            }
+        }
         for (const std::string& room : stale) restore(room);
     }
     tick_timer_->expires_after(tick_period);
     tick_timer_->async_wait([this](boost::system::error_code ec) {
         if (!ec) tick();
     });
+}
+
+void ClusterRooms::beat() {
+    const std::string ttl = count(static_cast<std::size_t>(heartbeat_ttl.count()));
+    const std::string grace = count(static_cast<std::size_t>(limits_.grace.count()));
+    commands_->command({"EVAL", cluster::tick_script, "0", node_, ttl, grace, count(expiries_per_tick)},
+                       [this](const RedisReply* reply) {
+                           if (closed_ || !reply || reply->kind != RedisReply::Kind::integer) return;
+                           // Our heartbeat had expired (we stalled, or Redis lost it): the others
+                           // may have put our members away; put them back. (The first beat after
+                           // connecting has none before it.)
+                           if (reply->integer == 0 && beating_) restore_all();
+                           beating_ = true;
+                       });
 }
 
 void ClusterRooms::links_changed() {
@@ -513,6 +530,7 @@ void ClusterRooms::links_changed() {
         return;
     }
     log::write(log::Level::info, "cluster-up", {{"node", node_}});
+    beat(); // at once: a node is reaped only once it is known to have lived
     restore_all();
 }
 
@@ -534,7 +552,8 @@ void ClusterRooms::restore(const std::string& room) {
         if (closed_) return;
         const Room* r = mirror_.find(room);
         std::vector<std::string> args{"EVAL", cluster::restore_script, "0", room, node_,
-                                      count(static_cast<std::size_t>(limits_.grace.count()))};
+                                      count(static_cast<std::size_t>(limits_.grace.count())),
+                                      count(static_cast<std::size_t>(heartbeat_ttl.count()))};
         if (r) {
             for (const Member& m : r->members) {
                 if (m.node != this_node) continue;

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,6 +64,10 @@ private:
         Clock::time_point gap_since{};
         std::size_t joining = 0; // joins of this node waiting for Redis
         bool restoring = false;
+        // Other nodes' members were missing from a restored state: look again then, and remove
+        // those still missing (final_pass).
+        std::optional<Clock::time_point> recheck_at;
+        bool final_pass = false;
     };
     struct PendingJoin {
         Outlet* who;
@@ -101,6 +106,7 @@ private:
     void release_if_unused(const std::string& room);
 
     void tick();
+    void beat(); // the heartbeat, which also reaps dead nodes and ends grace periods
     void links_changed();
     void restore(const std::string& room);
     void restore_all();

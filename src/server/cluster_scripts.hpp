@@ -42,6 +42,10 @@ namespace peddlenet::server::cluster {
     "    redis.call('PEXPIRE', 'pn:{' .. room .. '}:seq', 86400000)\n"                             \
     "  end\n"                                                                                      \
     "end\n"                                                                                        \
+    "local function registered(node, ttl)\n"                                                       \
+    "  redis.call('SET', 'pn:node:' .. node, '1', 'PX', ttl, 'NX')\n"                                \
+    "  redis.call('SADD', 'pn:nodes', node)\n"                                                      \
+    "end\n"                                                                                        \
     "local function go_away(room, peer, node, session, name, grace)\n"                             \
     "  local deadline = now_ms() + grace\n"                                                        \
     "  redis.call('HSET', 'pn:{' .. room .. '}:m', peer,\n"                                        \
@@ -51,7 +55,9 @@ namespace peddlenet::server::cluster {
     "end\n"
 
 // KEYS: none (one room's keys are built from ARGV[1]).
-// ARGV: room, peer, node, session, name, max_peers, max_rooms, want_state ("1" or "0").
+// ARGV: room, peer, node, session, name, max_peers, max_rooms, want_state ("1" or "0"),
+// heartbeat_ttl_ms (a node's first join registers it, so its members are reaped if it dies
+// before its first heartbeat).
 // Returns {"room-full"} or {"too-many-rooms"}, else {seq, event[, state]}; state is
 // {seq, peer, record, peer, record, ...}.
 inline constexpr const char* join_script = PEDDLENET_LUA_COMMON
@@ -64,6 +70,7 @@ inline constexpr const char* join_script = PEDDLENET_LUA_COMMON
     "    return {'too-many-rooms'}\n"
     "  end\n"
     "end\n"
+    "registered(node, ARGV[9])\n"
     "redis.call('SADD', 'pn:rooms', room)\n"
     "redis.call('PERSIST', 'pn:{' .. room .. '}:seq')\n"
     "redis.call('HSET', members, peer, node .. '|' .. session .. '|L|0|' .. name)\n"
@@ -131,15 +138,16 @@ inline constexpr const char* tick_script = PEDDLENET_LUA_COMMON
     "if was then return 1 end\n"
     "return 0\n";
 
-// ARGV: room, node, grace_ms, then for each member this node holds there: peer, session,
+// ARGV: room, node, grace_ms, heartbeat_ttl_ms, then for each member this node holds there: peer, session,
 // state ("L" live, "A" in its grace period), name. Members recorded on this node that it no
 // longer holds leave. A member another node holds now is left to that node. Returns the room's
 // state: {seq, peer, record, ...}.
 inline constexpr const char* restore_script = PEDDLENET_LUA_COMMON
     "local room, node, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "registered(node, ARGV[4])\n"
     "local members = 'pn:{' .. room .. '}:m'\n"
     "local held = {}\n"
-    "for i = 4, #ARGV, 4 do\n"
+    "for i = 5, #ARGV, 4 do\n"
     "  local peer, session, state, name = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
     "  held[peer] = true\n"
     "  local rec = redis.call('HGET', members, peer)\n"
