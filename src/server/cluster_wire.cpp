@@ -19,9 +19,10 @@ std::optional<std::string_view> field(std::string_view& rest) {
     return f;
 }
 
+// Decimal digits, no sign and no leading zero: each number has one spelling.
 template <class Int> std::optional<Int> number(std::string_view s) {
     Int v{};
-    if (s.empty() || s.size() > 19) return std::nullopt;
+    if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
     return v;
@@ -107,7 +108,7 @@ std::optional<RoomEvent> parse_event(std::string_view rest) {
     const auto seq_text = field(rest);
     if (!seq_text) return std::nullopt;
     const auto seq = number<std::uint64_t>(*seq_text);
-    if (!seq) return std::nullopt;
+    if (!seq || *seq == 0) return std::nullopt; // the room's counter starts at 1
     e.seq = *seq;
     if (k == 'A' || k == 'L') {
         if (!is_id(rest)) return std::nullopt;
