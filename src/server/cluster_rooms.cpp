@@ -279,11 +279,7 @@ void ClusterRooms::flush() {
 
 void ClusterRooms::bounce(const std::vector<Outgoing::Sender>& senders) {
     for (const Outgoing::Sender& s : senders) {
-        const Room* room = mirror_.find(s.room);
-        if (!room) continue;
-        const auto slot = room->slots.find(s.from);
-        if (slot == room->slots.end()) continue;
-        Outlet* sender = room->members[slot->second].outlet;
+        Outlet* sender = mirror_.outlet_of(s.room, s.from);
         if (!sender) continue;
         const protocol::Problem p{ErrorCode::peer_away,
                                   "peer \"" + s.to + "\" could not be reached on its server "
@@ -301,10 +297,7 @@ void ClusterRooms::on_node_message(const cluster::NodeMessage& m) {
     }
     std::string undelivered;
     for (const auto& e : m.entries) {
-        const Room* room = mirror_.find(e.room);
-        const auto slot = room ? room->slots.find(e.to) : decltype(room->slots.end()){};
-        Outlet* target = room && slot != room->slots.end() ? room->members[slot->second].outlet : nullptr;
-        if (target) {
+        if (Outlet* target = mirror_.outlet_of(e.room, e.to)) {
             target->deliver(e.frame);
             ++metrics_.messages_relayed;
             continue;
@@ -382,10 +375,8 @@ void ClusterRooms::apply(const std::string& room, const RoomEvent& e) {
             joining_.erase(it);
             if (who) joining_of_.erase(who);
         }
-        const Room* r = mirror_.find(room);
-        const auto slot = r ? r->slots.find(e.peer) : decltype(r->slots.end()){};
-        const bool known = r && slot != r->slots.end() &&
-                           r->members[slot->second].session.view() == e.session;
+        const Member* m = mirror_.member(room, e.peer);
+        const bool known = m && m->session.view() == e.session;
         if (!who && known) break; // our own join, restored
         mirror_.admit(who, room, e.peer, e.name, *session, this_node);
         // Its socket closed before the answer came: now it is in its grace period.

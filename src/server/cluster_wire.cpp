@@ -22,7 +22,8 @@ std::optional<std::string_view> field(std::string_view& rest) {
 // Decimal digits, no sign and no leading zero: each number has one spelling.
 template <class Int> std::optional<Int> number(std::string_view s) {
     Int v{};
-    if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+    if (s.empty() || s.size() > 18 || s[0] < '0' || s[0] > '9' || (s.size() > 1 && s[0] == '0'))
+        return std::nullopt;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
     return v;

@@ -233,10 +233,7 @@ void Rooms::remove_member(Room& room, std::size_t index) {
 }
 
 Member* Rooms::find_member(const std::string& room_id, const std::string& peer) {
-    const auto it = rooms_.find(room_id);
-    if (it == rooms_.end()) return nullptr;
-    const std::size_t index = find_peer(it->second, peer);
-    return index == it->second.members.size() ? nullptr : &it->second.members[index];
+    return const_cast<Member*>(member(room_id, peer));
 }
 
 void Rooms::place(Outlet& who, Room& room, std::size_t index) {
@@ -328,6 +325,18 @@ void Rooms::forget(const std::string& room_id) {
 const Room* Rooms::find(const std::string& room) const {
     const auto it = rooms_.find(room);
     return it == rooms_.end() ? nullptr : &it->second;
+}
+
+const Member* Rooms::member(const std::string& room_id, const std::string& peer) const {
+    const auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return nullptr;
+    const std::size_t index = find_peer(it->second, peer);
+    return index == it->second.members.size() ? nullptr : &it->second.members[index];
+}
+
+Outlet* Rooms::outlet_of(const std::string& room_id, const std::string& peer) const {
+    const Member* m = member(room_id, peer);
+    return m ? m->outlet : nullptr;
 }
 
 const Member* Rooms::member_of(const Outlet& who) const {

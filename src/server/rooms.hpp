@@ -110,6 +110,9 @@ public:
     const Room* find(const std::string& room) const;
     const Room* room_of(const Outlet& who) const { return who.room_; }
     const Member* member_of(const Outlet& who) const;
+    const Member* member(const std::string& room, const std::string& peer) const;
+    // The socket this node holds for `peer` in `room`, or nullptr.
+    Outlet* outlet_of(const std::string& room, const std::string& peer) const;
     template <class F> void for_each_room(F f) const {
         for (const auto& [id, room] : rooms_) f(room);
     }

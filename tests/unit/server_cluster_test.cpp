@@ -69,7 +69,7 @@ TEST_CASE("member records: live, away, names with bars; anything else refused", 
     CHECK(parse_member("n1|Ygei8prjY3alE9cv|L|0|")->name.empty());
     for (const char* bad : {"", "n1|Ygei8prjY3alE9cv|L|0", "n1|short|L|0|x", "n 1|Ygei8prjY3alE9cv|L|0|x",
                             "n1|Ygei8prjY3alE9cv|X|0|x", "n1|Ygei8prjY3alE9cv|L|-1|x",
-                            "n1|Ygei8prjY3alE9cv|L|01|x", "n1|Ygei8prjY3alE9cv|L|0|a\nb",
+                            "n1|Ygei8prjY3alE9cv|L|01|x", "n1|Ygei8prjY3alE9cv|A|-0|x", "n1|Ygei8prjY3alE9cv|L|0|a\nb",
                             "n1|Ygei8prjY3alE9c!|L|0|x"})
         CHECK_FALSE(parse_member(bad));
 }
