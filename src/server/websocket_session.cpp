@@ -197,9 +197,14 @@ void WebSocketSession::on_event(const ws::ReadEvent& e) {
     case ws::ReadEvent::Kind::pong: return;
     case ws::ReadEvent::Kind::close:
         if (phase_ == Phase::open) {
-            // Echo the peer's code (RFC 6455 5.5.1), then end TCP once it is written.
+            // Echo the peer's code (RFC 6455 5.5.1), then end TCP once it is written. A code a
+            // peer may not send (1005, 1006, 1015, unassigned) is answered with 1002 (7.4.1).
             close_after_flush_ = true;
             phase_ = Phase::closing;
+            if (!ws::is_valid_close_payload(e.payload)) {
+                send(ws::Opcode::close, ws::close_payload(ws::CloseCode::protocol_error, ""));
+                return;
+            }
             const std::size_t code_bytes = e.payload.size() >= 2 ? 2 : 0;
             send(ws::Opcode::close, std::string(e.payload.substr(0, code_bytes)));
         } else {

@@ -99,4 +99,12 @@ std::string accept_key(std::string_view client_key) {
     return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
+bool is_valid_close_payload(std::string_view payload) {
+    if (payload.empty()) return true;
+    if (payload.size() < 2) return false;
+    const unsigned code = (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
 } // namespace peddlenet::server::ws

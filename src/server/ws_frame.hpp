@@ -71,6 +71,10 @@ std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length)
 // Payload of a close frame: the code in network order, then a UTF-8 reason (<= 123 bytes).
 std::string close_payload(CloseCode code, std::string_view reason);
 
+// A close frame's payload as RFC 6455 7.4 allows it from a peer: empty, or a code a peer may send
+// (1000-1003, 1007-1014, 3000-4999; never 1005, 1006 or 1015, which mean "no frame") and a reason.
+bool is_valid_close_payload(std::string_view payload);
+
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key.
 std::string accept_key(std::string_view client_key);
 

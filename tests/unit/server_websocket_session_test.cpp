@@ -462,6 +462,19 @@ TEST_CASE("ws session: a client's close is echoed with its code; TCP ends once t
         CHECK(a->take() == Strings{"CLOSE"});
         CHECK(a->transport_closed);
     }
+    SECTION("a code a peer may not send is answered with 1002, not echoed (RFC 6455 7.4.1)") {
+        const std::string no_status = ws::close_payload(static_cast<ws::CloseCode>(1005), "");
+        for (const std::string& payload : {no_status, std::string("\x03"), std::string("\x03\xE7", 2),
+                                           ws::close_payload(static_cast<ws::CloseCode>(2999), "x")}) {
+            auto b = w.connect();
+            w.read_challenge(*b);
+            b->receive(client_frame(ws::Opcode::close, payload));
+            CHECK(b->take() == Strings{"CLOSE:1002"});
+            CHECK(b->transport_closed);
+        }
+        a->receive(close_frame(static_cast<ws::CloseCode>(4500)));
+        CHECK(a->take() == Strings{"CLOSE:4500"}); // the application range is echoed
+    }
     SECTION("the echo waits behind queued frames, and TCP waits for the echo") {
         a->refuse_writes_after(0);
         a->receive(ping_message() + close_frame(ws::CloseCode::going_away));
