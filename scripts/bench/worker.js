@@ -1,6 +1,8 @@
-// Load generator process (forked by signaling.js): opens WebSocket clients against one of the
-// three servers and runs the scenario steps the parent asks for over IPC. Several of these run
-// at once, each under its own open-file limit and with its own loopback source address.
+// Load generator process (forked by signaling.js and cluster.js): opens WebSocket clients against
+// one of the three servers and runs the scenario steps the parent asks for over IPC. Several of
+// these run at once, each under its own open-file limit and with its own loopback source address.
+// A client of the list may name its own `port` (cluster.js spreads a room over the nodes of a
+// cluster); otherwise it connects to opts.port.
 'use strict';
 const crypto = require('node:crypto');
 const { performance } = require('node:perf_hooks');
@@ -9,7 +11,8 @@ const WebSocket = require('ws');
 // Signals of about 1 KiB on the wire (SDP-sized): the padding plus t/seq fields and framing.
 const PAD = 'a=candidate:1 1 udp 2122260223 192.168.1.23 54321 typ host '.repeat(16).slice(0, 900);
 
-let opts = {}; // { kind, host, port, localAddress, roomSize }
+let opts = {}; // { kind, host, port, localAddress, roomSize, completeRooms }
+const portOf = (c) => c.port || opts.port;
 const clients = [];
 const failures = {};
 let received = 0;
@@ -36,7 +39,7 @@ function withIdentity(c) {
 const adapters = {
   ours: {
     open(c, ready, failed) {
-      const ws = new WebSocket(`ws://${opts.host}:${opts.port}/ws`,
+      const ws = new WebSocket(`ws://${opts.host}:${portOf(c)}/ws`,
         { localAddress: opts.localAddress, perMessageDeflate: false });
       c.ws = ws;
       ws.on('message', (raw) => {
@@ -60,7 +63,7 @@ const adapters = {
   peerjs: {
     open(c, ready, failed) {
       const ws = new WebSocket(
-        `ws://${opts.host}:${opts.port}/peerjs?key=peerjs&id=${c.id}&token=t${c.id}`,
+        `ws://${opts.host}:${portOf(c)}/peerjs?key=peerjs&id=${c.id}&token=t${c.id}`,
         { localAddress: opts.localAddress, perMessageDeflate: false });
       c.ws = ws;
       ws.on('message', (raw) => {
@@ -82,7 +85,7 @@ const adapters = {
   // generator, not the server, the bottleneck.
   socketio: {
     open(c, ready, failed) {
-      const ws = new WebSocket(`ws://${opts.host}:${opts.port}/socket.io/?EIO=4&transport=websocket`,
+      const ws = new WebSocket(`ws://${opts.host}:${portOf(c)}/socket.io/?EIO=4&transport=websocket`,
         { localAddress: opts.localAddress, perMessageDeflate: false });
       c.ws = ws;
       ws.on('message', (raw) => {
@@ -95,6 +98,9 @@ const adapters = {
         if (event === 'signal') return onSignal(m.data);
         if (event === 'joined') { m.peers.forEach((p) => c.known.add(p.peer)); ready(); }
         else if (event === 'peer-joined') { c.known.add(m.peer); ready(); }
+        // socketio-cluster-server.js answers a join it could not complete (fetchSockets failed);
+        // later failures (no-such-peer from socketio-server.js) are ignored, as before.
+        else if (event === 'failure' && !c.settled) failed(`error ${m.code}`);
       });
       ws.on('error', (e) => failed(e.code || e.message));
       ws.on('close', (code) => failed(`close ${code}`));
