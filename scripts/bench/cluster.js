@@ -234,6 +234,13 @@ function cpuDelta(before, after) {
   };
 }
 
+// A fresh loopback source address for every load generator of the whole run: the clients of a
+// measurement close first, so their ports stay in TIME_WAIT for 60 s, and with one address for
+// all measurements the next one's 2000-10,000 connections would hunt for free ephemeral ports
+// among them (connect times doubled, alternating from one measurement to the next).
+let addressSeq = 0;
+const nextAddress = () => { const i = addressSeq++; return `127.10.${Math.floor(i / 200) % 250}.${10 + (i % 200)}`; };
+
 // Forks `n` load generators; each gets its own loopback source address.
 async function workers(c, n, extra = {}) {
   const ws = [];
@@ -260,7 +267,7 @@ async function workers(c, n, extra = {}) {
         w.send(msg);
       });
       await w.ask({ cmd: 'init', opts: { kind: c.v.kind, host: '127.0.0.1', port: c.ports[0],
-        localAddress: `127.0.0.${10 + i}`, roomSize: ROOM, ...extra } }, 'init');
+        localAddress: nextAddress(), roomSize: ROOM, ...extra } }, 'init');
     }
   } catch (e) {
     await ws.closeAll();
