@@ -387,6 +387,7 @@ function idle(v, n) {
       failures: mergeFailures(res),
       connectMs: Math.max(...res.map((r) => r.totalMs)),
       nodesRssMB: now.nodesRss / 1048576,
+      nodesRssBaseMB: before.nodesRss / 1048576, // before the first client
       bytesPerConn: held > 0 ? (now.nodesRss - before.nodesRss) / held : null,
       redisRssMB: c.redis ? now.redisRss / 1048576 : null,
       redisGrowthMB: c.redis ? (now.redisRss - before.redisRss) / 1048576 : null,
@@ -459,8 +460,8 @@ function markdown(rows, notes) {
   }
   const idles = rows.filter((r) => r.scenario === 'idle').sort(order);
   if (idles.length) {
-    md += '| idle connections | system | held | connect all (s) | RSS of the nodes (MB) | bytes per connection, nodes summed | Redis RSS growth (MB) | failures (median run) | load average |\n|---|---|---|---|---|---|---|---|---|\n';
-    for (const r of idles) md += `| ${r.param} | ${r.label} | ${f(r.held, 0)} | ${f(r.connectMs / 1000, 2)} | ${f(r.nodesRssMB)} | ${f(r.bytesPerConn, 0)} | ${r.redis ? f(r.redisGrowthMB, 2) : '—'} | ${failCell(r)} | ${loadCell(r)} |\n`;
+    md += '| idle connections | system | held | connect all (s) | RSS of the nodes before → after (MB) | bytes per connection, nodes summed | Redis RSS growth (MB) | failures (median run) | load average |\n|---|---|---|---|---|---|---|---|---|\n';
+    for (const r of idles) md += `| ${r.param} | ${r.label} | ${f(r.held, 0)} | ${f(r.connectMs / 1000, 2)} | ${f(r.nodesRssBaseMB)} → ${f(r.nodesRssMB)} | ${f(r.bytesPerConn, 0)} | ${r.redis ? f(r.redisGrowthMB, 2) : '—'} | ${failCell(r)} | ${loadCell(r)} |\n`;
     md += '\n' + ratios(idles, [['bytesPerConn', 'bytes per connection']]);
   }
   return md;
