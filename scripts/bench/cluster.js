@@ -64,9 +64,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Every process this run starts, by PID, so that an error or a signal still ends them all.
 const live = new Map(); // pid -> what
+const roots = new Set(); // our servers' temporary --root folders
 function killAll() {
   for (const pid of live.keys()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   live.clear();
+  for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true });
+  roots.clear();
 }
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
@@ -101,6 +104,7 @@ async function startNode(kind, redisUrl) {
   let root = null;
   if (kind === 'ours') {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'peddlenet-cluster-bench-'));
+    roots.add(root);
     fs.writeFileSync(path.join(root, 'index.html'), 'bench');
     cmd = config.binary;
     argv = ['--root', root, '--port', String(port), '--host', '127.0.0.1', '--no-qr', '--log-level', 'warn'];
@@ -122,7 +126,7 @@ async function startNode(kind, redisUrl) {
     async stop() {
       try { process.kill(proc.pid, 'SIGKILL'); } catch { /* gone */ }
       await exited;
-      if (root) fs.rmSync(root, { recursive: true, force: true });
+      if (root) { fs.rmSync(root, { recursive: true, force: true }); roots.delete(root); }
     },
   };
   try {
@@ -258,10 +262,15 @@ async function workers(c, n, extra = {}) {
       live.set(w.pid, 'load generator');
       w.once('exit', () => live.delete(w.pid));
       ws.push(w);
+      // Every answer has a deadline (the step's own bound plus a margin), so that a load
+      // generator that hangs ends the measurement with an error instead of the run.
       w.ask = (msg, event) => new Promise((resolve, reject) => {
+        const waves = msg.list ? Math.ceil(msg.list.length / Math.max(1, Math.min(msg.concurrency, msg.list.length))) : 0;
+        const limitMs = 60000 + waves * (msg.timeoutMs || 0) + (msg.durationMs ? msg.durationMs + 60000 : 0);
         const on = (m) => { if (m.event === event) { done(); resolve(m); } };
         const gone = (code) => { done(); reject(new Error(`load generator exited ${code} during ${msg.cmd}`)); };
-        const done = () => { w.off('message', on); w.off('exit', gone); };
+        const late = setTimeout(() => { done(); reject(new Error(`load generator gave no answer to ${msg.cmd} in ${limitMs / 1000} s`)); }, limitMs);
+        const done = () => { clearTimeout(late); w.off('message', on); w.off('exit', gone); };
         w.on('message', on);
         w.once('exit', gone);
         w.send(msg);
