@@ -115,8 +115,11 @@ async function startNode(kind, redisUrl) {
     if (redisUrl) argv.push(redisUrl);
   }
   const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: repo });
-  live.set(proc.pid, `${kind} node :${port}`);
-  const exited = new Promise((r) => proc.once('exit', () => { live.delete(proc.pid); r(); }));
+  if (proc.pid) live.set(proc.pid, `${kind} node :${port}`);
+  const exited = new Promise((r) => {
+    proc.once('exit', () => { live.delete(proc.pid); r(); });
+    proc.once('error', () => { if (!proc.pid) r(); }); // never started: no exit to wait for
+  });
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => { err += d; if (err.length > 100000) err = err.slice(-50000); });
@@ -133,10 +136,11 @@ async function startNode(kind, redisUrl) {
     await new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${kind} did not start: ${err}`)), 15000);
       proc.stdout.on('data', (d) => {
-        out += d;
+        out = (out + d).slice(-4000);
         if (/READY|localhost:\d+|127\.0\.0\.1:\d+/.test(out)) { clearTimeout(t); resolve(); }
       });
       proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`${kind} exited ${code}: ${err.trim()}`)); });
+      proc.once('error', (e) => { clearTimeout(t); reject(new Error(`${kind} did not start: ${e.message}`)); });
     });
   } catch (e) {
     await node.stop();
