@@ -191,7 +191,27 @@ async function stopCluster(c) {
 }
 
 // CPU and RSS of every node and of redis-server; Redis's own counters where there is one.
+// The line of a node's stderr that says most: its error, else its last line.
+function gist(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => /^\w*Error\b/.test(l)) || lines[lines.length - 1] || 'no output').slice(0, 200);
+}
+
+const dead = (n) => n.proc.exitCode !== null || n.proc.signalCode !== null;
+
+// What went wrong inside the cluster during a measurement, kept with its result and listed
+// under the tables: nodes that lost their Redis connection (Redis closes a pub/sub client whose
+// unread output passes its limit, and what was queued for it is lost), nodes that died.
+function incidents(c) {
+  const out = [];
+  const lost = c.nodes.reduce((a, n) => a + (n.stderr.match(/Socket closed unexpectedly/g) || []).length, 0);
+  if (lost) out.push(`nodes lost their Redis connection ${lost}×`);
+  for (const n of c.nodes) if (dead(n)) out.push(`node :${n.port} died: ${gist(n.stderr)}`);
+  return out;
+}
+
 function clusterStats(c) {
+  for (const n of c.nodes) if (dead(n)) throw new Error(`node :${n.port} died (${incidents(c).join('; ')})`);
   const nodes = c.nodes.map((n) => procStats(n.pid));
   const sum = (k) => nodes.reduce((a, s) => a + s[k], 0);
   const s = { nodesCpu: sum('cpu'), nodesSys: sum('sys'), nodesRss: sum('rss'), redisCpu: 0, redisSys: 0, redisRss: 0, info: {} };
@@ -316,7 +336,9 @@ async function withCluster(v, body) {
   const c = await startCluster(v);
   const ws = [];
   try {
-    return await body(c, async (n, extra) => { const w = await workers(c, n, extra); ws.push(w); return w; });
+    const result = await body(c, async (n, extra) => { const w = await workers(c, n, extra); ws.push(w); return w; });
+    result.incidents = incidents(c);
+    return result;
   } finally {
     await Promise.allSettled(ws.map((w) => w.closeAll()));
     await stopCluster(c);
@@ -424,15 +446,17 @@ function summarize(results) {
   }
   const rows = [];
   for (const [key, rs] of groups) {
+    if (!rs.length) continue;
     const [scenario, param] = key.split('|');
     const { system, nodes, redis, label: name } = rs[0];
     const row = { scenario, param: Number(param), key: rs[0].key, system, nodes, redis, label: name, runs: rs.length };
     for (const field of Object.keys(rs[0])) {
-      if (typeof rs[0][field] === 'number' && !(field in row)) row[field] = median(rs.map((r) => r[field]));
+      if (typeof rs[0][field] === 'number' && !(field in row) && field !== 'run') row[field] = median(rs.map((r) => r[field]));
     }
     row.loadMin = Math.min(...rs.map((r) => r.load));
     row.loadMax = Math.max(...rs.map((r) => r.load));
     row.failures = rs.map((r) => Object.entries(r.failures || {}).map(([k, x]) => `${k}×${x}`).join(', ')).filter(Boolean);
+    row.incidents = rs.flatMap((r) => (r.incidents || []).map((i) => `run ${r.run}: ${i}`));
     rows.push(row);
   }
   return rows;
@@ -456,26 +480,35 @@ function ratios(rows, fields) {
   return `| ours/socketio | configuration | ${fields.map(([, name]) => name).join(' | ')} |\n|---|---|${fields.map(() => '---').join('|')}|\n${out.join('')}\n`;
 }
 
-function markdown(rows, notes) {
+// Under a scenario's tables: what went wrong in single runs (they still count in the medians)
+// and the runs that failed (they do not; the row then has fewer runs).
+function trouble(rows, failed, scenario) {
+  const lines = [];
+  for (const r of rows) for (const i of r.incidents) lines.push(`- ${r.label}, ${r.param}: ${i}`);
+  for (const x of failed.filter((y) => y.scenario === scenario)) lines.push(`- ${x.label}, ${x.param}: run ${x.run} failed, not in the medians: ${x.error}`);
+  return lines.length ? `${lines.join('\n')}\n\n` : '';
+}
+
+function markdown(rows, notes, failed = []) {
   let md = notes.map((n) => `> ${n}\n`).join('') + (notes.length ? '\n' : '');
   const order = (a, b) => a.param - b.param || a.system.localeCompare(b.system) || (a.redis - b.redis) || a.nodes - b.nodes;
   const storms = rows.filter((r) => r.scenario === 'storm').sort(order);
   if (storms.length) {
     md += '| join storm (clients) | system | ready | time until all know their room (ms) | CPU, all processes (s) | Redis share of CPU | failures (median run) | load average |\n|---|---|---|---|---|---|---|---|\n';
     for (const r of storms) md += `| ${r.param} | ${r.label} | ${f(r.ready, 0)} | ${f(r.allReadyMs, 0)} | ${f(r.cpuSeconds, 2)} | ${r.redis ? pct(r.redisShare) : '—'} | ${failCell(r)} | ${loadCell(r)} |\n`;
-    md += '\n' + ratios(storms, [['allReadyMs', 'time until all ready'], ['cpuSeconds', 'CPU']]);
+    md += '\n' + trouble(storms, failed, 'storm') + ratios(storms, [['allReadyMs', 'time until all ready'], ['cpuSeconds', 'CPU']]);
   }
   const relays = rows.filter((r) => r.scenario === 'relay').sort(order);
   if (relays.length) {
     md += '| relay (signals/s) | system | achieved (signals/s) | delivered/sent | p50 (ms) | p99 (ms) | CPU per signal, nodes + Redis (µs) | of which Redis (µs) | Redis share | Redis bytes out per signal | load average |\n|---|---|---|---|---|---|---|---|---|---|---|\n';
     for (const r of relays) md += `| ${r.param} | ${r.label} | ${f(r.achievedRate, 0)} | ${f(r.deliveredRatio * 100, 2)} % | ${f(r.p50ms, 2)} | ${f(r.p99ms, 2)} | ${f(r.cpuUsPerMsg, 2)} | ${r.redis ? f(r.redisUsPerMsg, 2) : '—'} | ${r.redis ? pct(r.redisShare) : '—'} | ${r.redis ? f(r.redisOutBytesPerMsg, 0) : '—'} | ${loadCell(r)} |\n`;
-    md += '\n' + ratios(relays, [['cpuUsPerMsg', 'CPU per signal'], ['p50ms', 'p50'], ['p99ms', 'p99']]);
+    md += '\n' + trouble(relays, failed, 'relay') + ratios(relays, [['cpuUsPerMsg', 'CPU per signal'], ['p50ms', 'p50'], ['p99ms', 'p99']]);
   }
   const idles = rows.filter((r) => r.scenario === 'idle').sort(order);
   if (idles.length) {
     md += '| idle connections | system | held | connect all (s) | RSS of the nodes before → after (MB) | bytes per connection, nodes summed | Redis RSS growth (MB) | failures (median run) | load average |\n|---|---|---|---|---|---|---|---|---|\n';
     for (const r of idles) md += `| ${r.param} | ${r.label} | ${f(r.held, 0)} | ${f(r.connectMs / 1000, 2)} | ${f(r.nodesRssBaseMB)} → ${f(r.nodesRssMB)} | ${f(r.bytesPerConn, 0)} | ${r.redis ? f(r.redisGrowthMB, 2) : '—'} | ${failCell(r)} | ${loadCell(r)} |\n`;
-    md += '\n' + ratios(idles, [['bytesPerConn', 'bytes per connection']]);
+    md += '\n' + trouble(idles, failed, 'idle') + ratios(idles, [['bytesPerConn', 'bytes per connection']]);
   }
   return md;
 }
@@ -497,11 +530,13 @@ async function main() {
     for (const n of config.nodes) variants.push({ kind, nodes: n, redis: true });
   }
   const results = [];
-  const log = (r) => { results.push(r); console.log(JSON.stringify(r)); };
+  const failed = []; // measurements that ended with an error: { label, scenario, param, run, error }
+  let run = 0;
+  const log = (r) => { r.run = run; results.push(r); console.log(JSON.stringify(r)); };
   console.log(`# cluster benchmark: ${JSON.stringify(config)}`);
   for (const n of notes) console.log(`# note: ${n}`);
   console.log(`# systems: ${variants.map(label).join('; ')}`);
-  for (let run = 1; run <= config.runs; run++) {
+  for (run = 1; run <= config.runs; run++) {
     console.log(`# run ${run}/${config.runs} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     for (const scenario of config.scenarios) {
       const params = scenario === 'storm' ? config.storm : scenario === 'relay' ? config.rates : config.idle;
@@ -513,6 +548,7 @@ async function main() {
             else log(await idle(v, p));
           } catch (e) {
             console.log(`# ${label(v)} ${scenario} ${p} failed: ${e.message}`);
+            failed.push({ key: variantKey(v), label: label(v), scenario, param: p, run, error: e.message });
           }
         }
       }
@@ -524,10 +560,10 @@ async function main() {
     config, oursHasRedis: hasRedis, notes,
     machine: { cpus: os.cpus().length, model: os.cpus()[0].model, node: process.version,
       redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim() },
-    seconds: (Date.now() - t0) / 1000, results, medians: rows,
+    seconds: (Date.now() - t0) / 1000, results, failed, medians: rows,
   }, null, 2));
   console.log(`\n# medians of ${config.runs} run(s), ${((Date.now() - t0) / 1000).toFixed(0)} s in all; raw results in ${config.out}\n`);
-  console.log(markdown(rows, notes));
+  console.log(markdown(rows, notes, failed));
 }
 
 main().catch((e) => { console.error(e); killAll(); process.exit(1); }).finally(killAll);
