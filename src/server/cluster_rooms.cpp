@@ -27,8 +27,8 @@ constexpr auto heartbeat_ttl = std::chrono::milliseconds(3000);
 constexpr int expiries_per_tick = 500;
 // A gap in a room's events this old: read the room again.
 constexpr auto gap_timeout = std::chrono::milliseconds(1000);
-// A batch of signals for one node is sent once it holds this much, even mid-turn.
-constexpr std::size_t max_batch_bytes = 64 * 1024;
+// Bytes of signals waiting for one node while a PUBLISH to it is in flight, at most.
+constexpr std::size_t max_waiting_bytes = 1024 * 1024;
 
 std::string random_node_id() {
     std::random_device device;
@@ -240,13 +240,14 @@ bool ClusterRooms::route(NodeIndex node, const std::string& room, const std::str
                          const std::string& to, std::string frame) {
     if (degraded_) return false;
     Outgoing& out = outbox_[node];
+    // Redis is not taking them as fast as they come: refuse (the sender is told) rather than
+    // hold an unbounded batch.
+    if (out.message.size() >= max_waiting_bytes) return false;
     if (out.message.empty())
         out.message = cluster::begin_message(cluster::NodeMessage::Kind::signals, node_);
     cluster::append_entry(out.message, room, from, to, frame);
     out.senders.push_back({room, from, to});
-    if (out.message.size() >= max_batch_bytes) {
-        flush();
-    } else if (!flush_posted_) {
+    if (!flush_posted_ && !out.in_flight) {
         // Signals that arrive in this turn of the event loop travel in one message per node.
         flush_posted_ = true;
         net::post(ioc_, [this] {
@@ -258,23 +259,31 @@ bool ClusterRooms::route(NodeIndex node, const std::string& room, const std::str
 }
 
 void ClusterRooms::flush() {
-    for (auto& [node, out] : outbox_) {
-        if (out.senders.empty()) continue;
-        auto senders = std::make_shared<std::vector<Outgoing::Sender>>(std::move(out.senders));
-        const std::string message = std::move(out.message);
-        out = Outgoing{};
-        ++metrics_.cluster_messages_sent;
-        metrics_.cluster_signals_sent += senders->size();
-        const bool sent = commands_->command(
-            {"PUBLISH", cluster::node_channel(node_names_[node]), message},
-            [this, senders](const RedisReply* reply) {
-                // Nobody subscribed (the node is gone) or the reply was lost: tell the senders.
-                if (closed_) return;
-                if (!reply || reply->kind != RedisReply::Kind::integer || reply->integer == 0)
-                    bounce(*senders);
-            });
-        if (!sent) bounce(*senders);
-    }
+    for (auto& [node, out] : outbox_) flush(node);
+}
+
+void ClusterRooms::flush(NodeIndex node) {
+    Outgoing& out = outbox_[node];
+    // One PUBLISH per node in flight: signals that arrive meanwhile go together in the next,
+    // so batches grow with the load and add at most one Redis round trip of delay.
+    if (out.senders.empty() || out.in_flight) return;
+    auto senders = std::make_shared<std::vector<Outgoing::Sender>>(std::move(out.senders));
+    const std::string message = std::move(out.message);
+    out.senders.clear();
+    out.message.clear();
+    ++metrics_.cluster_messages_sent;
+    metrics_.cluster_signals_sent += senders->size();
+    out.in_flight = commands_->command(
+        {"PUBLISH", cluster::node_channel(node_names_[node]), message},
+        [this, node, senders](const RedisReply* reply) {
+            if (closed_) return;
+            outbox_[node].in_flight = false;
+            // Nobody subscribed (the node is gone) or the reply was lost: tell the senders.
+            if (!reply || reply->kind != RedisReply::Kind::integer || reply->integer == 0)
+                bounce(*senders);
+            flush(node);
+        });
+    if (!out.in_flight) bounce(*senders);
 }
 
 void ClusterRooms::bounce(const std::vector<Outgoing::Sender>& senders) {

@@ -82,11 +82,13 @@ private:
             std::string room, from, to;
         };
         std::vector<Sender> senders;
+        bool in_flight = false; // a PUBLISH to this node awaits its reply
     };
 
     bool route(NodeIndex node, const std::string& room, const std::string& from,
                const std::string& to, std::string frame) override;
     void flush();
+    void flush(NodeIndex node);
     void bounce(const std::vector<Outgoing::Sender>& senders);
 
     void send_join(const std::string& session);

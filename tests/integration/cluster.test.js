@@ -182,6 +182,11 @@ test('a node killed mid-room: a member that reconnects elsewhere is peer-rejoine
     victim.proc.kill('SIGKILL');
     await victim.exited;
     victimStopped = true;
+    // A signal accepted for a member of the dead node is not lost in silence: its sender is told.
+    s.send({ type: 'signal', to: G.id, data: { lost: true } });
+    const bounced = await s.next('error');
+    assert.equal(bounced.code, 'peer-away');
+    assert.match(bounced.message, /could not be reached on its server node/);
     // Rae's client reconnects to the surviving node after a second, as a page would.
     await sleep(1000);
     const r2 = await Client.open(c.nodes[0].ws);
