@@ -246,7 +246,7 @@ bool ClusterRooms::route(NodeIndex node, const std::string& room, const std::str
     if (out.message.empty())
         out.message = cluster::begin_message(cluster::NodeMessage::Kind::signals, node_);
     cluster::append_entry(out.message, room, from, to, frame);
-    out.senders.push_back({room, from, to});
+    ++metrics_.cluster_signals_sent;
     if (!flush_posted_ && !out.in_flight) {
         // Signals that arrive in this turn of the event loop travel in one message per node.
         flush_posted_ = true;
@@ -266,48 +266,42 @@ void ClusterRooms::flush(NodeIndex node) {
     Outgoing& out = outbox_[node];
     // One PUBLISH per node in flight: signals that arrive meanwhile go together in the next,
     // so batches grow with the load and add at most one Redis round trip of delay.
-    if (out.senders.empty() || out.in_flight) return;
-    auto senders = std::make_shared<std::vector<Outgoing::Sender>>(std::move(out.senders));
-    const std::string message = std::move(out.message);
-    out.senders.clear();
+    if (out.message.empty() || out.in_flight) return;
+    auto message = std::make_shared<const std::string>(std::move(out.message));
     out.message.clear();
     ++metrics_.cluster_messages_sent;
-    metrics_.cluster_signals_sent += senders->size();
     out.in_flight = commands_->command(
-        {"PUBLISH", cluster::node_channel(node_names_[node]), message},
-        [this, node, senders](const RedisReply* reply) {
+        {"PUBLISH", cluster::node_channel(node_names_[node]), *message},
+        [this, node, message](const RedisReply* reply) {
             if (closed_) return;
             outbox_[node].in_flight = false;
             // Nobody subscribed (the node is gone) or the reply was lost: tell the senders.
             if (!reply || reply->kind != RedisReply::Kind::integer || reply->integer == 0)
-                bounce(*senders);
+                bounce(*message);
             flush(node);
         });
-    if (!out.in_flight) bounce(*senders);
+    if (!out.in_flight) bounce(*message);
 }
 
-void ClusterRooms::bounce(const std::vector<Outgoing::Sender>& senders) {
-    for (const Outgoing::Sender& s : senders) {
-        Outlet* sender = mirror_.outlet_of(s.room, s.from);
+void ClusterRooms::bounce(std::string_view message) {
+    const auto m = cluster::parse_message(message);
+    if (!m) return;
+    for (const auto& e : m->entries) {
+        Outlet* sender = mirror_.outlet_of(std::string(e.room), std::string(e.from));
         if (!sender) continue;
         const protocol::Problem p{ErrorCode::peer_away,
-                                  "peer \"" + s.to + "\" could not be reached on its server "
-                                                     "node; signal dropped"};
+                                  "peer \"" + std::string(e.to) +
+                                      "\" could not be reached on its server node; signal dropped"};
         metrics_.count_error(p.code);
         sender->deliver(protocol::build_error(p.code, p.message));
     }
 }
 
 void ClusterRooms::on_node_message(const cluster::NodeMessage& m) {
-    if (m.kind == cluster::NodeMessage::Kind::bounce) {
-        std::vector<Outgoing::Sender> senders;
-        for (const auto& e : m.entries) senders.push_back({e.room, e.from, e.to});
-        return bounce(senders);
-    }
     std::string undelivered;
     for (const auto& e : m.entries) {
-        if (Outlet* target = mirror_.outlet_of(e.room, e.to)) {
-            target->deliver(e.frame);
+        if (Outlet* target = mirror_.outlet_of(std::string(e.room), std::string(e.to))) {
+            target->deliver(std::string(e.frame));
             ++metrics_.messages_relayed;
             continue;
         }
@@ -326,7 +320,10 @@ void ClusterRooms::on_message(std::string_view channel, std::string_view message
     if (closed_) return;
     ++metrics_.cluster_messages_received;
     if (channel == node_channel_) {
-        if (const auto m = cluster::parse_message(message)) return on_node_message(*m);
+        if (const auto m = cluster::parse_message(message)) {
+            if (m->kind == cluster::NodeMessage::Kind::bounce) return bounce(message);
+            return on_node_message(*m);
+        }
     } else if (const auto room = cluster::room_of_channel(channel)) {
         if (auto e = cluster::parse_event(message)) return on_event(std::string(*room), std::move(*e));
     }

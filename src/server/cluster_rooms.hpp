@@ -77,11 +77,7 @@ private:
         SessionId session;
     };
     struct Outgoing {
-        std::string message; // cluster::NodeMessage, encoded
-        struct Sender {
-            std::string room, from, to;
-        };
-        std::vector<Sender> senders;
+        std::string message;    // cluster::NodeMessage of signals, encoded; empty: none waits
         bool in_flight = false; // a PUBLISH to this node awaits its reply
     };
 
@@ -89,7 +85,8 @@ private:
                const std::string& to, std::string frame) override;
     void flush();
     void flush(NodeIndex node);
-    void bounce(const std::vector<Outgoing::Sender>& senders);
+    // Tells the senders of the signals in `message` (a NodeMessage) that they were dropped.
+    void bounce(std::string_view message);
 
     void send_join(const std::string& session);
     void on_join_reply(const std::string& session, const RedisReply* reply);

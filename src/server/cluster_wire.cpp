@@ -152,14 +152,14 @@ std::optional<NodeMessage> parse_message(std::string_view rest) {
     rest.remove_prefix(1);
     const auto origin = read_netstring(rest);
     if (!origin || !is_id(*origin)) return std::nullopt;
-    m.origin = std::string(*origin);
+    m.origin = *origin;
     while (!rest.empty()) {
         const auto room = read_netstring(rest);
         const auto from = room ? read_netstring(rest) : std::nullopt;
         const auto to = from ? read_netstring(rest) : std::nullopt;
         const auto frame = to ? read_netstring(rest) : std::nullopt;
         if (!frame || !is_id(*room) || !is_id(*from) || !is_id(*to)) return std::nullopt;
-        m.entries.push_back({std::string(*room), std::string(*from), std::string(*to), std::string(*frame)});
+        m.entries.push_back({*room, *from, *to, *frame});
     }
     if (m.entries.empty()) return std::nullopt;
     return m;

@@ -9,6 +9,7 @@
 //  [X] node messages: signals for members a node holds, and bounces of those it could not
 //      deliver, so that their senders hear of it
 //  [X] every reader refuses what it does not fully understand (nullopt), never throws
+//  [X] a node message is read without copying its frames (views into the text)
 #pragma once
 
 #include <cstdint>
@@ -52,14 +53,15 @@ std::optional<RoomEvent> parse_event(std::string_view text);
 // A bounce lists signals that could not be delivered: (room, from, to) with an empty frame.
 struct NodeMessage {
     enum class Kind : char { signals = 'S', bounce = 'B' };
+    // Views into the text parse_message() read: valid while it is.
     struct Entry {
-        std::string room;
-        std::string from;
-        std::string to;
-        std::string frame;
+        std::string_view room;
+        std::string_view from;
+        std::string_view to;
+        std::string_view frame;
     };
     Kind kind = Kind::signals;
-    std::string origin; // the node to bounce to
+    std::string_view origin; // the node to bounce to
     std::vector<Entry> entries;
 };
 // Appends one entry to an encoded message that starts with begin_message().
