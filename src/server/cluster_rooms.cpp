@@ -5,10 +5,11 @@
 // lasts (a message lost with a connection) makes it read the room again (restore()).
 #include "server/cluster_rooms.hpp"
 
+#include "core/text.hpp"
 #include "server/cluster_scripts.hpp"
 #include "server/log.hpp"
 
-#include <random>
+#include <stdexcept>
 
 namespace peddlenet::server {
 
@@ -30,15 +31,11 @@ constexpr auto gap_timeout = std::chrono::milliseconds(1000);
 // Bytes of signals waiting for one node while a PUBLISH to it is in flight, at most.
 constexpr std::size_t max_waiting_bytes = 1024 * 1024;
 
+// A node's id: random per process, drawn as a session is (16 of [A-Za-z0-9], from OpenSSL).
 std::string random_node_id() {
-    std::random_device device;
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id(16, '0');
-    for (std::size_t i = 0; i < id.size(); i += 8) {
-        std::uint32_t r = device();
-        for (std::size_t j = 0; j < 8; ++j, r >>= 4) id[i + j] = hex[r & 15];
-    }
-    return id;
+    SessionId id;
+    if (!make_session(id)) throw std::runtime_error("no randomness for the cluster node's id");
+    return std::string(id.view());
 }
 
 std::optional<SessionId> to_session(std::string_view text) {
@@ -408,7 +405,7 @@ void ClusterRooms::load_state(const std::string& room, const RedisReply& state,
     std::unordered_map<std::string, cluster::MemberRecord> records;
     for (std::size_t i = 1; i + 1 < state.elements.size(); i += 2) {
         auto rec = cluster::parse_member(state.elements[i + 1].text);
-        if (!rec || !cluster::is_id(state.elements[i].text)) {
+        if (!rec || !is_valid_id(state.elements[i].text)) {
             ++metrics_.redis_errors;
             continue;
         }

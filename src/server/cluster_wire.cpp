@@ -1,13 +1,14 @@
 // cluster_wire.cpp: see cluster_wire.hpp.
 #include "server/cluster_wire.hpp"
 
+#include "core/text.hpp"
+
 #include <charconv>
 
 namespace peddlenet::server::cluster {
 
 namespace {
 
-constexpr std::size_t max_id = 64;
 constexpr std::size_t session_chars = 16;
 
 // Splits off the text before the next '|' (or nullopt when there is none).
@@ -63,15 +64,6 @@ std::optional<std::string_view> read_netstring(std::string_view& rest) {
 
 } // namespace
 
-bool is_id(std::string_view s) {
-    if (s.empty() || s.size() > max_id) return false;
-    for (char c : s)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return false;
-    return true;
-}
-
 std::string members_key(std::string_view room) { return "pn:{" + std::string(room) + "}:m"; }
 std::string seq_key(std::string_view room) { return "pn:{" + std::string(room) + "}:seq"; }
 std::string room_channel(std::string_view room) { return "pn:{" + std::string(room) + "}:ev"; }
@@ -83,7 +75,7 @@ std::optional<std::string_view> room_of_channel(std::string_view channel) {
         channel.substr(channel.size() - tail.size()) != tail)
         return std::nullopt;
     const std::string_view room = channel.substr(head.size(), channel.size() - head.size() - tail.size());
-    if (!is_id(room)) return std::nullopt;
+    if (!is_valid_id(room)) return std::nullopt;
     return room;
 }
 
@@ -92,7 +84,7 @@ std::optional<MemberRecord> parse_member(std::string_view rest) {
     const auto session = field(rest);
     const auto state = field(rest);
     const auto deadline = field(rest);
-    if (!deadline || !is_id(*node) || !is_session(*session) || (*state != "L" && *state != "A") ||
+    if (!deadline || !is_valid_id(*node) || !is_session(*session) || (*state != "L" && *state != "A") ||
         !is_name(rest))
         return std::nullopt;
     const auto ms = number<std::int64_t>(*deadline);
@@ -112,7 +104,7 @@ std::optional<RoomEvent> parse_event(std::string_view rest) {
     if (!seq || *seq == 0) return std::nullopt; // the room's counter starts at 1
     e.seq = *seq;
     if (k == 'A' || k == 'L') {
-        if (!is_id(rest)) return std::nullopt;
+        if (!is_valid_id(rest)) return std::nullopt;
         e.kind = k == 'A' ? RoomEvent::Kind::away : RoomEvent::Kind::left;
         e.peer = std::string(rest);
         return e;
@@ -121,7 +113,7 @@ std::optional<RoomEvent> parse_event(std::string_view rest) {
     const auto peer = field(rest);
     const auto node = field(rest);
     const auto session = field(rest);
-    if (!session || !is_id(*peer) || !is_id(*node) || !is_session(*session) || !is_name(rest))
+    if (!session || !is_valid_id(*peer) || !is_valid_id(*node) || !is_session(*session) || !is_name(rest))
         return std::nullopt;
     e.kind = RoomEvent::Kind::join;
     e.peer = std::string(*peer);
@@ -151,14 +143,14 @@ std::optional<NodeMessage> parse_message(std::string_view rest) {
     m.kind = static_cast<NodeMessage::Kind>(rest[0]);
     rest.remove_prefix(1);
     const auto origin = read_netstring(rest);
-    if (!origin || !is_id(*origin)) return std::nullopt;
+    if (!origin || !is_valid_id(*origin)) return std::nullopt;
     m.origin = *origin;
     while (!rest.empty()) {
         const auto room = read_netstring(rest);
         const auto from = room ? read_netstring(rest) : std::nullopt;
         const auto to = from ? read_netstring(rest) : std::nullopt;
         const auto frame = to ? read_netstring(rest) : std::nullopt;
-        if (!frame || !is_id(*room) || !is_id(*from) || !is_id(*to)) return std::nullopt;
+        if (!frame || !is_valid_id(*room) || !is_valid_id(*from) || !is_valid_id(*to)) return std::nullopt;
         m.entries.push_back({*room, *from, *to, *frame});
     }
     if (m.entries.empty()) return std::nullopt;

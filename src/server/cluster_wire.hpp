@@ -2,7 +2,8 @@
 // Room state and events are written by the Lua scripts (cluster_scripts.hpp) in '|'-separated
 // fields, the display name last (it may hold '|'; rooms, peers, nodes and sessions cannot).
 // Messages from node to node carry whole frames, so they are netstrings ("5:hello,").
-// Needs: nothing but the standard library (fuzzed: tests/fuzz/fuzz_cluster_wire.cpp).
+// Needs: core/text.hpp (is_valid_id: rooms, peers and nodes are ids) (fuzzed:
+// tests/fuzz/cluster_wire_fuzz.cpp).
 //  [X] a member record: "NODE|SESSION|L|0|NAME" (live) or "NODE|SESSION|A|DEADLINE_MS|NAME"
 //  [X] room events, published in the room's order: "J|SEQ|PEER|NODE|SESSION|NAME" (join or
 //      rejoin), "A|SEQ|PEER" (its socket closed: grace period), "L|SEQ|PEER" (left)
@@ -69,9 +70,5 @@ std::string begin_message(NodeMessage::Kind kind, std::string_view origin);
 void append_entry(std::string& message, std::string_view room, std::string_view from,
                   std::string_view to, std::string_view frame);
 std::optional<NodeMessage> parse_message(std::string_view text);
-
-// Ids the cluster uses: [A-Za-z0-9_-], 1..64 (rooms and peers are checked by the frame scanner
-// before they reach Redis; this checks what comes back).
-bool is_id(std::string_view s);
 
 } // namespace peddlenet::server::cluster

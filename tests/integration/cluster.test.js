@@ -47,7 +47,7 @@ async function waitFor(check, ms, what) {
 }
 
 // The node's id, from its log line `cluster-node node=ID`.
-function nodeId(node) { return /event=cluster-node node=([0-9a-f]+)/.exec(node.stderr)[1]; }
+function nodeId(node) { return /event=cluster-node node=([A-Za-z0-9]+)/.exec(node.stderr)[1]; }
 
 const ids = (joined) => joined.peers.map((p) => p.peer).sort();
 
