@@ -9,11 +9,28 @@
 #include "core/signaling_protocol.hpp"
 #include "server/rooms.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace peddlenet::testing {
+
+// A connection that keeps every frame the room model hands it, parsed, and counts replacements.
+struct RecordingOutlet final : server::Outlet {
+    std::vector<nlohmann::json> got;
+    int replaced_count = 0;
+    void deliver(std::string frame) override { got.push_back(nlohmann::json::parse(frame)); }
+    void replaced() override { ++replaced_count; }
+    std::vector<std::string> types() const {
+        std::vector<std::string> t;
+        for (const auto& j : got) t.push_back(j["type"]);
+        return t;
+    }
+    nlohmann::json last() const { return got.empty() ? nlohmann::json() : got.back(); }
+};
 
 // Simulated time `ms` as the room model's clock (whole microseconds).
 inline server::Rooms::Clock::time_point rooms_time(double ms) {

@@ -17,13 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Fake final : Outlet {
-    std::vector<json> got;
-    int replaced_count = 0;
-    void deliver(std::string frame) override { got.push_back(json::parse(frame)); }
-    void replaced() override { ++replaced_count; }
-    json last() const { return got.empty() ? json() : got.back(); }
-};
+using Fake = testing::RecordingOutlet;
 
 struct RecordingRouter final : Router {
     struct Routed {

@@ -18,18 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Fake final : Outlet {
-    std::vector<json> got;
-    int replaced_count = 0;
-    void deliver(std::string frame) override { got.push_back(json::parse(frame)); }
-    void replaced() override { ++replaced_count; }
-    std::vector<std::string> types() const {
-        std::vector<std::string> t;
-        for (const auto& j : got) t.push_back(j["type"]);
-        return t;
-    }
-    json last() const { return got.empty() ? json() : got.back(); }
-};
+using Fake = testing::RecordingOutlet;
 
 // Sessions "S000000000000001", "S000000000000002", ... in join order.
 SessionId session_number(int n) { return testing::numbered_session(static_cast<std::uint64_t>(n)); }
