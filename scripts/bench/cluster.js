@@ -33,6 +33,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startRedis } = require('../../tests/integration/redis');
+const { quantile } = require('../../tests/e2e/page_mesh');
 
 const repo = path.resolve(__dirname, '..', '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
@@ -431,10 +432,10 @@ function idle(v, n) {
   });
 }
 
+// The median of the numbers among `xs` (runs that failed leave gaps); null when none.
 function median(xs) {
-  const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x));
+  return v.length ? quantile(v, 0.5) : null;
 }
 
 function summarize(results) {
