@@ -83,6 +83,9 @@ private:
 
     bool route(NodeIndex node, const std::string& room, const std::string& from,
                const std::string& to, std::string frame) override;
+    // Sends what waits at the end of this turn, or when the batch window since the last flush
+    // has passed.
+    void schedule_flush();
     void flush();
     void flush(NodeIndex node);
     // Tells the senders of the signals in `message` (a NodeMessage) that they were dropped.
@@ -123,11 +126,13 @@ private:
     std::unique_ptr<RedisLink> commands_;
     std::unique_ptr<RedisLink> events_;
     std::unique_ptr<boost::asio::steady_timer> tick_timer_;
+    std::unique_ptr<boost::asio::steady_timer> flush_timer_;
     std::unordered_map<std::string, RoomSync> sync_;
     std::unordered_map<std::string, PendingJoin> joining_;      // by session
     std::unordered_map<const Outlet*, std::string> joining_of_; // socket -> session
     std::unordered_map<NodeIndex, Outgoing> outbox_;
-    bool flush_posted_ = false;
+    bool flush_scheduled_ = false;
+    Clock::time_point last_flush_{};
     bool degraded_ = true; // until both links are up
     bool beating_ = false; // a heartbeat went out since the links came up
     bool closed_ = false;

@@ -95,6 +95,35 @@ test('a room spans three nodes: joined lists every member, announcements and sig
   }
 });
 
+test('signals to another node go out batched, at most one node message per 5 ms window, whole and in order', async () => {
+  const c = await startCluster(2);
+  try {
+    const [A, B] = ['batch-a', 'batch-b'].map(identity);
+    const a = await Client.open(c.nodes[0].ws);
+    const b = await Client.open(c.nodes[1].ws);
+    await a.join('batch', A);
+    await b.join('batch', B);
+    await a.next('peer-joined');
+    const before = await metrics(c.nodes[0]);
+    // A signal every millisecond or so: without a window each would be its own PUBLISH.
+    const n = 200;
+    const t0 = Date.now();
+    for (let i = 0; i < n; i++) {
+      a.send({ type: 'signal', to: B.id, data: { i } });
+      await sleep(1);
+    }
+    for (let i = 0; i < n; i++) assert.deepEqual(await b.next('signal'), { type: 'signal', from: A.id, data: { i } });
+    const elapsedMs = Date.now() - t0;
+    const after = await metrics(c.nodes[0]);
+    const messages = after.peddlenet_cluster_messages_sent_total - before.peddlenet_cluster_messages_sent_total;
+    assert.equal(after.peddlenet_cluster_signals_sent_total - before.peddlenet_cluster_signals_sent_total, n);
+    assert.ok(messages <= Math.ceil(elapsedMs / 5) + 2, `${messages} node messages in ${elapsedMs} ms`);
+    for (const x of [a, b]) await x.close();
+  } finally {
+    await c.stop();
+  }
+});
+
 test('a refresh onto another node replaces the old socket: peer-rejoined, never left then joined', async () => {
   const c = await startCluster(2, ['--grace-ms', '3000']);
   try {
