@@ -248,11 +248,13 @@ bool ClusterRooms::route(NodeIndex node, const std::string& room, const std::str
     // Redis is not taking them as fast as they come: refuse (the sender is told) rather than
     // hold an unbounded batch.
     if (out.message.size() >= max_waiting_bytes) return false;
-    if (out.message.empty())
-        out.message = cluster::begin_message(cluster::NodeMessage::Kind::signals, node_);
+    if (out.message.empty()) {
+        if (out.channel.empty()) out.channel = cluster::node_channel(node_names_[node]);
+        cluster::begin_message(out.message, cluster::NodeMessage::Kind::signals, node_);
+    }
     cluster::append_entry(out.message, room, from, to, frame);
     ++metrics_.cluster_signals_sent;
-    if (!out.in_flight) schedule_flush();
+    if (out.in_flight.empty()) schedule_flush();
     return true;
 }
 
@@ -279,22 +281,22 @@ void ClusterRooms::flush(NodeIndex node) {
     Outgoing& out = outbox_[node];
     // One PUBLISH per node in flight: signals that arrive meanwhile go together in the next,
     // so batches grow with the load.
-    if (out.message.empty() || out.in_flight) return;
-    auto message = std::make_shared<const std::string>(std::move(out.message));
-    out.message.clear();
+    if (out.message.empty() || !out.in_flight.empty()) return;
+    out.in_flight.swap(out.message);
     ++metrics_.cluster_messages_sent;
-    out.in_flight = commands_->command(
-        {"PUBLISH", cluster::node_channel(node_names_[node]), *message},
-        [this, node, message](const RedisReply* reply) {
+    const bool sent = commands_->command(
+        {"PUBLISH", out.channel, out.in_flight}, [this, node](const RedisReply* reply) {
             if (closed_) return;
             Outgoing& out = outbox_[node];
-            out.in_flight = false;
             // Nobody subscribed (the node is gone) or the reply was lost: tell the senders.
             if (!reply || reply->kind != RedisReply::Kind::integer || reply->integer == 0)
-                bounce(*message);
+                bounce(out.in_flight);
+            out.in_flight.clear();
             if (!out.message.empty()) schedule_flush();
         });
-    if (!out.in_flight) bounce(*message);
+    if (sent) return;
+    bounce(out.in_flight);
+    out.in_flight.clear();
 }
 
 void ClusterRooms::bounce(std::string_view message) {
@@ -320,7 +322,7 @@ void ClusterRooms::on_node_message(const cluster::NodeMessage& m) {
             continue;
         }
         if (undelivered.empty())
-            undelivered = cluster::begin_message(cluster::NodeMessage::Kind::bounce, node_);
+            cluster::begin_message(undelivered, cluster::NodeMessage::Kind::bounce, node_);
         cluster::append_entry(undelivered, e.room, e.from, e.to, {});
     }
     if (!undelivered.empty() && !degraded_)

@@ -76,9 +76,12 @@ private:
         std::string name;
         SessionId session;
     };
+    // Signals for one node. The two buffers take turns, so that after the first batches no
+    // flush allocates.
     struct Outgoing {
+        std::string channel;    // the node's channel
         std::string message;    // cluster::NodeMessage of signals, encoded; empty: none waits
-        bool in_flight = false; // a PUBLISH to this node awaits its reply
+        std::string in_flight;  // the message whose PUBLISH awaits its reply; empty: none
     };
 
     bool route(NodeIndex node, const std::string& room, const std::string& from,

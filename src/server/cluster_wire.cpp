@@ -123,10 +123,9 @@ std::optional<RoomEvent> parse_event(std::string_view rest) {
     return e;
 }
 
-std::string begin_message(NodeMessage::Kind kind, std::string_view origin) {
-    std::string out(1, static_cast<char>(kind));
+void begin_message(std::string& out, NodeMessage::Kind kind, std::string_view origin) {
+    out.assign(1, static_cast<char>(kind));
     netstring(out, origin);
-    return out;
 }
 
 void append_entry(std::string& message, std::string_view room, std::string_view from,

@@ -65,8 +65,8 @@ struct NodeMessage {
     std::string_view origin; // the node to bounce to
     std::vector<Entry> entries;
 };
-// Appends one entry to an encoded message that starts with begin_message().
-std::string begin_message(NodeMessage::Kind kind, std::string_view origin);
+// Starts `out` as an encoded message (it keeps its capacity); append_entry() adds one entry.
+void begin_message(std::string& out, NodeMessage::Kind kind, std::string_view origin);
 void append_entry(std::string& message, std::string_view room, std::string_view from,
                   std::string_view to, std::string_view frame);
 std::optional<NodeMessage> parse_message(std::string_view text);

@@ -173,6 +173,9 @@ void RedisLink::connect() {
         return lost();
     }
     ac->data = this;
+    // Keep the read buffer between replies: by default hiredis frees it whenever it is empty
+    // and over 16 KB, which a batch of signals is, and the next batch allocates it again.
+    ac->c.reader->maxbuf = 0;
     watcher_ = std::make_shared<Watcher>(ioc_, ac);
     ac->ev.data = watcher_.get();
     ac->ev.addRead = &Watcher::add_read;

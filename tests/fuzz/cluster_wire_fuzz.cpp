@@ -52,7 +52,8 @@ std::string event_text(const RoomEvent& e) {
 }
 
 std::string message_text(const NodeMessage& m) {
-    std::string out = begin_message(m.kind, m.origin);
+    std::string out;
+    begin_message(out, m.kind, m.origin);
     for (const auto& e : m.entries) append_entry(out, e.room, e.from, e.to, e.frame);
     return out;
 }
