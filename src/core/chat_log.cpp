@@ -57,10 +57,10 @@ bool chat_order_less(const ChatMessage& a, const ChatMessage& b) {
 Checked check_chat_text(std::string_view raw) {
     Checked c{repair_utf8(raw), {}};
     if (c.value.empty()) {
-        c.error = "The message is empty.";
+        c.error = {"messages.empty_text", {}};
     } else if (c.value.size() > max_text_bytes) {
-        c.error = "The message is too long: " + std::to_string(c.value.size()) +
-                  " bytes of UTF-8, the limit is " + std::to_string(max_text_bytes) + ".";
+        c.error = {"messages.too_long",
+                   {{"used", std::to_string(c.value.size())}, {"max", std::to_string(max_text_bytes)}}};
     }
     return c;
 }
@@ -70,12 +70,9 @@ Checked check_chat_name(std::string_view raw) {
     switch (display_name_problem(c.value)) {
     case NameProblem::none:
     case NameProblem::invalid_utf8: break; // repaired above
-    case NameProblem::empty: c.error = "The name is empty."; break;
-    case NameProblem::too_long:
-        c.error = "The name is too long: " + std::to_string(utf8_length(c.value).value_or(0)) +
-                  " characters, the limit is " + std::to_string(max_display_name_chars) + ".";
-        break;
-    case NameProblem::control_char: c.error = "The name contains control characters."; break;
+    case NameProblem::empty: c.error = {"name.empty", {}}; break;
+    case NameProblem::too_long: c.error = {"name.too_long", {{"max", std::to_string(max_display_name_chars)}}}; break;
+    case NameProblem::control_char: c.error = {"name.control_chars", {}}; break;
     }
     return c;
 }

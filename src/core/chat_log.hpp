@@ -11,6 +11,8 @@
 //  [X] the author's signature travels and is stored with the message, so anyone may relay it
 #pragma once
 
+#include "core/i18n.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -56,10 +58,10 @@ struct ChatMessage {
 bool chat_order_less(const ChatMessage& a, const ChatMessage& b);
 
 // User text or name after validation: `value` is the repaired string when `error` is empty,
-// otherwise `error` is one sentence for the UI and the automation API.
+// otherwise `error` says why, for the UI and the automation API.
 struct Checked {
     std::string value;
-    std::string error;
+    i18n::Message error;
     bool ok() const { return error.empty(); }
 };
 // Repairs invalid UTF-8 (U+FFFD), then requires 1..max_text_bytes bytes.

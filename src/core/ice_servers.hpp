@@ -7,6 +7,8 @@
 //  [X] the same rules for a list that arrives as JSON (the signaling server's TURN credentials)
 #pragma once
 
+#include "core/i18n.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -16,7 +18,7 @@ namespace peddlenet {
 
 struct IceServersParse {
     nlohmann::json servers = nlohmann::json::array(); // [{urls, username?, credential?}]
-    std::string error;                                // a sentence naming the bad line, or ""
+    i18n::Message error; // why it was refused, naming the bad line ({line}); empty when ok
     bool ok() const { return error.empty(); }
 };
 
@@ -24,7 +26,8 @@ struct IceServersParse {
 IceServersParse parse_ice_servers(std::string_view text);
 
 // Checks a list of RTCIceServer objects ({urls: string or [string], username?, credential?}),
-// by the rules of the text form; `servers` holds it with one URL per entry.
+// by the rules of the text form; `servers` holds it with one URL per entry. {line} is then the
+// server's position in the list.
 IceServersParse check_ice_server_list(const nlohmann::json& list);
 
 } // namespace peddlenet

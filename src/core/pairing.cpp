@@ -28,7 +28,7 @@ void Pairing::reset() {
     gathered_ = false;
     code_.clear();
     code_bytes_ = 0;
-    error_.clear();
+    error_ = {};
     peer_.reset();
 }
 
@@ -37,7 +37,7 @@ void Pairing::set_state(State s) {
     if (callbacks_.changed) callbacks_.changed();
 }
 
-void Pairing::fail(std::string why) {
+void Pairing::fail(i18n::Message why) {
     if (connection_open_) rtc_.close_connection(connection);
     connection_open_ = false;
     error_ = std::move(why);
@@ -76,9 +76,9 @@ std::optional<PairingRoom> Pairing::accept_offer(std::string_view code, PairingS
     return room_;
 }
 
-std::string Pairing::accept_answer(std::string_view code) {
+i18n::Message Pairing::accept_answer(std::string_view code) {
     if (kind_ != PairingKind::offer || state_ != State::showing)
-        return "Show your pairing code first, then scan the answer.";
+        return {"pair.scan_order", {}};
     PairingDecode decoded = decode_pairing_code(code, PairingKind::answer);
     if (!decoded.ok()) return decoded.error;
     rtc_.set_remote_description(connection, {SdpType::answer, sdp_from_pairing(decoded.description)});
@@ -103,7 +103,7 @@ void Pairing::tick() {
         finish_code(); // a STUN/TURN server that does not answer must not hold the code back
     } else if ((state_ == State::connecting || (state_ == State::showing && kind_ == PairingKind::answer)) &&
                now >= deadline_) {
-        fail("The phones did not link. Are both on the same Wi-Fi? Try again, close together.");
+        fail({"pair.no_link", {}});
     }
 }
 
@@ -111,16 +111,16 @@ void Pairing::tick() {
 void Pairing::finish_code() {
     std::string why;
     std::optional<PairingDescription> d = pairing_description_from_sdp(kind_, *local_sdp_, candidates_, &why);
-    if (!d) return fail("This browser made a connection PeddleNet cannot pair with: " + why);
+    if (!d) return fail({"pair.unusable_connection", {{"detail", why}}});
     if (kind_ == PairingKind::offer) {
         d->room = room_.name;
         d->room_key = room_.key;
     }
     if (d->candidates.empty())
-        return fail("This phone has no network address to pair with. Join the Wi-Fi and try again.");
+        return fail({"pair.no_address", {}});
     std::optional<std::string> code;
     if (fit_pairing_budget(*d)) code = encode_pairing_code(*d);
-    if (!code) return fail("This connection does not fit in a pairing code.");
+    if (!code) return fail({"pair.too_big", {}});
     code_ = std::move(*code);
     code_bytes_ = pairing_payload_bytes(*d);
     // The answering phone waits for its code to be scanned; the offering one for the answer.
@@ -188,7 +188,7 @@ void Pairing::on_channel_message(const std::string&, std::string_view text) {
 }
 
 void Pairing::on_channel_closed(const std::string&) {
-    if (state_ == State::open && !peer_) fail("The other phone closed the pairing.");
+    if (state_ == State::open && !peer_) fail({"pair.closed", {}});
 }
 
 // Once the hellos crossed the bootstrap has done its part: its end (the other side closing it
@@ -196,12 +196,12 @@ void Pairing::on_channel_closed(const std::string&) {
 void Pairing::on_connection_state(const std::string&, PeerConnectionState state) {
     if (state == PeerConnectionState::failed && state_ != State::open && state_ != State::idle &&
         state_ != State::failed)
-        fail("The phones could not reach each other. Are both on the same Wi-Fi?");
+        fail({"pair.unreachable", {}});
 }
 
 void Pairing::on_rtc_error(const std::string&, RtcOperation op, std::string_view message) {
     if (state_ == State::idle || state_ == State::failed || (state_ == State::open && peer_)) return;
-    fail("Pairing failed (" + std::string(to_string(op)) + "): " + repair_utf8(message));
+    fail({"pair.browser_error", {{"operation", std::string(to_string(op))}, {"detail", repair_utf8(message)}}});
 }
 
 } // namespace peddlenet

@@ -85,8 +85,8 @@ public:
     std::optional<PairingRoom> accept_offer(std::string_view code, PairingSelf self);
     // Who we are in our hello (when it changed since offer / accept_offer: a room entered).
     void set_self(PairingSelf self) { self_ = std::move(self); }
-    // Phone A: a scanned answer to the offer showing. Returns "" or a sentence for the screen.
-    std::string accept_answer(std::string_view code);
+    // Phone A: a scanned answer to the offer showing. Returns nothing, or what to tell the person.
+    i18n::Message accept_answer(std::string_view code);
     // Ends the pairing and closes the bootstrap connection.
     void cancel();
     // Sends a room engine signal to the paired peer; false unless the channel is open.
@@ -97,7 +97,7 @@ public:
     State state() const { return state_; }
     bool offering() const { return kind_ == PairingKind::offer; }
     const std::string& code() const { return code_; } // "PN1:...", while showing
-    const std::string& error() const { return error_; }
+    const i18n::Message& error() const { return error_; }
     const std::optional<PairedPeer>& peer() const { return peer_; }
     std::size_t code_bytes() const { return code_bytes_; } // payload bytes of code()
 
@@ -116,7 +116,7 @@ public:
 
 private:
     void reset();
-    void fail(std::string why);
+    void fail(i18n::Message why);
     void finish_code();
     void set_state(State s);
 
@@ -133,7 +133,7 @@ private:
     double deadline_ = 0.0;
     std::string code_;
     std::size_t code_bytes_ = 0;
-    std::string error_;
+    i18n::Message error_;
     std::optional<PairedPeer> peer_;
     bool connection_open_ = false; // a bootstrap connection exists in the transport
 };

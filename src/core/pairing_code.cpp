@@ -627,7 +627,7 @@ std::optional<std::string> encode_pairing_code(const PairingDescription& d) {
 }
 
 PairingDecode decode_pairing_code(std::string_view text, PairingKind expected) {
-    const auto fail = [](std::string_view sentence) { return PairingDecode{{}, std::string(sentence)}; };
+    const auto fail = [](const i18n::Message& why) { return PairingDecode{{}, why}; };
     // "PN<version>:" first: a later version may change everything after the colon.
     const std::size_t colon = text.find(':');
     if (!text.starts_with(code_prefix) || colon == std::string_view::npos || colon > code_prefix.size() + 3)

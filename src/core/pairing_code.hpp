@@ -45,6 +45,8 @@
 //  [ ] TCP candidates, more than one m-section, other fingerprint hashes: not needed here
 #pragma once
 
+#include "core/i18n.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -99,23 +101,19 @@ struct PairingDescription {
     bool operator==(const PairingDescription&) const = default;
 };
 
-// A decoded code, or the sentence to show instead.
+// A decoded code, or what to tell the person instead.
 struct PairingDecode {
     PairingDescription description; // meaningful when ok()
-    std::string error;              // a sentence for the UI, or ""
+    i18n::Message error;            // empty when ok()
     bool ok() const { return error.empty(); }
 };
 
-// The sentences decode_pairing_code gives, for the UI and the tests.
-inline constexpr std::string_view pairing_error_not_ours = "This is not a PeddleNet pairing code.";
-inline constexpr std::string_view pairing_error_newer =
-    "This pairing code is from a newer version of PeddleNet. Update the app on this phone and scan again.";
-inline constexpr std::string_view pairing_error_damaged =
-    "This pairing code is damaged or incomplete. Scan it again.";
-inline constexpr std::string_view pairing_error_answer_not_offer =
-    "This is a pairing answer. Scan it on the phone that showed the first code.";
-inline constexpr std::string_view pairing_error_offer_not_answer =
-    "This is the first code of another pairing. Scan the answer shown by the phone that scanned your code.";
+// What decode_pairing_code says, for the UI and the tests.
+inline const i18n::Message pairing_error_not_ours{"pair.not_ours", {}};
+inline const i18n::Message pairing_error_newer{"pair.newer_version", {}};
+inline const i18n::Message pairing_error_damaged{"pair.damaged", {}};
+inline const i18n::Message pairing_error_answer_not_offer{"pair.answer_not_offer", {}};
+inline const i18n::Message pairing_error_offer_not_answer{"pair.offer_not_answer", {}};
 
 // The ICE and DTLS parts of a local description (`sdp`: RTCSessionDescription.sdp after ICE
 // gathering completed) plus candidate strings trickled separately (RTCIceCandidate.candidate,

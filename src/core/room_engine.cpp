@@ -330,7 +330,7 @@ RoomEngine::~RoomEngine() {
     for (const auto& entry : links_) rtc_.close_connection(entry.first);
 }
 
-std::string RoomEngine::set_name(std::string_view name) {
+i18n::Message RoomEngine::set_name(std::string_view name) {
     Checked checked = check_chat_name(name);
     if (!checked.ok()) return checked.error;
     name_ = std::move(checked.value);
@@ -437,7 +437,7 @@ Delivery RoomEngine::delivery(const ChatMessage& m) const {
 }
 
 SendResult RoomEngine::send(std::string_view text) {
-    if (!room_) return {{}, "Not in a room."};
+    if (!room_) return {{}, {"messages.not_in_room", {}}};
     Checked checked = check_chat_text(text);
     if (!checked.ok()) return {{}, checked.error};
 

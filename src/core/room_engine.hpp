@@ -208,7 +208,7 @@ struct Delivery {
 // Result of send(): the new message id, or a sentence for the UI / API error.
 struct SendResult {
     std::string id;
-    std::string error;
+    i18n::Message error;
     bool ok() const { return error.empty(); }
 };
 
@@ -290,7 +290,7 @@ public:
     const std::string& name() const { return name_; }
     // Sets the display name used for future messages; returns an error sentence, or "" when set.
     // (Tell the server too: it announces names to the others on the next join.)
-    std::string set_name(std::string_view name);
+    i18n::Message set_name(std::string_view name);
 
     // ---- room lifecycle (local side; the app sends join/leave to the server itself) ----------
     // Enters the room at once (closing any previous room's links, emptying the log): messages

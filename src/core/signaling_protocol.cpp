@@ -358,7 +358,7 @@ Parsed<ServerMessage> parse_server(std::string_view text) {
             return refuse<ServerMessage>(ErrorCode::bad_field,
                                          "ice-servers needs \"servers\" and an integer \"expires\"");
         IceServersParse checked = check_ice_server_list(*servers);
-        if (!checked.ok()) return refuse<ServerMessage>(ErrorCode::bad_field, "ice-servers: " + checked.error);
+        if (!checked.ok()) return refuse<ServerMessage>(ErrorCode::bad_field, "ice-servers: " + i18n::to_string(checked.error));
         r.value = IceServers{std::move(checked.servers), expires->get<std::int64_t>()};
     } else if (*type == "pong") {
         r.value = Pong{};

@@ -127,7 +127,7 @@ std::string base41_model(std::string_view bytes) {
     return out;
 }
 
-bool is_known_sentence(std::string_view e) {
+bool is_known_sentence(const peddlenet::i18n::Message& e) {
     return e == pairing_error_not_ours || e == pairing_error_newer || e == pairing_error_damaged ||
            e == pairing_error_answer_not_offer || e == pairing_error_offer_not_answer;
 }

@@ -12,7 +12,8 @@ TEST_CASE("send refuses clearly and stores nothing on refusal", "[chat][engine]"
     World world(1);
     FakeServer server(world);
     SimPeer a(world, server, "alice", "Alice", 1);
-    CHECK(a.say("hello").error == "Not in a room.");
+    using peddlenet::i18n::Message;
+    CHECK(a.say("hello").error == Message{"messages.not_in_room", {}});
     RoomKeys bad = open_room_keys("r");
     bad.id = "bad room!";
     CHECK_FALSE(a.engine.enter_room(bad));
@@ -21,9 +22,8 @@ TEST_CASE("send refuses clearly and stores nothing on refusal", "[chat][engine]"
     CHECK_FALSE(a.engine.enter_room(bad));
     CHECK_FALSE(a.engine.room().has_value());
     REQUIRE(a.engine.enter_room(open_room_keys("r")));
-    CHECK(a.say("").error == "The message is empty.");
-    CHECK(a.say(std::string(4097, 'x')).error ==
-          "The message is too long: 4097 bytes of UTF-8, the limit is 4096.");
+    CHECK(a.say("").error == Message{"messages.empty_text", {}});
+    CHECK(a.say(std::string(4097, 'x')).error == Message{"messages.too_long", {{"used", "4097"}, {"max", "4096"}}});
     CHECK(a.engine.messages().empty());
     const SendResult ok = a.say(std::string(4096, 'x'));
     CHECK(ok.ok());
@@ -42,7 +42,7 @@ TEST_CASE("composed messages carry id, author, name, wall clock and a rising Lam
     a.engine.enter_room(open_room_keys("r"));
     world.now_ms = 1234.0;
     const ChatMessage m1 = *a.engine.log().find(a.say("one").id);
-    CHECK(a.engine.set_name("") == "The name is empty.");
+    CHECK(a.engine.set_name("") == peddlenet::i18n::Message{"name.empty", {}});
     CHECK(a.engine.set_name("Alice \xF0\x9F\x8E\xB8").empty());
     const ChatMessage m2 = *a.engine.log().find(a.say("two").id);
     CHECK(m1.from == a.id);

@@ -22,8 +22,9 @@ TEST_CASE("STUN and TURN lines become RTCIceServer objects", "[ice]") {
 }
 
 TEST_CASE("mistakes are refused with the line number", "[ice]") {
-    CHECK(parse_ice_servers("http://example.org").error.rfind("Line 1:", 0) == 0);
-    CHECK(parse_ice_servers("stun:a\nturn:b").error.find("Line 2") != std::string::npos);
+    using Message = peddlenet::i18n::Message;
+    CHECK(parse_ice_servers("http://example.org").error == Message{"ice.bad_scheme", {{"line", "1"}}});
+    CHECK(parse_ice_servers("stun:a\nturn:b").error == Message{"ice.turn_needs_credentials", {{"line", "2"}}});
     CHECK_FALSE(parse_ice_servers("stun:a user pass").ok());
     CHECK_FALSE(parse_ice_servers("stun:a\"b").ok());
     CHECK_FALSE(parse_ice_servers("stun:" + std::string(600, 'x')).ok());
@@ -55,5 +56,5 @@ TEST_CASE("a list from the server is held to the same rules, one URL per entry",
     CHECK_FALSE(check_ice_server_list(json::parse(R"([7])")).ok());
     json many = json::array();
     for (int i = 0; i < 9; ++i) many.push_back({{"urls", "stun:a" + std::to_string(i)}});
-    CHECK(check_ice_server_list(many).error == "At most 8 ICE servers.");
+    CHECK(check_ice_server_list(many).error == peddlenet::i18n::Message{"ice.too_many", {{"max", "8"}}});
 }
