@@ -2,6 +2,7 @@
 #include "app/app.hpp"
 
 #include "app/crypto_bench.hpp"
+#include "app/language.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/chat_log.hpp"
@@ -43,11 +44,10 @@ constexpr const char* key_server = "peddlenet.server";
 std::string check_name(const std::string& name) {
     switch (display_name_problem(name)) {
     case NameProblem::none: return {};
-    case NameProblem::empty: return "Pick a display name first.";
-    case NameProblem::too_long:
-        return "Names can be at most " + std::to_string(max_display_name_chars) + " characters.";
-    case NameProblem::invalid_utf8: return "That name can't be used: it is not valid text.";
-    case NameProblem::control_char: return "That name can't be used: it contains control characters.";
+    case NameProblem::empty: return tr("name.empty");
+    case NameProblem::too_long: return tr("name.too_long", {{"max", std::to_string(max_display_name_chars)}});
+    case NameProblem::invalid_utf8: return tr("name.invalid_text");
+    case NameProblem::control_char: return tr("name.control_chars");
     }
     return {};
 }
@@ -62,6 +62,7 @@ bool App::start() {
     io.IniFilename = nullptr; // no file system on the web; nothing worth persisting yet
     io.LogFilename = nullptr;
     io.ConfigInputTrickleEventQueue = true; // a tap's press and release land in separate frames
+    load_languages();
     load_fonts();
     apply_appearance();
     if (!platform::renderer_init()) return false;
@@ -222,7 +223,7 @@ void App::draw_starting() {
     ImGui::TextUnformatted("PeddleNet");
     ImGui::PopFont();
     if (identity_problem_.empty()) {
-        ImGui::TextDisabled("Preparing this device's key\xE2\x80\xA6");
+        ImGui::TextDisabled("%s", tr("start.preparing_key").c_str());
     } else {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(identity_problem_);
@@ -244,35 +245,35 @@ void App::draw_home() {
     ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
-    ImGui::TextUnformatted("Chat with everyone around you, phone to phone. No accounts, no internet needed.");
+    ImGui::TextUnformatted(tr("home.tagline").c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     ImGui::Dummy(em(0, 1.0f));
 
-    ImGui::TextUnformatted("Your name");
-    if (text_field("##name", "e.g. Sam", name_, max_display_name_bytes)) {
+    ImGui::TextUnformatted(tr("common.your_name").c_str());
+    if (text_field("##name", tr("common.name_example").c_str(), name_, max_display_name_bytes)) {
         notice_.clear();
         // Kept as soon as it is valid: a reload or a join from the API uses what was typed.
         if (check_name(name_).empty()) session_->set_name(name_);
     }
     ImGui::Dummy(em(0, 0.5f));
 
-    if (primary_button("Create private room", column)) {
+    if (primary_button(tr("home.create_private").c_str(), column)) {
         notice_ = enter_room(RoomRef{make_room_name(secure_random), make_room_key(secure_random)});
     }
-    if (secondary_button("Join open room", column)) {
+    if (secondary_button(tr("home.join_open").c_str(), column)) {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
     }
-    if (secondary_button("Scan QR code", column)) {
+    if (secondary_button(tr("home.scan").c_str(), column)) {
         notice_.clear();
         open_scanner();
     }
-    if (secondary_button("My code", column)) {
+    if (secondary_button(tr("common.my_code").c_str(), column)) {
         notice_.clear();
         screen_ = Screen::my_code;
     }
-    if (secondary_button("Settings", column)) { // a full-height touch target like the others
+    if (secondary_button(tr("home.settings").c_str(), column)) { // a full-height touch target like the others
         notice_.clear();
         settings_screen_.open(*session_);
         screen_ = Screen::settings;
@@ -293,22 +294,21 @@ void App::draw_join() {
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::Dummy(em(0, 2.0f));
-    ImGui::TextUnformatted("Open room name");
+    ImGui::TextUnformatted(tr("join.title").c_str());
     ImGui::PushItemWidth(column);
-    const bool submitted = text_field("##room", "e.g. main-stage", room_input_, max_id_length,
+    const bool submitted = text_field("##room", tr("join.room_example").c_str(), room_input_, max_id_length,
                                       ImGuiInputTextFlags_EnterReturnsTrue |
                                           ImGuiInputTextFlags_CharsNoBlank);
     ImGui::PopItemWidth();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
-    ImGui::TextUnformatted("Anyone who knows an open room's name can join it and read everything said there. "
-                           "For a room of your own, go back and create a private room, then invite people to it.");
+    ImGui::TextUnformatted(tr("join.explain").c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
-    if (primary_button("Join", column) || submitted) {
+    if (primary_button(tr("common.join").c_str(), column) || submitted) {
         notice_ = enter_room(RoomRef{room_input_, {}});
     }
-    if (secondary_button("Back", column)) {
+    if (secondary_button(tr("common.back").c_str(), column)) {
         notice_.clear();
         screen_ = Screen::home;
     }
@@ -362,7 +362,7 @@ nlohmann::json App::pairing_json() const {
             {"code", p.code()},
             {"bytes", p.code_bytes()},
             {"qrVersion", pairing_qr_.version},
-            {"error", p.error()},
+            {"error", tr(p.error())},
             {"notice", pairing_notice_},
             {"peer", p.peer() ? nlohmann::json(p.peer()->peer) : nlohmann::json(nullptr)},
             {"pairedWith", session_->paired_with() ? nlohmann::json(*session_->paired_with()) : nlohmann::json(nullptr)}};
@@ -474,7 +474,7 @@ void App::accept_invite(const InviteLink& link) {
 void App::accept_verify_code(const std::string& code) {
     std::string who;
     const std::string problem = session_->verify(code, &who);
-    notice_ = problem.empty() ? who + " is verified on this phone." : problem;
+    notice_ = problem.empty() ? tr("people.verified_now", {{"name", who}}) : problem;
 }
 
 void App::open_scanner() {
@@ -502,7 +502,7 @@ std::optional<std::string> App::invite_url() const {
 
 std::string App::enter_room(const RoomRef& room) {
     if (std::string problem = check_name(name_); !problem.empty()) return problem;
-    if (!is_valid_id(room.name)) return "Room names use letters, digits, - and _ (up to 64).";
+    if (!is_valid_id(room.name)) return tr("join.bad_room_name");
     if (std::string problem = session_->set_name(name_); !problem.empty()) return problem;
     if (session_->room() != room) room_screen_.reset();
     session_->enter(room);
@@ -637,6 +637,8 @@ nlohmann::json App::state_json() const {
                    {"proofsFailed", stats.proofs_failed},
                    {"unprovenDropped", stats.unproven_dropped},
                    {"forgedDropped", stats.forged_dropped}}},
+        {"language", ui_language()},
+        {"rtl", ui_rtl()},
         {"frames", platform::frames_drawn()},
         {"frameLagMs", platform::frame_lag_ms()},
         {"health", health_json(&engine.room_health())},
@@ -682,6 +684,17 @@ void App::register_automation() {
     platform::register_automation_method(
         "state", [this](const nlohmann::json&, auto settle) { settle(AutomationResult::success(state_json())); },
         /*read_only=*/true);
+    // The Settings screen's language choice: a shipped language's tag, or "" to follow the browser.
+    method("setLanguage", [text_arg](const nlohmann::json& args, auto settle) {
+        const auto tag = text_arg(args);
+        if (!tag) return settle(AutomationResult::failure("setLanguage(tag) takes one string"));
+        const auto languages = ui_languages();
+        const bool known = std::any_of(languages.begin(), languages.end(), [&](const auto& l) { return l.first == *tag; });
+        if (!tag->empty() && !known) return settle(AutomationResult::failure("no language \"" + *tag + "\" shipped"));
+        choose_language(*tag);
+        platform::wake();
+        settle(AutomationResult::success());
+    });
     method("setName", [this, text_arg](const nlohmann::json& args, auto settle) {
         const auto name = text_arg(args);
         if (!name) return settle(AutomationResult::failure("setName(name) takes one string"));
@@ -782,7 +795,7 @@ void App::register_automation() {
         const auto text = text_arg(args);
         if (!text) return settle(AutomationResult::failure("send(text) takes one string"));
         const SendResult result = session_->send(*text);
-        if (!result.ok()) return settle(AutomationResult::failure(result.error));
+        if (!result.ok()) return settle(AutomationResult::failure(tr(result.error)));
         settle(AutomationResult::success(result.id));
     });
     method("measureCrypto", [this](const nlohmann::json& args, auto settle) {

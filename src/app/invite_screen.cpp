@@ -1,6 +1,7 @@
 // invite_screen.cpp: see invite_screen.hpp.
 #include "app/invite_screen.hpp"
 
+#include "app/language.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/text.hpp"
@@ -43,7 +44,7 @@ void InviteScreen::draw_fitted_code(float text_below) {
     if (code_) {
         draw_code(side);
     } else {
-        literal_text("This text is too long for a QR code; share it as text.");
+        literal_text(tr("invite.too_long_for_qr"));
     }
 }
 
@@ -51,10 +52,10 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     Action action = Action::none;
     encode(url);
 
-    if (ImGui::Button("Back")) action = Action::back;
+    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(is_private ? "Invite to the private room" : "Invite to the open room");
+    ImGui::TextUnformatted(tr(is_private ? "invite.title_private" : "invite.title_open").c_str());
     literal_text(room, false);
     ImGui::EndGroup();
     ImGui::Separator();
@@ -62,33 +63,31 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     draw_fitted_code(text_below_em + (is_private ? 2.0f : 0.0f));
 
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    literal_text(is_private ? "The code and the link hold the room's key: whoever has them can read the room. "
-                              "Show them only to people you want in it."
-                            : "Point a phone's camera at the code, or send the link:");
+    literal_text(tr(is_private ? "invite.explain_private" : "invite.explain_open"));
     ImGui::PopStyleColor();
     literal_text(url);
 
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const bool can_share = platform::can_share();
     const float width = can_share ? (ImGui::GetContentRegionAvail().x - gap) * 0.5f : -FLT_MIN;
-    if (primary_button("Copy link", width)) {
+    if (primary_button((tr("invite.copy_link") + "###copy-link").c_str(), width)) {
         ImGui::SetClipboardText(url.c_str());
-        notice_ = "Link copied.";
+        notice_ = tr("invite.copied");
     }
     if (can_share) {
         ImGui::SameLine();
-        if (secondary_button("Share\xE2\x80\xA6", width)) { // U+2026 ellipsis
+        if (secondary_button((tr("invite.share") + "###share").c_str(), width)) {
             notice_.clear();
-            platform::share("PeddleNet: " + room, "Join me in " + room + " on PeddleNet", url,
+            platform::share("PeddleNet: " + room, tr("invite.share_text", {{"room", room}}), url,
                             [this](platform::ShareOutcome outcome, const std::string& detail) {
                                 if (outcome == platform::ShareOutcome::failed) {
-                                    notice_ = "Sharing failed (" + detail + "). Copy the link instead.";
+                                    notice_ = tr("invite.share_failed", {{"detail", detail}});
                                 }
                             });
         }
     }
     if (!notice_.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, notice_ == "Link copied." ? notice_colour : error_colour);
+        ImGui::PushStyleColor(ImGuiCol_Text, notice_ == tr("invite.copied") ? notice_colour : error_colour);
         literal_text(notice_);
         ImGui::PopStyleColor();
     }
@@ -133,25 +132,26 @@ void InviteScreen::draw_code(float side) {
 InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const std::string& fingerprint) {
     Action action = Action::none;
     encode(code);
-    if (ImGui::Button("Back")) action = Action::back;
+    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
-    ImGui::TextUnformatted("My code");
+    ImGui::TextUnformatted(tr("common.my_code").c_str());
     ImGui::Separator();
     draw_fitted_code(text_below_em);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    literal_text("Let the person next to you scan this with PeddleNet (Scan QR code). Their phone then "
-                 "marks you as verified, and warns them if someone else ever uses your name.");
+    literal_text(tr("my_code.explain"));
     ImGui::PopStyleColor();
-    literal_text("Your key: " + fingerprint);
+    literal_text(tr("my_code.key", {{"fingerprint", fingerprint}}));
     return action;
 }
 
 InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const std::string& notice) {
     Action action = Action::none;
-    if (ImGui::Button(pairing.state() == Pairing::State::failed ? "Back" : "Cancel")) action = Action::back;
+    if (ImGui::Button((tr(pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel") + "###back")
+                          .c_str()))
+        action = Action::back;
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted("Pair without a server");
+    ImGui::TextUnformatted(tr("pair.title").c_str());
     ImGui::Separator();
     const auto hint = [](const std::string& text) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -160,25 +160,24 @@ InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const st
     };
     switch (pairing.state()) {
     case Pairing::State::idle:
-    case Pairing::State::gathering: literal_text("Preparing the code\xE2\x80\xA6"); break;
+    case Pairing::State::gathering: literal_text(tr("pair.preparing")); break;
     case Pairing::State::showing:
         encode(pairing.code());
         draw_fitted_code(text_below_em);
         if (pairing.offering()) {
-            hint("1. On the other phone, open PeddleNet and tap Scan a code. 2. When it shows its own "
-                 "code, tap Scan their code. Whoever scans this code can read this private room.");
-            if (primary_button("Scan their code")) action = Action::scan;
+            hint(tr("pair.offer_steps"));
+            if (primary_button(tr("pair.scan_theirs").c_str())) action = Action::scan;
         } else {
-            hint("Show this code to the phone you scanned. You are linked as soon as it scans it.");
+            hint(tr("pair.answer_steps"));
         }
         break;
     case Pairing::State::connecting:
-    case Pairing::State::open: literal_text("Linking the two phones\xE2\x80\xA6"); break;
+    case Pairing::State::open: literal_text(tr("pair.linking")); break;
     case Pairing::State::failed:
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
-        literal_text(pairing.error());
+        literal_text(tr(pairing.error()));
         ImGui::PopStyleColor();
-        if (pairing.offering() && primary_button("Try again")) action = Action::retry;
+        if (pairing.offering() && primary_button(tr("common.try_again").c_str())) action = Action::retry;
         break;
     }
     if (!notice.empty()) {
@@ -197,17 +196,17 @@ InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& 
     ImGui::PushItemWidth(column);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     ImGui::Dummy(em(0, 2.0f));
-    ImGui::TextUnformatted("You are invited to");
+    ImGui::TextUnformatted(tr("invited.title").c_str());
     ImGui::PushFont(nullptr, ImGui::GetFontSize() * 1.5f);
     literal_text(room);
     ImGui::PopFont();
     ImGui::Dummy(em(0, 1.0f));
-    ImGui::TextUnformatted("Your name");
-    const bool submitted = text_field("##invited-name", "e.g. Sam", name, max_display_name_bytes,
+    ImGui::TextUnformatted(tr("common.your_name").c_str());
+    const bool submitted = text_field("##invited-name", tr("common.name_example").c_str(), name, max_display_name_bytes,
                                       ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::Dummy(em(0, 0.5f));
-    if (primary_button("Join", column) || submitted) action = Action::join;
-    if (secondary_button("Not now", column)) action = Action::cancel;
+    if (primary_button(tr("common.join").c_str(), column) || submitted) action = Action::join;
+    if (secondary_button(tr("invited.not_now").c_str(), column)) action = Action::cancel;
     if (!notice.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(notice);

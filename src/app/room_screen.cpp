@@ -1,6 +1,7 @@
 // room_screen.cpp: see room_screen.hpp.
 #include "app/room_screen.hpp"
 
+#include "app/language.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/bidi.hpp"
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <string_view>
 
 namespace peddlenet::app {
@@ -33,15 +33,6 @@ ImVec4 link_colour(LinkState s) {
     return ImVec4(1, 1, 1, 1);
 }
 
-std::string clock_time(std::int64_t ts_ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ts_ms / 1000);
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char buf[8];
-    std::strftime(buf, sizeof buf, "%H:%M", &local);
-    return buf;
-}
-
 // `text` cut at a character boundary with an ellipsis so that it fits `width` pixels.
 std::string fit_width(const std::string& text, float width) {
     if (ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size()).x <= width) return text;
@@ -58,22 +49,44 @@ std::string fit_width(const std::string& text, float width) {
 std::string delivery_text(const Delivery& d) {
     switch (d.state) {
     case DeliveryState::received: return {};
-    case DeliveryState::queued: return "queued";
-    case DeliveryState::sent: return "sent";
+    case DeliveryState::queued: return tr("messages.queued");
+    case DeliveryState::sent: return tr("messages.sent");
     case DeliveryState::delivered:
         // A big room: most people are not linked to us; they report it through relays.
-        if (d.big_room) return "seen by " + std::to_string(d.acked);
-        return "delivered " + std::to_string(d.acked) + "/" + std::to_string(d.of);
+        if (d.big_room) return tr_plural("messages.seen_by", static_cast<long long>(d.acked));
+        return tr("messages.delivered", {{"acked", std::to_string(d.acked)}, {"total", std::to_string(d.of)}});
     }
     return {};
 }
 
 // "0.4 s" / "12 ms" / "3.2 s".
 std::string duration_text(double ms) {
+    if (ms < 1000.0) return tr("units.ms", {{"value", std::to_string(static_cast<int>(ms + 0.5))}});
     char buf[32];
-    if (ms < 1000.0) std::snprintf(buf, sizeof buf, "%d ms", static_cast<int>(ms + 0.5));
-    else std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
-    return buf;
+    std::snprintf(buf, sizeof buf, "%.1f", ms / 1000.0);
+    return tr("units.seconds", {{"value", buf}});
+}
+
+std::string_view path_text(PathKind kind) {
+    switch (kind) {
+    case PathKind::direct: return tr("people.path_direct");
+    case PathKind::stun: return tr("people.path_stun");
+    case PathKind::relay: return tr("people.path_relay");
+    }
+    return {};
+}
+
+// A link's state as the People panel says it.
+std::string link_text(const LinkInfo& p) {
+    // The engine's refusals are fixed English phrases (room_engine.hpp): two of them.
+    if (p.proof == ProofState::failed)
+        return tr(p.refusal == "not in this room" ? "people.not_in_room" : "people.not_verified");
+    switch (p.state) {
+    case LinkState::open: return tr("people.connected");
+    case LinkState::connecting: return tr("people.connecting");
+    case LinkState::closed: return tr("people.closed");
+    }
+    return {};
 }
 
 // "relayed by the box · links in 0.4 s · 2 of 2 tries · health 98": what the People panel says
@@ -81,13 +94,14 @@ std::string duration_text(double ms) {
 // pings' (on the line above); the browser's goes here only while there is none.
 std::string health_line(const LinkPath* path, const std::optional<double>& rtt_ms, const ConnectionHealth* health) {
     std::vector<std::string> parts;
-    if (path) parts.emplace_back(describe(path->kind));
+    if (path) parts.emplace_back(path_text(path->kind));
     if (!rtt_ms && path && path->rtt_ms) parts.push_back(duration_text(*path->rtt_ms)); // else shown above
     if (health && health->attempts() > 0) {
-        if (const auto mean = health->mean_connect_ms()) parts.push_back("links in " + duration_text(*mean));
-        parts.push_back(std::to_string(health->successes()) + " of " + std::to_string(health->attempts()) +
-                        (health->attempts() == 1 ? " try" : " tries"));
-        if (const auto score = health->score()) parts.push_back("health " + std::to_string(*score));
+        if (const auto mean = health->mean_connect_ms())
+            parts.push_back(tr("people.links_in", {{"duration", duration_text(*mean)}}));
+        parts.push_back(tr_plural("people.tries", static_cast<long long>(health->attempts()),
+                                  {{"successes", std::to_string(health->successes())}}));
+        if (const auto score = health->score()) parts.push_back(tr("people.health", {{"score", std::to_string(*score)}}));
     }
     std::string line;
     for (const std::string& part : parts) line += (line.empty() ? "" : " \xC2\xB7 ") + part; // U+00B7
@@ -124,7 +138,7 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
     if (unread_ > 0) below += ImGui::GetFrameHeight() + style.ItemSpacing.y;
     draw_messages(session, std::max(em(4.0f), ImGui::GetContentRegionAvail().y - below));
     if (unread_ > 0) {
-        const std::string label = std::to_string(unread_) + (unread_ == 1 ? " new message" : " new messages") +
+        const std::string label = tr_plural("room.unread", static_cast<long long>(unread_)) +
                                   "  \xE2\x86\x93###unread"; // U+2193 downwards arrow
         if (secondary_button(label.c_str(), -FLT_MIN)) stick_to_bottom_ = true;
     }
@@ -138,14 +152,14 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     // In a big room we link with a few people only; the room's size comes from the server, or
     // without it from the members' signed announcements.
     const std::size_t in_room = engine.partial_mesh() ? engine.present() : peers.size() + 1;
-    const std::string people = "People " + std::to_string(in_room) + "###people";
+    const std::string people = tr("room.people", {{"count", std::to_string(in_room)}}) + "###people";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float pad = 2 * style.FramePadding.x;
     const float people_w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
-    const float invite_w = ImGui::CalcTextSize("Invite").x + pad;
+    const float invite_w = ImGui::CalcTextSize(tr("room.invite").c_str()).x + pad;
     const float buttons_x = ImGui::GetContentRegionMax().x - people_w - style.ItemSpacing.x - invite_w;
 
-    if (ImGui::Button("Leave")) action = Action::leave;
+    if (ImGui::Button((tr("room.leave") + "###leave").c_str())) action = Action::leave;
     ImGui::SameLine();
     // Room name and head count between Leave and Invite, cut with an ellipsis when too long.
     const float title_w = std::max(0.0f, buttons_x - ImGui::GetCursorPosX() - style.ItemSpacing.x);
@@ -155,14 +169,17 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const bool is_private = session.room() && session.room()->is_private();
     ImGui::TextUnformatted(fit_width(session.room() ? session.room()->name : std::string(), title_w).c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    std::string here = std::to_string(open + 1) + (open == 0 ? " here (just you)" : " here");
     // A big room: who is here, not our few links (People lists those; a phone's header is narrow).
-    if (engine.partial_mesh()) here = std::to_string(in_room) + " here";
-    ImGui::TextUnformatted(fit_width((is_private ? "Private \xC2\xB7 " : "Open \xC2\xB7 ") + here, title_w).c_str());
+    const std::size_t here_count = engine.partial_mesh() ? in_room : open + 1;
+    const std::string here = here_count == 1 && !engine.partial_mesh()
+                                 ? tr("room.just_you")
+                                 : tr_plural("room.here", static_cast<long long>(here_count));
+    ImGui::TextUnformatted(
+        fit_width(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}}), title_w).c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
     ImGui::SameLine(buttons_x);
-    if (ImGui::Button("Invite")) action = Action::invite;
+    if (ImGui::Button((tr("room.invite") + "###invite").c_str())) action = Action::invite;
     ImGui::SameLine();
     if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
 
@@ -170,8 +187,8 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const char* server = nullptr;
     switch (session.signaling()) {
     case SignalingStatus::online: break;
-    case SignalingStatus::connecting: server = "Connecting to the server\xE2\x80\xA6"; break;
-    case SignalingStatus::offline: server = "Server offline: chat with those connected continues"; break;
+    case SignalingStatus::connecting: server = tr("room.server_connecting").c_str(); break;
+    case SignalingStatus::offline: server = tr("room.server_offline").c_str(); break;
     }
     if (server) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -183,7 +200,7 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     if (session.room() && !is_private) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted("Open room: anyone who knows its name can read it.");
+        ImGui::TextUnformatted(tr("room.open_warning").c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -196,44 +213,42 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     ImGui::SameLine();
     if (editing_name_) {
         ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em(9.0f));
-        const bool submitted = text_field("##edit-name", "Your name", name_edit_, 128,
+        const bool submitted = text_field("##edit-name", tr("common.your_name").c_str(), name_edit_, 128,
                                           ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
-        if (ImGui::Button("Save") || submitted) {
+        if (ImGui::Button((tr("common.save") + "###save-name").c_str()) || submitted) {
             notice_ = session.set_name(name_edit_);
             editing_name_ = !notice_.empty();
         }
         ImGui::SameLine();
-        if (ImGui::Button("Cancel")) {
+        if (ImGui::Button((tr("common.cancel") + "###cancel-name").c_str())) {
             editing_name_ = false;
             notice_.clear();
         }
     } else {
         literal_text(to_visual_order(session.name()), false);
         ImGui::SameLine();
-        ImGui::TextDisabled("(you)");
+        ImGui::TextDisabled("%s", tr("people.you").c_str());
         ImGui::SameLine();
-        if (ImGui::SmallButton("Edit name")) {
+        if (ImGui::SmallButton((tr("people.edit_name") + "###edit-name-button").c_str())) {
             name_edit_ = session.name();
             editing_name_ = true;
         }
     }
-    if (ImGui::SmallButton("My code")) action = Action::my_code;
+    if (ImGui::SmallButton((tr("common.my_code") + "###my-code").c_str())) action = Action::my_code;
     ImGui::SameLine();
-    if (ImGui::SmallButton("Scan a code")) action = Action::scan;
+    if (ImGui::SmallButton((tr("people.scan") + "###scan").c_str())) action = Action::scan;
     // With no server in reach, two phones can still pair face to face (a private room's key
     // travels in the code).
     if (session.room() && session.room()->is_private()) {
         ImGui::SameLine();
-        if (ImGui::SmallButton("Pair without a server")) action = Action::pair;
+        if (ImGui::SmallButton((tr("people.pair") + "###pair").c_str())) action = Action::pair;
     }
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(("A big room: " + std::to_string(session.engine().present()) +
-                                " people. You are linked with the few below; messages reach "
-                                "everyone else through them, signed so nobody can change them.")
-                                   .c_str());
+        ImGui::TextUnformatted(
+            tr_plural("people.big_room", static_cast<long long>(session.engine().present())).c_str());
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -246,10 +261,11 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
             const LinkPath* path = session.path(p.peer);
             relayed += p.state == LinkState::open && path && path->kind == PathKind::relay;
         }
-        std::string summary = "Links open: " + std::to_string(open) + " of " + std::to_string(links.size());
-        if (relayed > 0) summary += " \xC2\xB7 " + std::to_string(relayed) + " relayed by the box";
+        std::string summary =
+            tr("people.links_open", {{"open", std::to_string(open)}, {"total", std::to_string(links.size())}});
+        if (relayed > 0) summary += " \xC2\xB7 " + tr_plural("people.relayed", static_cast<long long>(relayed));
         if (const auto score = session.engine().room_health().score())
-            summary += " \xC2\xB7 health " + std::to_string(*score) + " of 100";
+            summary += " \xC2\xB7 " + tr("people.room_health", {{"score", std::to_string(*score)}});
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
         literal_text(summary);
@@ -263,16 +279,9 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         ImGui::SameLine();
         literal_text(to_visual_order(p.name), false);
         ImGui::SameLine();
-        std::string detail;
-        if (p.proof == ProofState::failed) {
-            detail = p.refusal; // "not in this room" / "could not be verified"
-        } else if (p.state == LinkState::open) {
-            detail = "connected";
-        } else {
-            detail = std::string(to_string(p.state));
-        }
-        if (p.rtt_ms) detail += "  " + std::to_string(static_cast<int>(*p.rtt_ms + 0.5)) + " ms";
-        if (trust.verified) detail += "  \xE2\x9C\x93 verified"; // U+2713
+        std::string detail = link_text(p);
+        if (p.rtt_ms) detail += "  " + tr("units.ms", {{"value", std::to_string(static_cast<int>(*p.rtt_ms + 0.5))}});
+        if (trust.verified) detail += "  " + tr("people.verified");
         ImGui::PushStyleColor(ImGuiCol_Text, p.proof == ProofState::failed ? palette().error_text
                                                                           : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         literal_text(detail, false);
@@ -280,8 +289,7 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         if (trust.name_of_other_key) {
             ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
             ImGui::PushTextWrapPos(0.0f);
-            literal_text("Warning: you verified someone called " + p.name +
-                         " with another key. This may not be the same person.");
+            literal_text(tr("people.other_key_warning", {{"name", p.name}}));
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
         }
@@ -298,7 +306,7 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         }
         if (trust.safety_code && p.proof == ProofState::ok) {
             ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-            literal_text("    Safety code " + *trust.safety_code);
+            literal_text("    " + tr("people.safety_code", {{"code", *trust.safety_code}}));
             ImGui::PopStyleColor();
         }
         ImGui::PopID();
@@ -333,8 +341,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::Dummy(em(0, 1.0f));
         ImGui::Indent(em(0.65f)); // the list has no padding of its own: inset like bubble text
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 2 * em(0.65f));
-        ImGui::TextDisabled("No messages yet. Say hello! Messages go straight to the people in this "
-                            "room, never through a server.");
+        ImGui::TextDisabled("%s", tr("messages.empty").c_str());
         ImGui::PopTextWrapPos();
         ImGui::Unindent(em(0.65f));
     }
@@ -399,7 +406,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::PushID(m.id.c_str());
         ImGui::InvisibleButton("##bubble", ImVec2(bw, row->height));
         if (ImGui::BeginPopupContextItem("##message-menu")) {
-            if (ImGui::MenuItem("Copy text")) ImGui::SetClipboardText(m.text.c_str());
+            if (ImGui::MenuItem(tr("messages.copy").c_str())) ImGui::SetClipboardText(m.text.c_str());
             ImGui::EndPopup();
         }
         ImGui::PopID();
@@ -447,7 +454,7 @@ void RoomScreen::draw_unread_marker(float y, float h) {
     const ImVec2 top_left(ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x,
                           ImGui::GetWindowPos().y - ImGui::GetScrollY() + y);
     const float w = ImGui::GetContentRegionAvail().x;
-    const char* label = "New";
+    const char* label = tr("messages.new").c_str();
     const float label_w = ImGui::CalcTextSize(label).x, mid = top_left.y + h * 0.5f;
     const float label_x = top_left.x + (w - label_w) * 0.5f, margin = em(0.5f);
     dl->AddLine(ImVec2(top_left.x, mid), ImVec2(label_x - margin, mid), colour, 1.5f);
@@ -456,10 +463,11 @@ void RoomScreen::draw_unread_marker(float y, float h) {
 }
 
 void RoomScreen::draw_composer(ChatSession& session) {
-    const float send_w = ImGui::CalcTextSize("Send").x + 2 * ImGui::GetStyle().FramePadding.x + em(0.8f);
+    const std::string& send = tr("messages.send");
+    const float send_w = ImGui::CalcTextSize(send.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x + em(0.8f);
     ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - send_w - ImGui::GetStyle().ItemSpacing.x);
     // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
-    const bool entered = text_field("##composer", "Message", draft_, 2 * max_text_bytes,
+    const bool entered = text_field("##composer", tr("messages.hint").c_str(), draft_, 2 * max_text_bytes,
                                     ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::PopItemWidth();
     if (refocus_composer_) {
@@ -468,7 +476,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
     }
     ImGui::SameLine();
     ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
-    const bool clicked = ImGui::Button("Send", ImVec2(send_w, 0));
+    const bool clicked = ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0));
     ImGui::PopStyleColor();
     if ((entered || clicked) && !draft_.empty()) {
         const SendResult result = session.send(draft_);
@@ -477,13 +485,14 @@ void RoomScreen::draw_composer(ChatSession& session) {
             notice_.clear();
             stick_to_bottom_ = true;
         } else {
-            notice_ = result.error;
+            notice_ = tr(result.error);
         }
         refocus_composer_ = entered;
     }
     if (draft_.size() > max_text_bytes - 512) {
         const bool over = draft_.size() > max_text_bytes;
-        const std::string count = std::to_string(draft_.size()) + " / " + std::to_string(max_text_bytes) + " bytes";
+        const std::string count =
+            tr("messages.bytes", {{"used", std::to_string(draft_.size())}, {"max", std::to_string(max_text_bytes)}});
         ImGui::TextColored(over ? palette().error_text : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), "%s", count.c_str());
     } else if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);

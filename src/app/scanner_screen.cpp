@@ -1,6 +1,7 @@
 // scanner_screen.cpp: see scanner_screen.hpp.
 #include "app/scanner_screen.hpp"
 
+#include "app/language.hpp"
 #include "app/widgets.hpp"
 #include "platform/webgl_renderer.hpp"
 #include "qr/qr.hpp"
@@ -23,25 +24,19 @@ constexpr float controls_em = 9.0f;
 
 const ImVec4 error_colour(1.0f, 0.55f, 0.5f, 1.0f);
 
-const char* explain(platform::CameraError e) {
+const std::string& explain(platform::CameraError e) {
     using platform::CameraError;
     switch (e) {
-    case CameraError::permission_denied:
-        return "Camera access is blocked. Allow the camera for this site (the camera or lock icon next to the "
-               "address), then try again. Or scan the code with your phone's camera app.";
-    case CameraError::no_camera: return "No camera found on this device.";
-    case CameraError::insecure_context:
-        return "The camera only works on a secure (https) page, and this one was opened over plain http. Open "
-               "the app's https address, or scan the code with your phone's camera app.";
-    case CameraError::in_use:
-        return "The camera is busy: another app or tab is using it. Close that, then try again.";
-    case CameraError::unsupported:
-        return "This browser cannot use the camera. Scan the code with your phone's camera app instead.";
-    case CameraError::lost: return "The camera stopped. Try again.";
+    case CameraError::permission_denied: return tr("camera.denied");
+    case CameraError::no_camera: return tr("camera.none");
+    case CameraError::insecure_context: return tr("camera.insecure");
+    case CameraError::in_use: return tr("camera.busy");
+    case CameraError::unsupported: return tr("camera.unsupported");
+    case CameraError::lost: return tr("camera.lost");
     case CameraError::none:
     case CameraError::other: break;
     }
-    return "The camera could not start.";
+    return tr("camera.failed");
 }
 
 nlohmann::json percentiles(std::vector<double> samples) {
@@ -140,10 +135,10 @@ void ScannerScreen::on_error(platform::CameraError error, const std::string& det
 
 ScannerScreen::Action ScannerScreen::draw() {
     Action action = Action::none;
-    if (ImGui::Button("Back")) action = Action::back;
+    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted("Scan an invite or a person's code");
+    ImGui::TextUnformatted(tr("scanner.title").c_str());
     ImGui::Separator();
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -151,12 +146,14 @@ ScannerScreen::Action ScannerScreen::draw() {
 
     switch (status_) {
     case Status::off:
-    case Status::starting: literal_text("Starting the camera\xE2\x80\xA6"); break;
-    case Status::scanning: literal_text("Point the camera at a PeddleNet QR code."); break;
-    case Status::paused: literal_text("Camera paused while the app is in the background."); break;
-    case Status::invite: literal_text("Invite found: " + invite_->invite.room); break;
-    case Status::verify: literal_text("Code found: " + parse_verify_code(verify_code_)->name); break;
-    case Status::pairing: literal_text("Pairing code found."); break;
+    case Status::starting: literal_text(tr("scanner.starting")); break;
+    case Status::scanning: literal_text(tr("scanner.scanning")); break;
+    case Status::paused: literal_text(tr("scanner.paused")); break;
+    case Status::invite: literal_text(tr("scanner.invite_found", {{"room", invite_->invite.room}})); break;
+    case Status::verify:
+        literal_text(tr("scanner.code_found", {{"name", parse_verify_code(verify_code_)->name}}));
+        break;
+    case Status::pairing: literal_text(tr("scanner.pairing_found")); break;
     case Status::failed:
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(explain(error_));
@@ -166,12 +163,12 @@ ScannerScreen::Action ScannerScreen::draw() {
             literal_text(error_detail_);
             ImGui::PopStyleColor();
         }
-        if (primary_button("Try again")) open();
+        if (primary_button(tr("common.try_again").c_str())) open();
         break;
     }
     if (!text_.empty() && !found()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        literal_text("This code is not a PeddleNet invite or person's code. It says:");
+        literal_text(tr("scanner.not_ours"));
         ImGui::PopStyleColor();
         ImGui::BeginChild("##scanned-text", ImVec2(0, em(3.0f)), ImGuiChildFlags_FrameStyle);
         literal_text(text_);
@@ -213,9 +210,10 @@ void ScannerScreen::draw_preview(float width, float height) {
         }
     } else {
         // No picture (yet, or any more): say so in the frame rather than leave a black hole.
-        const char* label = status_ == Status::failed   ? "Camera off"
-                            : status_ == Status::paused ? "Camera paused"
-                                                        : "Starting the camera\xE2\x80\xA6";
+        const char* label = tr(status_ == Status::failed   ? "scanner.camera_off"
+                               : status_ == Status::paused ? "scanner.camera_paused"
+                                                           : "scanner.starting")
+                                .c_str();
         const ImVec2 size = ImGui::CalcTextSize(label);
         dl->AddText(ImVec2(p0.x + (width - size.x) * 0.5f, p0.y + (height - size.y) * 0.5f),
                     ImGui::GetColorU32(ImGuiCol_TextDisabled), label);

@@ -1,6 +1,8 @@
 // session.cpp: see session.hpp.
 #include "app/session.hpp"
 
+#include "app/language.hpp"
+
 #include "core/base64url.hpp"
 #include "core/identity.hpp"
 #include "core/ice_servers.hpp"
@@ -156,7 +158,7 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                          emscripten_log(EM_LOG_WARN, "PeddleNet: server said %s: %s", code.c_str(),
                                         message.c_str());
                          if (code == "replaced" && events_.problem) {
-                             events_.problem("This chat is open in another tab; this one stopped syncing.");
+                             events_.problem(tr("room.tab_replaced"));
                          }
                          platform::refresh();
                      },
@@ -196,7 +198,7 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
 
 std::string ChatSession::set_ice_servers(const std::string& text) {
     IceServersParse parsed = parse_ice_servers(text);
-    if (!parsed.ok()) return parsed.error;
+    if (!parsed.ok()) return tr(parsed.error);
     user_ice_ = std::move(parsed.servers);
     apply_ice_servers();
     ice_servers_text_ = text;
@@ -227,9 +229,8 @@ void ChatSession::start(const std::string& signaling_url) {
 
 std::string ChatSession::set_name(const std::string& name) {
     const Checked checked = check_chat_name(name);
-    if (!checked.ok()) return checked.error;
-    std::string error = engine_.set_name(checked.value);
-    if (!error.empty()) return error;
+    if (!checked.ok()) return tr(checked.error);
+    if (const i18n::Message error = engine_.set_name(checked.value); !error.empty()) return tr(error);
     platform::local_set(key_name, checked.value);
     has_saved_name_ = true;
     return {};
@@ -289,7 +290,7 @@ void ChatSession::when_entered(std::function<void(const std::string& room_id)> d
 void ChatSession::on_keys_derived(std::uint64_t generation, std::optional<RoomKeys> keys) {
     if (generation != enter_generation_) return; // left (or switched) meanwhile
     if (!keys) {
-        if (events_.problem) events_.problem("This browser could not prepare the room's keys.");
+        if (events_.problem) events_.problem(tr("room.keys_failed"));
         return;
     }
     const std::string room_id = keys->id;
@@ -311,7 +312,7 @@ std::string ChatSession::pairing_session() {
 }
 
 std::string ChatSession::start_pairing() {
-    if (!room_ || !room_->is_private()) return "Pairing works in a private room: create one first.";
+    if (!room_ || !room_->is_private()) return tr("pair.needs_private_room");
     paired_with_.reset();
     pairing_.offer({room_->name, room_->key}, {peer_id(), name(), pairing_session()});
     return {};
@@ -320,7 +321,7 @@ std::string ChatSession::start_pairing() {
 std::string ChatSession::accept_pairing_offer(const std::string& code) {
     paired_with_.reset();
     const std::optional<PairingRoom> room = pairing_.accept_offer(code, {});
-    if (!room) return pairing_.error();
+    if (!room) return tr(pairing_.error());
     const RoomRef ref{room->name, room->key};
     if (!room_ || !(*room_ == ref)) {
         if (room_) leave();
@@ -333,7 +334,7 @@ std::string ChatSession::accept_pairing_offer(const std::string& code) {
 }
 
 std::string ChatSession::accept_pairing_answer(const std::string& code) {
-    return pairing_.accept_answer(code);
+    return tr(pairing_.accept_answer(code));
 }
 
 void ChatSession::cancel_pairing() {
@@ -400,8 +401,8 @@ std::string ChatSession::my_code() const {
 
 std::string ChatSession::verify(const std::string& code_text, std::string* who) {
     const auto code = parse_verify_code(code_text);
-    if (!code) return "This is not a PeddleNet \"My code\".";
-    if (code->peer == peer_id()) return "That is your own code.";
+    if (!code) return tr("people.not_a_code");
+    if (code->peer == peer_id()) return tr("people.own_code");
     verified_[code->peer] = code->name;
     nlohmann::json doc = nlohmann::json::object();
     for (const auto& [peer, name] : verified_) doc[peer] = name;

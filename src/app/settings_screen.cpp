@@ -1,6 +1,7 @@
 // settings_screen.cpp: see settings_screen.hpp.
 #include "app/settings_screen.hpp"
 
+#include "app/language.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "platform/input.hpp"
@@ -103,25 +104,24 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::Dummy(em(0, 1.0f));
+    draw_language(column);
+    ImGui::Dummy(em(0, 0.5f));
     draw_notifications(notifications, column);
     ImGui::Dummy(em(0, 0.5f));
-    ImGui::TextUnformatted("ICE servers");
-    muted_wrapped("Leave empty at a festival: phones on one Wi-Fi reach each other directly. "
-                  "Across networks, add a TURN server, one per line: "
-                  "turn:host:3478 username credential (or stun:host:3478).",
-                  column);
+    ImGui::TextUnformatted(tr("settings.ice_title").c_str());
+    muted_wrapped(tr("settings.ice_explain").c_str(), column);
     if (ImGui::InputTextMultiline("##ice", &ice_text_, ImVec2(column, em(6.0f)))) {
         saved_ = false;
         notice_.clear();
     }
     const ImVec2 min = ImGui::GetItemRectMin(), size = ImGui::GetItemRectSize();
     platform::note_text_field(min.x, min.y, size.x, size.y);
-    if (primary_button("Save", column)) {
+    if (primary_button((tr("common.save") + "###save-ice").c_str(), column)) {
         notice_ = session.set_ice_servers(ice_text_);
         saved_ = notice_.empty();
     }
     if (saved_) {
-        ImGui::TextDisabled("Saved. New connections use it.");
+        ImGui::TextDisabled("%s", tr("settings.saved").c_str());
     } else if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);
@@ -130,7 +130,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::Dummy(em(0, 0.5f));
     draw_relay(session, column);
     ImGui::Dummy(em(0, 0.5f));
-    if (secondary_button("Back", column)) action = Action::close;
+    if (secondary_button((tr("common.back") + "###back").c_str(), column)) action = Action::close;
     ImGui::EndGroup();
     return action;
 }
@@ -138,25 +138,42 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
 void SettingsScreen::draw_relay(ChatSession& session, float column) {
     const float start_x = ImGui::GetCursorPosX();
     bool on = session.relay_only();
-    if (wrapped_checkbox("##relay-only", "Connect only through a relay", on, column)) session.set_relay_only(on);
-    muted_wrapped(session.box_ice_servers() > 0
-                      ? "This festival box offers a relay. Through it, others see the box's address, "
-                        "not yours; links may be slower."
-                      : "Others then see the relay's address, not yours. Needs a TURN server: this "
-                        "box offers none, so add one above.",
-                  column);
+    if (wrapped_checkbox("##relay-only", tr("settings.relay_only").c_str(), on, column)) session.set_relay_only(on);
+    muted_wrapped(tr(session.box_ice_servers() > 0 ? "settings.relay_box" : "settings.relay_none").c_str(), column);
     const platform::BrowserRtc::RelayReport& relay = session.relay_report();
     if (relay.error_code != 0) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         ImGui::PushTextWrapPos(start_x + column);
         std::string reason = relay.error_text;
         while (!reason.empty() && (reason.back() == '.' || reason.back() == ' ')) reason.pop_back();
-        const std::string detail =
-            "(" + std::to_string(relay.error_code) + (reason.empty() ? "" : " " + reason) + ").";
-        literal_text(relay.error_code == 401 ? "The relay refused this phone's credentials " + detail
-                                             : "The relay did not answer " + detail);
+        const std::string detail = std::to_string(relay.error_code) + (reason.empty() ? "" : " " + reason);
+        literal_text(tr(relay.error_code == 401 ? "settings.relay_refused" : "settings.relay_no_answer",
+                        {{"detail", detail}}));
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
+    }
+}
+
+// The languages by their own names; the first entry follows the browser.
+void SettingsScreen::draw_language(float column) {
+    ImGui::TextUnformatted(tr("settings.language").c_str());
+    const auto languages = ui_languages();
+    const std::string chosen = chosen_language();
+    const auto name_of = [&](const std::string& tag) {
+        for (const auto& [t, name] : languages)
+            if (t == tag) return name;
+        return tag;
+    };
+    const std::string follow = tr("settings.language_browser", {{"language", name_of(browser_language())}});
+    ImGui::SetNextItemWidth(column);
+    if (ImGui::BeginCombo("##language", chosen.empty() ? follow.c_str() : name_of(chosen).c_str())) {
+        if (ImGui::Selectable(follow.c_str(), chosen.empty())) choose_language({});
+        for (const auto& [tag, name] : languages) {
+            ImGui::PushID(tag.c_str());
+            if (ImGui::Selectable(name.c_str(), chosen == tag)) choose_language(tag);
+            ImGui::PopID();
+        }
+        ImGui::EndCombo();
     }
 }
 
@@ -165,9 +182,8 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
     const NotifyPermission permission = platform::notify_permission();
     bool on = notifications.wanted() && permission == NotifyPermission::granted;
     const float start_x = ImGui::GetCursorPosX();
-    ImGui::TextUnformatted("Notifications");
-    const bool tapped = wrapped_checkbox(
-        "##notify", "Notify me of new messages when PeddleNet is in the background", on, column);
+    ImGui::TextUnformatted(tr("settings.notifications").c_str());
+    const bool tapped = wrapped_checkbox("##notify", tr("settings.notify_label").c_str(), on, column);
     if (tapped && !asking_) {
         if (!on) {
             notifications.set_wanted(false);
@@ -187,16 +203,15 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
     const char* status = nullptr;
     bool problem = false;
     if (asking_) {
-        status = "Waiting for your answer to the browser's question\xE2\x80\xA6";
+        status = tr("settings.notify_asking").c_str();
     } else if (permission == NotifyPermission::unsupported) {
-        status = "This browser cannot show notifications. On an iPhone, add PeddleNet to the Home "
-                 "Screen and open it from there.";
+        status = tr("settings.notify_unsupported").c_str();
         problem = notifications.wanted();
     } else if (permission == NotifyPermission::denied && notifications.wanted()) {
-        status = "Notifications are blocked for this site. Allow them in the browser's site settings.";
+        status = tr("settings.notify_blocked").c_str();
         problem = true;
     } else if (on) {
-        status = "On: messages that arrive while PeddleNet is hidden show as notifications.";
+        status = tr("settings.notify_on").c_str();
     }
     if (status != nullptr) {
         if (problem) {

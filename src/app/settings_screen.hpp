@@ -51,6 +51,7 @@ public:
 
 private:
     // "Connect only through a relay", and whether the relay works.
+    void draw_language(float column);
     void draw_relay(ChatSession& session, float column);
     void draw_notifications(BackgroundNotifications& notifications, float column);
 
