@@ -38,6 +38,8 @@ var LibraryPeddleAutomation = {
       ready: new Promise(function (resolve) { PeddleAutomation.readyResolve = resolve; }),
       state: function () { return call('state', [], false); },
       setName: function (name) { return call('setName', [String(name)], false); },
+      // The Settings language: a shipped language's tag, or '' to follow the browser again.
+      setLanguage: function (tag) { return call('setLanguage', [String(tag)], false); },
       join: function (roomOrInviteUrl) { return call('join', [String(roomOrInviteUrl)], true); },
       create: function (name) { return call('create', [String(name)], true); },
       leave: function () { return call('leave', [], false); },
