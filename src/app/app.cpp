@@ -223,7 +223,7 @@ void App::draw_starting() {
     ImGui::TextUnformatted("PeddleNet");
     ImGui::PopFont();
     if (identity_problem_.empty()) {
-        ImGui::TextDisabled("%s", tr("start.preparing_key").c_str());
+        ImGui::TextDisabled("%s", visual(tr("start.preparing_key")).c_str());
     } else {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(identity_problem_);
@@ -245,35 +245,35 @@ void App::draw_home() {
     ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
-    ImGui::TextUnformatted(tr("home.tagline").c_str());
+    literal_text(tr("home.tagline"), false);
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     ImGui::Dummy(em(0, 1.0f));
 
-    ImGui::TextUnformatted(tr("common.your_name").c_str());
-    if (text_field("##name", tr("common.name_example").c_str(), name_, max_display_name_bytes)) {
+    literal_text(tr("common.your_name"), false);
+    if (text_field("##name", visual(tr("common.name_example")).c_str(), name_, max_display_name_bytes)) {
         notice_.clear();
         // Kept as soon as it is valid: a reload or a join from the API uses what was typed.
         if (check_name(name_).empty()) session_->set_name(name_);
     }
     ImGui::Dummy(em(0, 0.5f));
 
-    if (primary_button(tr("home.create_private").c_str(), column)) {
+    if (primary_button(visual(tr("home.create_private")).c_str(), column)) {
         notice_ = enter_room(RoomRef{make_room_name(secure_random), make_room_key(secure_random)});
     }
-    if (secondary_button(tr("home.join_open").c_str(), column)) {
+    if (secondary_button(visual(tr("home.join_open")).c_str(), column)) {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
     }
-    if (secondary_button(tr("home.scan").c_str(), column)) {
+    if (secondary_button(visual(tr("home.scan")).c_str(), column)) {
         notice_.clear();
         open_scanner();
     }
-    if (secondary_button(tr("common.my_code").c_str(), column)) {
+    if (secondary_button(visual(tr("common.my_code")).c_str(), column)) {
         notice_.clear();
         screen_ = Screen::my_code;
     }
-    if (secondary_button(tr("home.settings").c_str(), column)) { // a full-height touch target like the others
+    if (secondary_button(visual(tr("home.settings")).c_str(), column)) { // a full-height touch target like the others
         notice_.clear();
         settings_screen_.open(*session_);
         screen_ = Screen::settings;
@@ -294,21 +294,21 @@ void App::draw_join() {
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::Dummy(em(0, 2.0f));
-    ImGui::TextUnformatted(tr("join.title").c_str());
+    literal_text(tr("join.title"), false);
     ImGui::PushItemWidth(column);
-    const bool submitted = text_field("##room", tr("join.room_example").c_str(), room_input_, max_id_length,
+    const bool submitted = text_field("##room", visual(tr("join.room_example")).c_str(), room_input_, max_id_length,
                                       ImGuiInputTextFlags_EnterReturnsTrue |
                                           ImGuiInputTextFlags_CharsNoBlank);
     ImGui::PopItemWidth();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
-    ImGui::TextUnformatted(tr("join.explain").c_str());
+    literal_text(tr("join.explain"), false);
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
-    if (primary_button(tr("common.join").c_str(), column) || submitted) {
+    if (primary_button(visual(tr("common.join")).c_str(), column) || submitted) {
         notice_ = enter_room(RoomRef{room_input_, {}});
     }
-    if (secondary_button(tr("common.back").c_str(), column)) {
+    if (secondary_button(visual(tr("common.back")).c_str(), column)) {
         notice_.clear();
         screen_ = Screen::home;
     }

@@ -52,10 +52,10 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     Action action = Action::none;
     encode(url);
 
-    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
+    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(tr(is_private ? "invite.title_private" : "invite.title_open").c_str());
+    literal_text(tr(is_private ? "invite.title_private" : "invite.title_open"), false);
     literal_text(room, false);
     ImGui::EndGroup();
     ImGui::Separator();
@@ -70,13 +70,13 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const bool can_share = platform::can_share();
     const float width = can_share ? (ImGui::GetContentRegionAvail().x - gap) * 0.5f : -FLT_MIN;
-    if (primary_button((tr("invite.copy_link") + "###copy-link").c_str(), width)) {
+    if (primary_button((visual(tr("invite.copy_link")) + "###copy-link").c_str(), width)) {
         ImGui::SetClipboardText(url.c_str());
         notice_ = tr("invite.copied");
     }
     if (can_share) {
         ImGui::SameLine();
-        if (secondary_button((tr("invite.share") + "###share").c_str(), width)) {
+        if (secondary_button((visual(tr("invite.share")) + "###share").c_str(), width)) {
             notice_.clear();
             platform::share("PeddleNet: " + room, tr("invite.share_text", {{"room", room}}), url,
                             [this](platform::ShareOutcome outcome, const std::string& detail) {
@@ -132,9 +132,9 @@ void InviteScreen::draw_code(float side) {
 InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const std::string& fingerprint) {
     Action action = Action::none;
     encode(code);
-    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
+    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
-    ImGui::TextUnformatted(tr("common.my_code").c_str());
+    literal_text(tr("common.my_code"), false);
     ImGui::Separator();
     draw_fitted_code(text_below_em);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -146,12 +146,12 @@ InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const s
 
 InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const std::string& notice) {
     Action action = Action::none;
-    if (ImGui::Button((tr(pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel") + "###back")
+    if (ImGui::Button((visual(tr(pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel")) + "###back")
                           .c_str()))
         action = Action::back;
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted(tr("pair.title").c_str());
+    literal_text(tr("pair.title"), false);
     ImGui::Separator();
     const auto hint = [](const std::string& text) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -166,7 +166,7 @@ InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const st
         draw_fitted_code(text_below_em);
         if (pairing.offering()) {
             hint(tr("pair.offer_steps"));
-            if (primary_button(tr("pair.scan_theirs").c_str())) action = Action::scan;
+            if (primary_button(visual(tr("pair.scan_theirs")).c_str())) action = Action::scan;
         } else {
             hint(tr("pair.answer_steps"));
         }
@@ -177,7 +177,7 @@ InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const st
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(tr(pairing.error()));
         ImGui::PopStyleColor();
-        if (pairing.offering() && primary_button(tr("common.try_again").c_str())) action = Action::retry;
+        if (pairing.offering() && primary_button(visual(tr("common.try_again")).c_str())) action = Action::retry;
         break;
     }
     if (!notice.empty()) {
@@ -196,17 +196,17 @@ InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& 
     ImGui::PushItemWidth(column);
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     ImGui::Dummy(em(0, 2.0f));
-    ImGui::TextUnformatted(tr("invited.title").c_str());
+    literal_text(tr("invited.title"), false);
     ImGui::PushFont(nullptr, ImGui::GetFontSize() * 1.5f);
     literal_text(room);
     ImGui::PopFont();
     ImGui::Dummy(em(0, 1.0f));
-    ImGui::TextUnformatted(tr("common.your_name").c_str());
-    const bool submitted = text_field("##invited-name", tr("common.name_example").c_str(), name, max_display_name_bytes,
+    literal_text(tr("common.your_name"), false);
+    const bool submitted = text_field("##invited-name", visual(tr("common.name_example")).c_str(), name, max_display_name_bytes,
                                       ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::Dummy(em(0, 0.5f));
-    if (primary_button(tr("common.join").c_str(), column) || submitted) action = Action::join;
-    if (secondary_button(tr("invited.not_now").c_str(), column)) action = Action::cancel;
+    if (primary_button(visual(tr("common.join")).c_str(), column) || submitted) action = Action::join;
+    if (secondary_button(visual(tr("invited.not_now")).c_str(), column)) action = Action::cancel;
     if (!notice.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(notice);

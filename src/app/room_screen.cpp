@@ -138,7 +138,7 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
     if (unread_ > 0) below += ImGui::GetFrameHeight() + style.ItemSpacing.y;
     draw_messages(session, std::max(em(4.0f), ImGui::GetContentRegionAvail().y - below));
     if (unread_ > 0) {
-        const std::string label = tr_plural("room.unread", static_cast<long long>(unread_)) +
+        const std::string label = visual(tr_plural("room.unread", static_cast<long long>(unread_))) +
                                   "  \xE2\x86\x93###unread"; // U+2193 downwards arrow
         if (secondary_button(label.c_str(), -FLT_MIN)) stick_to_bottom_ = true;
     }
@@ -152,14 +152,14 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     // In a big room we link with a few people only; the room's size comes from the server, or
     // without it from the members' signed announcements.
     const std::size_t in_room = engine.partial_mesh() ? engine.present() : peers.size() + 1;
-    const std::string people = tr("room.people", {{"count", std::to_string(in_room)}}) + "###people";
+    const std::string people = visual(tr("room.people", {{"count", std::to_string(in_room)}})) + "###people";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float pad = 2 * style.FramePadding.x;
     const float people_w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
-    const float invite_w = ImGui::CalcTextSize(tr("room.invite").c_str()).x + pad;
+    const float invite_w = ImGui::CalcTextSize(visual(tr("room.invite")).c_str()).x + pad;
     const float buttons_x = ImGui::GetContentRegionMax().x - people_w - style.ItemSpacing.x - invite_w;
 
-    if (ImGui::Button((tr("room.leave") + "###leave").c_str())) action = Action::leave;
+    if (ImGui::Button((visual(tr("room.leave")) + "###leave").c_str())) action = Action::leave;
     ImGui::SameLine();
     // Room name and head count between Leave and Invite, cut with an ellipsis when too long.
     const float title_w = std::max(0.0f, buttons_x - ImGui::GetCursorPosX() - style.ItemSpacing.x);
@@ -175,32 +175,33 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
                                  ? tr("room.just_you")
                                  : tr_plural("room.here", static_cast<long long>(here_count));
     ImGui::TextUnformatted(
-        fit_width(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}}), title_w).c_str());
+        fit_width(visual(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}})), title_w)
+            .c_str());
     ImGui::PopStyleColor();
     ImGui::EndGroup();
     ImGui::SameLine(buttons_x);
-    if (ImGui::Button((tr("room.invite") + "###invite").c_str())) action = Action::invite;
+    if (ImGui::Button((visual(tr("room.invite")) + "###invite").c_str())) action = Action::invite;
     ImGui::SameLine();
     if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
 
     // The server's state only when it matters, on a line of its own (too long for the row above).
-    const char* server = nullptr;
+    const std::string* server = nullptr;
     switch (session.signaling()) {
     case SignalingStatus::online: break;
-    case SignalingStatus::connecting: server = tr("room.server_connecting").c_str(); break;
-    case SignalingStatus::offline: server = tr("room.server_offline").c_str(); break;
+    case SignalingStatus::connecting: server = &tr("room.server_connecting"); break;
+    case SignalingStatus::offline: server = &tr("room.server_offline"); break;
     }
     if (server) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(server);
+        literal_text(*server, false);
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
     if (session.room() && !is_private) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(tr("room.open_warning").c_str());
+        literal_text(tr("room.open_warning"), false);
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -213,42 +214,41 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     ImGui::SameLine();
     if (editing_name_) {
         ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em(9.0f));
-        const bool submitted = text_field("##edit-name", tr("common.your_name").c_str(), name_edit_, 128,
+        const bool submitted = text_field("##edit-name", visual(tr("common.your_name")).c_str(), name_edit_, 128,
                                           ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
-        if (ImGui::Button((tr("common.save") + "###save-name").c_str()) || submitted) {
+        if (ImGui::Button((visual(tr("common.save")) + "###save-name").c_str()) || submitted) {
             notice_ = session.set_name(name_edit_);
             editing_name_ = !notice_.empty();
         }
         ImGui::SameLine();
-        if (ImGui::Button((tr("common.cancel") + "###cancel-name").c_str())) {
+        if (ImGui::Button((visual(tr("common.cancel")) + "###cancel-name").c_str())) {
             editing_name_ = false;
             notice_.clear();
         }
     } else {
         literal_text(to_visual_order(session.name()), false);
         ImGui::SameLine();
-        ImGui::TextDisabled("%s", tr("people.you").c_str());
+        ImGui::TextDisabled("%s", visual(tr("people.you")).c_str());
         ImGui::SameLine();
-        if (ImGui::SmallButton((tr("people.edit_name") + "###edit-name-button").c_str())) {
+        if (ImGui::SmallButton((visual(tr("people.edit_name")) + "###edit-name-button").c_str())) {
             name_edit_ = session.name();
             editing_name_ = true;
         }
     }
-    if (ImGui::SmallButton((tr("common.my_code") + "###my-code").c_str())) action = Action::my_code;
+    if (ImGui::SmallButton((visual(tr("common.my_code")) + "###my-code").c_str())) action = Action::my_code;
     ImGui::SameLine();
-    if (ImGui::SmallButton((tr("people.scan") + "###scan").c_str())) action = Action::scan;
+    if (ImGui::SmallButton((visual(tr("people.scan")) + "###scan").c_str())) action = Action::scan;
     // With no server in reach, two phones can still pair face to face (a private room's key
     // travels in the code).
     if (session.room() && session.room()->is_private()) {
         ImGui::SameLine();
-        if (ImGui::SmallButton((tr("people.pair") + "###pair").c_str())) action = Action::pair;
+        if (ImGui::SmallButton((visual(tr("people.pair")) + "###pair").c_str())) action = Action::pair;
     }
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(
-            tr_plural("people.big_room", static_cast<long long>(session.engine().present())).c_str());
+        literal_text(tr_plural("people.big_room", static_cast<long long>(session.engine().present())), false);
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
@@ -341,7 +341,9 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::Dummy(em(0, 1.0f));
         ImGui::Indent(em(0.65f)); // the list has no padding of its own: inset like bubble text
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 2 * em(0.65f));
-        ImGui::TextDisabled("%s", tr("messages.empty").c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        literal_text(tr("messages.empty"), false);
+        ImGui::PopStyleColor();
         ImGui::PopTextWrapPos();
         ImGui::Unindent(em(0.65f));
     }
@@ -363,14 +365,25 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         // Layout cache: display-order text and name (right-to-left runs reordered and shaped,
         // since ImGui draws left to right) and the wrapped size, once per message and layout.
         TextLayout& layout = layouts_[m.id];
-        if (layout.visual.empty()) {
+        if (layout.visual_name.empty()) {
             layout.visual = to_visual_order(m.text);
             layout.visual_name = to_visual_order(m.name);
+            layout.rtl = is_rtl_paragraph(m.text);
         }
         if (layout.font_size != fs || layout.wrap != wrap || layout.fonts != font_generation()) {
             layout.font_size = fs;
             layout.wrap = wrap;
             layout.fonts = font_generation();
+            if (has_rtl(m.text)) {
+                // Wrapped in reading order, then each line in display order (ImGui would wrap
+                // the reordered text and put a right-to-left paragraph's end on its first line).
+                layout.visual.clear();
+                const auto measure = [&](std::string_view s) {
+                    return font->CalcTextSizeA(fs, FLT_MAX, 0.0f, s.data(), s.data() + s.size()).x;
+                };
+                for (const std::string& line : wrap_visual(m.text, wrap, measure))
+                    layout.visual += (layout.visual.empty() ? "" : "\n") + line;
+            }
             layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, layout.visual.data(),
                                               layout.visual.data() + layout.visual.size());
         }
@@ -406,7 +419,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::PushID(m.id.c_str());
         ImGui::InvisibleButton("##bubble", ImVec2(bw, row->height));
         if (ImGui::BeginPopupContextItem("##message-menu")) {
-            if (ImGui::MenuItem(tr("messages.copy").c_str())) ImGui::SetClipboardText(m.text.c_str());
+            if (ImGui::MenuItem(visual(tr("messages.copy")).c_str())) ImGui::SetClipboardText(m.text.c_str());
             ImGui::EndPopup();
         }
         ImGui::PopID();
@@ -419,8 +432,22 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                         name.c_str() + name.size());
             text_y += name_size;
         }
-        dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text), layout.visual.data(),
-                    layout.visual.data() + layout.visual.size(), wrap);
+        if (layout.rtl) {
+            // Right-aligned lines, already wrapped.
+            std::string_view rest = layout.visual;
+            for (float line_y = text_y;; line_y += fs) {
+                const std::size_t end = rest.find('\n');
+                const std::string_view line = rest.substr(0, end);
+                const float line_w = font->CalcTextSizeA(fs, FLT_MAX, 0.0f, line.data(), line.data() + line.size()).x;
+                dl->AddText(font, fs, ImVec2(p0.x + bw - pad_x - line_w, line_y), ImGui::GetColorU32(ImGuiCol_Text),
+                            line.data(), line.data() + line.size());
+                if (end == std::string_view::npos) break;
+                rest.remove_prefix(end + 1);
+            }
+        } else {
+            dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text),
+                        layout.visual.data(), layout.visual.data() + layout.visual.size(), wrap);
+        }
         text_y += layout.size.y;
         dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, text_y), palette().meta_text,
                     meta.c_str());
@@ -454,7 +481,8 @@ void RoomScreen::draw_unread_marker(float y, float h) {
     const ImVec2 top_left(ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x,
                           ImGui::GetWindowPos().y - ImGui::GetScrollY() + y);
     const float w = ImGui::GetContentRegionAvail().x;
-    const char* label = tr("messages.new").c_str();
+    const std::string text = visual(tr("messages.new"));
+    const char* label = text.c_str();
     const float label_w = ImGui::CalcTextSize(label).x, mid = top_left.y + h * 0.5f;
     const float label_x = top_left.x + (w - label_w) * 0.5f, margin = em(0.5f);
     dl->AddLine(ImVec2(top_left.x, mid), ImVec2(label_x - margin, mid), colour, 1.5f);
@@ -463,11 +491,11 @@ void RoomScreen::draw_unread_marker(float y, float h) {
 }
 
 void RoomScreen::draw_composer(ChatSession& session) {
-    const std::string& send = tr("messages.send");
+    const std::string send = visual(tr("messages.send"));
     const float send_w = ImGui::CalcTextSize(send.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x + em(0.8f);
     ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - send_w - ImGui::GetStyle().ItemSpacing.x);
     // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
-    const bool entered = text_field("##composer", tr("messages.hint").c_str(), draft_, 2 * max_text_bytes,
+    const bool entered = text_field("##composer", visual(tr("messages.hint")).c_str(), draft_, 2 * max_text_bytes,
                                     ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::PopItemWidth();
     if (refocus_composer_) {
@@ -493,7 +521,8 @@ void RoomScreen::draw_composer(ChatSession& session) {
         const bool over = draft_.size() > max_text_bytes;
         const std::string count =
             tr("messages.bytes", {{"used", std::to_string(draft_.size())}, {"max", std::to_string(max_text_bytes)}});
-        ImGui::TextColored(over ? palette().error_text : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), "%s", count.c_str());
+        ImGui::TextColored(over ? palette().error_text : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), "%s",
+                           visual(count).c_str());
     } else if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);

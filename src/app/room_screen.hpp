@@ -40,8 +40,9 @@ private:
     void draw_unread_marker(float y, float h);
 
     struct TextLayout {
-        std::string visual;      // display order (core/bidi.hpp)
+        std::string visual;      // display order (core/bidi.hpp), wrapped already when rtl
         std::string visual_name; // the sender's name, in display order too
+        bool rtl = false;        // a right-to-left paragraph: its lines are right-aligned
         float font_size = 0;
         float wrap = 0;
         unsigned fonts = 0;      // font_generation() when measured: a merged font changes widths

@@ -135,10 +135,10 @@ void ScannerScreen::on_error(platform::CameraError error, const std::string& det
 
 ScannerScreen::Action ScannerScreen::draw() {
     Action action = Action::none;
-    if (ImGui::Button((tr("common.back") + "###back").c_str())) action = Action::back;
+    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    ImGui::TextUnformatted(tr("scanner.title").c_str());
+    literal_text(tr("scanner.title"), false);
     ImGui::Separator();
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -163,7 +163,7 @@ ScannerScreen::Action ScannerScreen::draw() {
             literal_text(error_detail_);
             ImGui::PopStyleColor();
         }
-        if (primary_button(tr("common.try_again").c_str())) open();
+        if (primary_button(visual(tr("common.try_again")).c_str())) open();
         break;
     }
     if (!text_.empty() && !found()) {
@@ -210,10 +210,10 @@ void ScannerScreen::draw_preview(float width, float height) {
         }
     } else {
         // No picture (yet, or any more): say so in the frame rather than leave a black hole.
-        const char* label = tr(status_ == Status::failed   ? "scanner.camera_off"
-                               : status_ == Status::paused ? "scanner.camera_paused"
-                                                           : "scanner.starting")
-                                .c_str();
+        const std::string text = visual(tr(status_ == Status::failed   ? "scanner.camera_off"
+                                           : status_ == Status::paused ? "scanner.camera_paused"
+                                                                       : "scanner.starting"));
+        const char* label = text.c_str();
         const ImVec2 size = ImGui::CalcTextSize(label);
         dl->AddText(ImVec2(p0.x + (width - size.x) * 0.5f, p0.y + (height - size.y) * 0.5f),
                     ImGui::GetColorU32(ImGuiCol_TextDisabled), label);

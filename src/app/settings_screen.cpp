@@ -45,10 +45,10 @@ const char* permission_name(platform::NotifyPermission p) {
     return "unsupported";
 }
 
-void muted_wrapped(const char* text, float column) {
+void muted_wrapped(const std::string& text, float column) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
-    ImGui::TextUnformatted(text);
+    literal_text(text, false);
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
 }
@@ -108,20 +108,20 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::Dummy(em(0, 0.5f));
     draw_notifications(notifications, column);
     ImGui::Dummy(em(0, 0.5f));
-    ImGui::TextUnformatted(tr("settings.ice_title").c_str());
-    muted_wrapped(tr("settings.ice_explain").c_str(), column);
+    literal_text(tr("settings.ice_title"), false);
+    muted_wrapped(tr("settings.ice_explain"), column);
     if (ImGui::InputTextMultiline("##ice", &ice_text_, ImVec2(column, em(6.0f)))) {
         saved_ = false;
         notice_.clear();
     }
     const ImVec2 min = ImGui::GetItemRectMin(), size = ImGui::GetItemRectSize();
     platform::note_text_field(min.x, min.y, size.x, size.y);
-    if (primary_button((tr("common.save") + "###save-ice").c_str(), column)) {
+    if (primary_button((visual(tr("common.save")) + "###save-ice").c_str(), column)) {
         notice_ = session.set_ice_servers(ice_text_);
         saved_ = notice_.empty();
     }
     if (saved_) {
-        ImGui::TextDisabled("%s", tr("settings.saved").c_str());
+        ImGui::TextDisabled("%s", visual(tr("settings.saved")).c_str());
     } else if (!notice_.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);
@@ -130,7 +130,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::Dummy(em(0, 0.5f));
     draw_relay(session, column);
     ImGui::Dummy(em(0, 0.5f));
-    if (secondary_button((tr("common.back") + "###back").c_str(), column)) action = Action::close;
+    if (secondary_button((visual(tr("common.back")) + "###back").c_str(), column)) action = Action::close;
     ImGui::EndGroup();
     return action;
 }
@@ -139,7 +139,7 @@ void SettingsScreen::draw_relay(ChatSession& session, float column) {
     const float start_x = ImGui::GetCursorPosX();
     bool on = session.relay_only();
     if (wrapped_checkbox("##relay-only", tr("settings.relay_only").c_str(), on, column)) session.set_relay_only(on);
-    muted_wrapped(tr(session.box_ice_servers() > 0 ? "settings.relay_box" : "settings.relay_none").c_str(), column);
+    muted_wrapped(tr(session.box_ice_servers() > 0 ? "settings.relay_box" : "settings.relay_none"), column);
     const platform::BrowserRtc::RelayReport& relay = session.relay_report();
     if (relay.error_code != 0) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
@@ -156,7 +156,7 @@ void SettingsScreen::draw_relay(ChatSession& session, float column) {
 
 // The languages by their own names; the first entry follows the browser.
 void SettingsScreen::draw_language(float column) {
-    ImGui::TextUnformatted(tr("settings.language").c_str());
+    literal_text(tr("settings.language"), false);
     const auto languages = ui_languages();
     const std::string chosen = chosen_language();
     const auto name_of = [&](const std::string& tag) {
@@ -164,13 +164,13 @@ void SettingsScreen::draw_language(float column) {
             if (t == tag) return name;
         return tag;
     };
-    const std::string follow = tr("settings.language_browser", {{"language", name_of(browser_language())}});
+    const std::string follow = visual(tr("settings.language_browser", {{"language", name_of(browser_language())}}));
     ImGui::SetNextItemWidth(column);
-    if (ImGui::BeginCombo("##language", chosen.empty() ? follow.c_str() : name_of(chosen).c_str())) {
+    if (ImGui::BeginCombo("##language", chosen.empty() ? follow.c_str() : visual(name_of(chosen)).c_str())) {
         if (ImGui::Selectable(follow.c_str(), chosen.empty())) choose_language({});
         for (const auto& [tag, name] : languages) {
             ImGui::PushID(tag.c_str());
-            if (ImGui::Selectable(name.c_str(), chosen == tag)) choose_language(tag);
+            if (ImGui::Selectable(visual(name).c_str(), chosen == tag)) choose_language(tag);
             ImGui::PopID();
         }
         ImGui::EndCombo();
@@ -182,7 +182,7 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
     const NotifyPermission permission = platform::notify_permission();
     bool on = notifications.wanted() && permission == NotifyPermission::granted;
     const float start_x = ImGui::GetCursorPosX();
-    ImGui::TextUnformatted(tr("settings.notifications").c_str());
+    literal_text(tr("settings.notifications"), false);
     const bool tapped = wrapped_checkbox("##notify", tr("settings.notify_label").c_str(), on, column);
     if (tapped && !asking_) {
         if (!on) {
@@ -200,28 +200,28 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
             notifications.set_wanted(true); // remembered: it works once the browser allows it
         }
     }
-    const char* status = nullptr;
+    const std::string* status = nullptr;
     bool problem = false;
     if (asking_) {
-        status = tr("settings.notify_asking").c_str();
+        status = &tr("settings.notify_asking");
     } else if (permission == NotifyPermission::unsupported) {
-        status = tr("settings.notify_unsupported").c_str();
+        status = &tr("settings.notify_unsupported");
         problem = notifications.wanted();
     } else if (permission == NotifyPermission::denied && notifications.wanted()) {
-        status = tr("settings.notify_blocked").c_str();
+        status = &tr("settings.notify_blocked");
         problem = true;
     } else if (on) {
-        status = tr("settings.notify_on").c_str();
+        status = &tr("settings.notify_on");
     }
     if (status != nullptr) {
         if (problem) {
             ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
             ImGui::PushTextWrapPos(start_x + column);
-            ImGui::TextUnformatted(status);
+            literal_text(*status, false);
             ImGui::PopTextWrapPos();
             ImGui::PopStyleColor();
         } else {
-            muted_wrapped(status, column);
+            muted_wrapped(*status, column);
         }
     }
 }

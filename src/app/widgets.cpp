@@ -1,10 +1,15 @@
 // widgets.cpp: see widgets.hpp.
 #include "app/widgets.hpp"
 
+#include "app/language.hpp"
 #include "app/theme.hpp"
+#include "core/bidi.hpp"
 #include "platform/input.hpp"
 
+#include <imgui_internal.h>
 #include <imgui_stdlib.h>
+
+#include <algorithm>
 
 namespace peddlenet::app {
 
@@ -56,9 +61,27 @@ bool secondary_button(const char* label, float width) {
     return pressed;
 }
 
+std::string visual(std::string_view logical) { return to_visual_order(logical); }
+
 void literal_text(std::string_view text, bool wrap) {
     if (wrap) ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextUnformatted(text.data(), text.data() + text.size());
+    if (!has_rtl(text)) {
+        ImGui::TextUnformatted(text.data(), text.data() + text.size());
+    } else {
+        // ImGui wraps left to right: wrap in reading order first, then each line in display
+        // order, right-aligned when the UI is right to left.
+        ImGuiWindow* window = ImGui::GetCurrentWindow();
+        const float wrap_pos = window->DC.TextWrapPos;
+        const float width = wrap_pos < 0.0f ? FLT_MAX : ImGui::CalcWrapWidthForPos(window->DC.CursorPos, wrap_pos);
+        const auto measure = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
+        const float start_x = ImGui::GetCursorPosX();
+        ImGui::BeginGroup();
+        for (const std::string& line : wrap_visual(text, width, measure)) {
+            if (ui_rtl() && width < FLT_MAX) ImGui::SetCursorPosX(start_x + std::max(0.0f, width - measure(line)));
+            ImGui::TextUnformatted(line.c_str(), line.c_str() + line.size());
+        }
+        ImGui::EndGroup();
+    }
     if (wrap) ImGui::PopTextWrapPos();
 }
 
@@ -73,7 +96,7 @@ bool wrapped_checkbox(const char* id, const char* label, bool& on, float width) 
     bool tapped = ImGui::Checkbox(id, &on);
     ImGui::SameLine();
     ImGui::PushTextWrapPos(start_x + width);
-    ImGui::TextUnformatted(label);
+    literal_text(label, false);
     ImGui::PopTextWrapPos();
     if (ImGui::IsItemClicked()) {
         on = !on;

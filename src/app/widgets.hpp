@@ -25,7 +25,13 @@ bool text_field(const char* id, const char* hint, std::string& value, std::size_
 bool primary_button(const char* label, float width = -FLT_MIN);
 bool secondary_button(const char* label, float width = -FLT_MIN);
 
-// User-provided text (names, messages): drawn literally, wrapped at the available width.
+// One line of text (a label, a title) in display order: right-to-left runs reordered and shaped,
+// since ImGui draws left to right.
+std::string visual(std::string_view logical);
+
+// Text in reading order (user text, or a catalog's): drawn literally, wrapped at the available
+// width, or with `wrap` false at the current wrap position (PushTextWrapPos). Right-to-left
+// text is wrapped first and then put in display order line by line.
 void literal_text(std::string_view text, bool wrap = true);
 
 // A checkbox whose label wraps at `width` (a checkbox's own label cannot): a tap on the label

@@ -252,4 +252,43 @@ std::string to_visual_order(std::string_view logical) {
     return out;
 }
 
+bool is_rtl_paragraph(std::string_view text) {
+    if (!has_rtl(text)) return false;
+    for (const char32_t c : decode(text)) {
+        if (is_rtl(c)) return true;
+        if (is_strong_ltr(c)) return false;
+    }
+    return false;
+}
+
+std::vector<std::string> wrap_visual(std::string_view logical, float width,
+                                     const std::function<float(std::string_view)>& measure) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t end = logical.find('\n', start);
+        const std::string_view paragraph =
+            logical.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        std::string line; // logical order
+        std::size_t word_start = 0;
+        while (word_start <= paragraph.size()) {
+            std::size_t word_end = paragraph.find(' ', word_start);
+            if (word_end == std::string_view::npos) word_end = paragraph.size();
+            const std::string_view word = paragraph.substr(word_start, word_end - word_start);
+            std::string candidate = line.empty() ? std::string(word) : line + " " + std::string(word);
+            if (line.empty() || measure(to_visual_order(candidate)) <= width) {
+                line = std::move(candidate);
+            } else {
+                lines.push_back(to_visual_order(line));
+                line = std::string(word);
+            }
+            word_start = word_end + 1;
+        }
+        lines.push_back(to_visual_order(line));
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    return lines;
+}
+
 } // namespace peddlenet

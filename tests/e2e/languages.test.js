@@ -83,7 +83,7 @@ async function chatIn(t, locale, colorScheme, names, texts) {
 for (const colorScheme of ['dark', 'light']) {
   test(`room screen in Arabic and Japanese, ${colorScheme} theme: screenshots`, async (t) => {
     const [ar] = await chatIn(t, 'ar', colorScheme, ['سارة', 'Lukas'],
-      ['مرحبًا! نلتقي عند المسرح الرئيسي الساعة 9', 'Bis gleich 👋']);
+      ['مرحبًا! نلتقي عند المسرح الرئيسي الساعة 9 بعد انتهاء الحفلة الأولى، أمام خيمة الطعام', 'Bis gleich 👋']);
     await settled(ar);
     await screenshot(ar, `languages-ar-room-${colorScheme}`);
     const [ja] = await chatIn(t, 'ja', colorScheme, ['さくら', 'Sam'],

@@ -39,3 +39,22 @@ TEST_CASE("Arabic letters take their joining forms", "[bidi]") {
     // Each line is handled on its own.
     CHECK(to_visual_order("a\nשב") == "a\nבש");
 }
+
+TEST_CASE("wrapping takes words in reading order, then each line is put in display order", "[bidi]") {
+    using peddlenet::wrap_visual;
+    // One unit per code point, as a fixed-width font would measure.
+    const auto measure = [](std::string_view s) {
+        float n = 0;
+        for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        return n;
+    };
+    // Hebrew "one two three": the first line holds the first words, each line reversed.
+    CHECK(wrap_visual("אחת שתיים שלוש", 9, measure) == std::vector<std::string>{"םייתש תחא", "שולש"});
+    CHECK(wrap_visual("one two three", 7, measure) == std::vector<std::string>{"one two", "three"});
+    CHECK(wrap_visual("a\nb c", 100, measure) == std::vector<std::string>{"a", "b c"});
+    CHECK(wrap_visual("", 10, measure) == std::vector<std::string>{""});
+    CHECK(wrap_visual("supercalifragilistic x", 5, measure) == std::vector<std::string>{"supercalifragilistic", "x"});
+    CHECK(peddlenet::is_rtl_paragraph("שלום world"));
+    CHECK_FALSE(peddlenet::is_rtl_paragraph("world שלום"));
+    CHECK_FALSE(peddlenet::is_rtl_paragraph("123"));
+}
