@@ -239,14 +239,14 @@ void App::draw_home() {
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::PushItemWidth(column);
+    // Texts wrap (and right-to-left ones align) to the column.
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     ImGui::Dummy(em(0, 2.0f));
     ImGui::PushFont(nullptr, base_font_px * 2.0f);
     ImGui::TextUnformatted("PeddleNet");
     ImGui::PopFont();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     literal_text(tr("home.tagline"), false);
-    ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     ImGui::Dummy(em(0, 1.0f));
 
@@ -285,6 +285,7 @@ void App::draw_home() {
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
+    ImGui::PopTextWrapPos();
     ImGui::PopItemWidth();
     ImGui::EndGroup();
 }
@@ -293,6 +294,7 @@ void App::draw_join() {
     const float column = std::min(ImGui::GetContentRegionAvail().x, em(26.0f));
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     ImGui::Dummy(em(0, 2.0f));
     literal_text(tr("join.title"), false);
     ImGui::PushItemWidth(column);
@@ -301,9 +303,7 @@ void App::draw_join() {
                                           ImGuiInputTextFlags_CharsNoBlank);
     ImGui::PopItemWidth();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column);
     literal_text(tr("join.explain"), false);
-    ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     if (primary_button(visual(tr("common.join")).c_str(), column) || submitted) {
         notice_ = enter_room(RoomRef{room_input_, {}});
@@ -312,7 +312,8 @@ void App::draw_join() {
         notice_.clear();
         screen_ = Screen::home;
     }
-    if (!notice_.empty()) literal_text(notice_);
+    if (!notice_.empty()) literal_text(notice_, false);
+    ImGui::PopTextWrapPos();
     ImGui::EndGroup();
 }
 

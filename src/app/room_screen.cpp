@@ -153,36 +153,62 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     // without it from the members' signed announcements.
     const std::size_t in_room = engine.partial_mesh() ? engine.present() : peers.size() + 1;
     const std::string people = visual(tr("room.people", {{"count", std::to_string(in_room)}})) + "###people";
+    const std::string invite = visual(tr("room.invite")) + "###invite";
+    const std::string leave = visual(tr("room.leave")) + "###leave";
     const ImGuiStyle& style = ImGui::GetStyle();
     const float pad = 2 * style.FramePadding.x;
-    const float people_w = ImGui::CalcTextSize(people.c_str(), nullptr, true).x + pad;
-    const float invite_w = ImGui::CalcTextSize(visual(tr("room.invite")).c_str()).x + pad;
-    const float buttons_x = ImGui::GetContentRegionMax().x - people_w - style.ItemSpacing.x - invite_w;
+    const auto button_w = [&](const std::string& label) { return ImGui::CalcTextSize(label.c_str(), nullptr, true).x + pad; };
+    // Leave | room name and head count | Invite People; mirrored when the UI is right to left.
+    const bool rtl = ui_rtl();
+    const float start_x = ImGui::GetCursorPosX(), end_x = ImGui::GetContentRegionMax().x;
+    const float pair_w = button_w(people) + style.ItemSpacing.x + button_w(invite);
+    const float leave_w = button_w(leave);
+    const float title_x = start_x + (rtl ? pair_w : leave_w) + style.ItemSpacing.x;
+    const float title_w = std::max(0.0f, end_x - start_x - pair_w - leave_w - 2 * style.ItemSpacing.x);
+    const auto draw_pair = [&] {
+        if (rtl) {
+            if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+            ImGui::SameLine();
+            if (ImGui::Button(invite.c_str())) action = Action::invite;
+        } else {
+            if (ImGui::Button(invite.c_str())) action = Action::invite;
+            ImGui::SameLine();
+            if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+        }
+    };
+    const auto title_line = [&](const std::string& text) {
+        const std::string fitted = fit_width(text, title_w);
+        if (rtl) ImGui::SetCursorPosX(title_x + title_w - ImGui::CalcTextSize(fitted.c_str()).x);
+        ImGui::TextUnformatted(fitted.c_str());
+    };
 
-    if (ImGui::Button((visual(tr("room.leave")) + "###leave").c_str())) action = Action::leave;
-    ImGui::SameLine();
-    // Room name and head count between Leave and Invite, cut with an ellipsis when too long.
-    const float title_w = std::max(0.0f, buttons_x - ImGui::GetCursorPosX() - style.ItemSpacing.x);
+    if (rtl) {
+        draw_pair();
+    } else if (ImGui::Button(leave.c_str())) {
+        action = Action::leave;
+    }
+    ImGui::SameLine(title_x);
+    // The title is cut with an ellipsis when too long.
     std::size_t open = 0;
     for (const LinkInfo& p : peers) open += p.state == LinkState::open;
     ImGui::BeginGroup();
     const bool is_private = session.room() && session.room()->is_private();
-    ImGui::TextUnformatted(fit_width(session.room() ? session.room()->name : std::string(), title_w).c_str());
+    title_line(session.room() ? session.room()->name : std::string());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     // A big room: who is here, not our few links (People lists those; a phone's header is narrow).
     const std::size_t here_count = engine.partial_mesh() ? in_room : open + 1;
     const std::string here = here_count == 1 && !engine.partial_mesh()
                                  ? tr("room.just_you")
                                  : tr_plural("room.here", static_cast<long long>(here_count));
-    ImGui::TextUnformatted(
-        fit_width(visual(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}})), title_w)
-            .c_str());
+    title_line(visual(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}})));
     ImGui::PopStyleColor();
     ImGui::EndGroup();
-    ImGui::SameLine(buttons_x);
-    if (ImGui::Button((visual(tr("room.invite")) + "###invite").c_str())) action = Action::invite;
-    ImGui::SameLine();
-    if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+    ImGui::SameLine(rtl ? end_x - leave_w : end_x - pair_w);
+    if (!rtl) {
+        draw_pair();
+    } else if (ImGui::Button(leave.c_str())) {
+        action = Action::leave;
+    }
 
     // The server's state only when it matters, on a line of its own (too long for the row above).
     const std::string* server = nullptr;
@@ -335,6 +361,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
     const float max_bubble = std::max(em(8.0f), width * 0.8f);
     const float wrap = max_bubble - 2 * pad_x;
     const std::string& self = session.peer_id();
+    const bool rtl = ui_rtl();
     const ImVec2 origin = ImGui::GetCursorPos(); // content coordinates of the list's top
 
     if (messages.empty()) {
@@ -405,7 +432,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         const TextLayout& layout = *row->layout;
         if (row->marker) draw_unread_marker(origin.y + row->top - marker_h, marker_h);
 
-        const std::string meta = clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : "");
+        const std::string meta = visual(clock_time(m.ts_ms) + (own ? "  " + delivery_text(engine.delivery(m)) : ""));
         const ImVec2 meta_sz = font->CalcTextSizeA(small, FLT_MAX, 0.0f, meta.c_str());
         const std::string& name = layout.visual_name;
         const float name_w = row->show_name
@@ -414,7 +441,8 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         const float inner_w = std::min(wrap, std::max({layout.size.x, meta_sz.x, name_w}));
         const float bw = inner_w + 2 * pad_x;
 
-        ImGui::SetCursorPos(ImVec2(own ? origin.x + width - bw : origin.x, origin.y + row->top));
+        // Own messages on the trailing side: the right, or the left when the UI is right to left.
+        ImGui::SetCursorPos(ImVec2(own != rtl ? origin.x + width - bw : origin.x, origin.y + row->top));
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushID(m.id.c_str());
         ImGui::InvisibleButton("##bubble", ImVec2(bw, row->height));
@@ -428,8 +456,8 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         dl->AddRectFilled(p0, ImVec2(p0.x + bw, p0.y + row->height), bg, em(0.8f));
         float text_y = p0.y + pad_y;
         if (row->show_name) {
-            dl->AddText(font, name_size, ImVec2(p0.x + pad_x, text_y), name_colour(m.from), name.c_str(),
-                        name.c_str() + name.size());
+            dl->AddText(font, name_size, ImVec2(rtl ? p0.x + bw - pad_x - name_w : p0.x + pad_x, text_y),
+                        name_colour(m.from), name.c_str(), name.c_str() + name.size());
             text_y += name_size;
         }
         if (layout.rtl) {
@@ -449,8 +477,8 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                         layout.visual.data(), layout.visual.data() + layout.visual.size(), wrap);
         }
         text_y += layout.size.y;
-        dl->AddText(font, small, ImVec2(p0.x + bw - pad_x - meta_sz.x, text_y), palette().meta_text,
-                    meta.c_str());
+        dl->AddText(font, small, ImVec2(rtl ? p0.x + pad_x : p0.x + bw - pad_x - meta_sz.x, text_y),
+                    palette().meta_text, meta.c_str());
     }
     if (!messages.empty()) {
         // The list's full height, so scrolling and the scrollbar cover rows not drawn.
@@ -493,7 +521,19 @@ void RoomScreen::draw_unread_marker(float y, float h) {
 void RoomScreen::draw_composer(ChatSession& session) {
     const std::string send = visual(tr("messages.send"));
     const float send_w = ImGui::CalcTextSize(send.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x + em(0.8f);
-    ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - send_w - ImGui::GetStyle().ItemSpacing.x);
+    // The field, then Send on the trailing side (before it when the UI is right to left).
+    const bool rtl = ui_rtl();
+    bool clicked = false;
+    const auto send_button = [&] {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
+        clicked = ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0));
+        ImGui::PopStyleColor();
+    };
+    if (rtl) {
+        send_button();
+        ImGui::SameLine();
+    }
+    ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - (rtl ? 0.0f : send_w + ImGui::GetStyle().ItemSpacing.x));
     // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
     const bool entered = text_field("##composer", visual(tr("messages.hint")).c_str(), draft_, 2 * max_text_bytes,
                                     ImGuiInputTextFlags_EnterReturnsTrue);
@@ -502,10 +542,10 @@ void RoomScreen::draw_composer(ChatSession& session) {
         ImGui::SetKeyboardFocusHere(-1); // Enter ends the edit; keep typing (and the phone keyboard)
         refocus_composer_ = false;
     }
-    ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
-    const bool clicked = ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0));
-    ImGui::PopStyleColor();
+    if (!rtl) {
+        ImGui::SameLine();
+        send_button();
+    }
     if ((entered || clicked) && !draft_.empty()) {
         const SendResult result = session.send(draft_);
         if (result.ok()) {

@@ -103,6 +103,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     const float column = std::min(ImGui::GetContentRegionAvail().x, em(30.0f));
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column); // texts wrap and align to the column
     ImGui::Dummy(em(0, 1.0f));
     draw_language(column);
     ImGui::Dummy(em(0, 0.5f));
@@ -131,6 +132,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     draw_relay(session, column);
     ImGui::Dummy(em(0, 0.5f));
     if (secondary_button((visual(tr("common.back")) + "###back").c_str(), column)) action = Action::close;
+    ImGui::PopTextWrapPos();
     ImGui::EndGroup();
     return action;
 }

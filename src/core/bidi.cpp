@@ -155,6 +155,12 @@ std::vector<char32_t> reorder_line(std::vector<char32_t> line) {
     const std::size_t n = line.size();
     std::vector<Dir> dir(n);
     for (std::size_t i = 0; i < n; ++i) dir[i] = direction_of(line[i]);
+    // Rule W4: one separator between digits belongs to the number ("3:52", "1,000", "1/2").
+    for (std::size_t i = 1; i + 1 < n; ++i) {
+        const char32_t c = line[i];
+        if ((c == ':' || c == ',' || c == '.' || c == '/') && dir[i - 1] == Dir::number && dir[i + 1] == Dir::number)
+            dir[i] = Dir::number;
+    }
 
     Dir paragraph = Dir::ltr;
     for (const Dir d : dir) {

@@ -6,7 +6,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const { startServer, launchBrowser, openApp, screenshot, waitForState, state, send } = require('./harness');
+const { decodePng } = require('./png');
 
 let server, browser;
 test.before(async () => {
@@ -64,11 +66,26 @@ test('a language chosen in Settings overrides the browser, survives a reload, an
   assert.deepEqual(page.problems, []);
 });
 
+// The middle x of the accent-coloured (orange) pixels on row `y` of a screenshot: where the Send
+// button sits in the composer row.
+function accentCentre(file, y) {
+  const png = decodePng(fs.readFileSync(file));
+  const xs = [];
+  for (let x = 0; x < png.width; ++x) {
+    const i = (y * png.width + x) * png.channels;
+    const [r, g, b] = [png.pixels[i], png.pixels[i + 1], png.pixels[i + 2]];
+    if (r > 150 && r - b > 100 && g < 170) xs.push(x);
+  }
+  return xs.length ? (xs[0] + xs[xs.length - 1]) / 2 : null;
+}
+
 // Two pages in `locale` chat in one room; returns them once both show both messages.
 async function chatIn(t, locale, colorScheme, names, texts) {
   const [a, b] = [await pageIn(t, locale, colorScheme), await pageIn(t, locale, colorScheme)];
   await a.evaluate((n) => window.peddlenet.setName(n), names[0]);
   await b.evaluate((n) => window.peddlenet.setName(n), names[1]);
+  await settled(a);
+  await screenshot(a, `languages-${locale}-home-${colorScheme}`);
   const room = `lang-${locale}-${colorScheme}-${Date.now() % 100000}`;
   await a.evaluate((r) => window.peddlenet.join(r), room);
   await b.evaluate((r) => window.peddlenet.join(r), room);
@@ -85,12 +102,17 @@ for (const colorScheme of ['dark', 'light']) {
     const [ar] = await chatIn(t, 'ar', colorScheme, ['سارة', 'Lukas'],
       ['مرحبًا! نلتقي عند المسرح الرئيسي الساعة 9 بعد انتهاء الحفلة الأولى، أمام خيمة الطعام', 'Bis gleich 👋']);
     await settled(ar);
-    await screenshot(ar, `languages-ar-room-${colorScheme}`);
+    const arFile = await screenshot(ar, `languages-ar-room-${colorScheme}`);
     const [ja] = await chatIn(t, 'ja', colorScheme, ['さくら', 'Sam'],
       ['こんにちは！メインステージの前で会いましょう', 'See you there']);
     await waitForState(ja, (s) => s.fonts['cjk.ttf'].status === 'loaded', 20000);
     await settled(ja);
-    await screenshot(ja, `languages-ja-room-${colorScheme}`);
+    const jaFile = await screenshot(ja, `languages-ja-room-${colorScheme}`);
+    // The whole layout mirrors in Arabic: Send sits left of the message field, not right of it.
+    const composerY = 844 - 36;
+    const [arSend, jaSend] = [accentCentre(arFile, composerY), accentCentre(jaFile, composerY)];
+    assert.ok(arSend !== null && arSend < 390 / 2, `Arabic: Send on the left (x ${arSend})`);
+    assert.ok(jaSend !== null && jaSend > 390 / 2, `Japanese: Send on the right (x ${jaSend})`);
     assert.deepEqual([...ar.problems, ...ja.problems], []);
   });
 }

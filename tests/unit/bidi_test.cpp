@@ -40,6 +40,12 @@ TEST_CASE("Arabic letters take their joining forms", "[bidi]") {
     CHECK(to_visual_order("a\nשב") == "a\nבש");
 }
 
+TEST_CASE("a separator between digits stays inside the number", "[bidi]") {
+    CHECK(to_visual_order("שעה 3:52") == "3:52 העש");
+    CHECK(to_visual_order("1,000 שקל") == "לקש 1,000");
+    CHECK(to_visual_order("שעה 3: אחר כך") == "ךכ רחא :3 העש"); // a colon after a number is no separator
+}
+
 TEST_CASE("wrapping takes words in reading order, then each line is put in display order", "[bidi]") {
     using peddlenet::wrap_visual;
     // One unit per code point, as a fixed-width font would measure.
