@@ -52,12 +52,11 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     Action action = Action::none;
     encode(url);
 
-    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
-    ImGui::SameLine();
-    ImGui::BeginGroup();
-    literal_text(tr(is_private ? "invite.title_private" : "invite.title_open"), false);
-    literal_text(room, false);
-    ImGui::EndGroup();
+    if (back_row(visual(tr("common.back")) + "###back", [&] {
+            literal_text(tr(is_private ? "invite.title_private" : "invite.title_open"), false);
+            literal_text(room, false);
+        }))
+        action = Action::back;
     ImGui::Separator();
 
     draw_fitted_code(text_below_em + (is_private ? 2.0f : 0.0f));
@@ -132,9 +131,8 @@ void InviteScreen::draw_code(float side) {
 InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const std::string& fingerprint) {
     Action action = Action::none;
     encode(code);
-    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
-    ImGui::SameLine();
-    literal_text(tr("common.my_code"), false);
+    if (back_row(visual(tr("common.back")) + "###back", [] { literal_text(tr("common.my_code"), false); }))
+        action = Action::back;
     ImGui::Separator();
     draw_fitted_code(text_below_em);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -146,12 +144,12 @@ InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const s
 
 InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const std::string& notice) {
     Action action = Action::none;
-    if (ImGui::Button((visual(tr(pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel")) + "###back")
-                          .c_str()))
+    const char* back = pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel";
+    if (back_row(visual(tr(back)) + "###back", [] {
+            ImGui::AlignTextToFramePadding();
+            literal_text(tr("pair.title"), false);
+        }))
         action = Action::back;
-    ImGui::SameLine();
-    ImGui::AlignTextToFramePadding();
-    literal_text(tr("pair.title"), false);
     ImGui::Separator();
     const auto hint = [](const std::string& text) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));

@@ -135,10 +135,11 @@ void ScannerScreen::on_error(platform::CameraError error, const std::string& det
 
 ScannerScreen::Action ScannerScreen::draw() {
     Action action = Action::none;
-    if (ImGui::Button((visual(tr("common.back")) + "###back").c_str())) action = Action::back;
-    ImGui::SameLine();
-    ImGui::AlignTextToFramePadding();
-    literal_text(tr("scanner.title"), false);
+    if (back_row(visual(tr("common.back")) + "###back", [] {
+            ImGui::AlignTextToFramePadding();
+            literal_text(tr("scanner.title"), false);
+        }))
+        action = Action::back;
     ImGui::Separator();
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();

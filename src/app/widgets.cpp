@@ -91,6 +91,27 @@ void centered_text(const char* text) {
     ImGui::TextUnformatted(text);
 }
 
+bool back_row(const std::string& back_label, const std::function<void()>& title) {
+    if (!ui_rtl()) {
+        const bool pressed = ImGui::Button(back_label.c_str());
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        title();
+        ImGui::EndGroup();
+        return pressed;
+    }
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float back_w = ImGui::CalcTextSize(back_label.c_str(), nullptr, true).x + 2 * style.FramePadding.x;
+    const float end_x = ImGui::GetContentRegionMax().x;
+    ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(end_x - back_w - style.ItemSpacing.x);
+    title();
+    ImGui::PopTextWrapPos();
+    ImGui::EndGroup();
+    ImGui::SameLine(end_x - back_w);
+    return ImGui::Button(back_label.c_str());
+}
+
 bool wrapped_checkbox(const char* id, const char* label, bool& on, float width) {
     const float start_x = ImGui::GetCursorPosX();
     bool tapped = ImGui::Checkbox(id, &on);

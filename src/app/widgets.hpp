@@ -7,6 +7,7 @@
 
 #include <imgui.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,11 @@ std::string visual(std::string_view logical);
 // width, or with `wrap` false at the current wrap position (PushTextWrapPos). Right-to-left
 // text is wrapped first and then put in display order line by line.
 void literal_text(std::string_view text, bool wrap = true);
+
+// A screen's top row: the Back button (`back_label`), then the title that `title` draws in the
+// rest of the row; mirrored when the UI is right to left (Back on the right, the title's texts
+// aligned to it). Returns true when Back was pressed.
+bool back_row(const std::string& back_label, const std::function<void()>& title);
 
 // A checkbox whose label wraps at `width` (a checkbox's own label cannot): a tap on the label
 // toggles it just the same. Returns true when tapped; `on` then holds the new value.

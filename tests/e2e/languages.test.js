@@ -1,7 +1,8 @@
 // Languages end to end: the app speaks the browser's language (navigator.languages) when it
 // ships it, English otherwise; a choice in Settings (setLanguage) overrides that and survives a
-// reload; Arabic marks the document right to left. Screenshots of the room screen in Arabic and
-// Japanese, both themes, phone size, for a person to look at (build/test-artifacts).
+// reload; Arabic lays the page out right to left. Screenshots of the home and room screens in
+// Arabic and Japanese and of the invite screen in Arabic, both themes, phone size, for a person
+// to look at (test-results/).
 // Real server, real wasm build, Debian Chromium.
 'use strict';
 const test = require('node:test');
@@ -108,6 +109,9 @@ for (const colorScheme of ['dark', 'light']) {
     await waitForState(ja, (s) => s.fonts['cjk.ttf'].status === 'loaded', 20000);
     await settled(ja);
     const jaFile = await screenshot(ja, `languages-ja-room-${colorScheme}`);
+    await ar.evaluate(() => window.peddlenet.showInvite());
+    await settled(ar);
+    await screenshot(ar, `languages-ar-invite-${colorScheme}`);
     // The whole layout mirrors in Arabic: Send sits left of the message field, not right of it.
     const composerY = 844 - 36;
     const [arSend, jaSend] = [accentCentre(arFile, composerY), accentCentre(jaFile, composerY)];
