@@ -3,6 +3,7 @@
 
 #include "app/crypto_bench.hpp"
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/chat_log.hpp"
@@ -63,6 +64,7 @@ bool App::start() {
     io.LogFilename = nullptr;
     io.ConfigInputTrickleEventQueue = true; // a tap's press and release land in separate frames
     load_languages();
+    mirror().start();
     load_fonts();
     apply_appearance();
     if (!platform::renderer_init()) return false;
@@ -165,6 +167,7 @@ void App::frame(double now_ms) {
     ImGui::Begin("PeddleNet", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    mirror().begin_frame();
     switch (screen_) {
     case Screen::starting: draw_starting(); break;
     case Screen::home: draw_home(); break;
@@ -188,6 +191,7 @@ void App::frame(double now_ms) {
     // camera goes off with it.
     if (screen_ != Screen::scanner && scanner_screen_.is_open()) close_scanner();
     platform::draw_preedit(); // over whichever screen's text field is composing
+    mirror().end_frame();
     ImGui::End();
 
     ImGui::Render();
@@ -245,35 +249,43 @@ void App::draw_home() {
     ImGui::PushFont(nullptr, base_font_px * 2.0f);
     ImGui::TextUnformatted("PeddleNet");
     ImGui::PopFont();
+    mirror().heading("title", "PeddleNet");
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     literal_text(tr("home.tagline"), false);
+    mirror().text("tagline", tr("home.tagline"));
     ImGui::PopStyleColor();
     ImGui::Dummy(em(0, 1.0f));
 
     literal_text(tr("common.your_name"), false);
-    if (text_field("##name", visual(tr("common.name_example")).c_str(), name_, max_display_name_bytes)) {
+    const bool typed = text_field("##name", visual(tr("common.name_example")).c_str(), name_, max_display_name_bytes);
+    if (mirror().textbox("name", tr("common.your_name"), name_, tr("common.name_example")).changed || typed) {
         notice_.clear();
         // Kept as soon as it is valid: a reload or a join from the API uses what was typed.
         if (check_name(name_).empty()) session_->set_name(name_);
     }
     ImGui::Dummy(em(0, 0.5f));
 
-    if (primary_button(visual(tr("home.create_private")).c_str(), column)) {
+    const auto button = [&](const char* id, const char* text, bool primary) {
+        const std::string label = visual(tr(text));
+        return mirror().button(id, tr(text), primary ? primary_button(label.c_str(), column)
+                                                     : secondary_button(label.c_str(), column));
+    };
+    if (button("create-private", "home.create_private", true)) {
         notice_ = enter_room(RoomRef{make_room_name(secure_random), make_room_key(secure_random)});
     }
-    if (secondary_button(visual(tr("home.join_open")).c_str(), column)) {
+    if (button("join-open", "home.join_open", false)) {
         notice_ = check_name(name_);
         if (notice_.empty()) screen_ = Screen::join;
     }
-    if (secondary_button(visual(tr("home.scan")).c_str(), column)) {
+    if (button("scan", "home.scan", false)) {
         notice_.clear();
         open_scanner();
     }
-    if (secondary_button(visual(tr("common.my_code")).c_str(), column)) {
+    if (button("my-code", "common.my_code", false)) {
         notice_.clear();
         screen_ = Screen::my_code;
     }
-    if (secondary_button(visual(tr("home.settings")).c_str(), column)) { // a full-height touch target like the others
+    if (button("settings", "home.settings", false)) { // a full-height touch target like the others
         notice_.clear();
         settings_screen_.open(*session_);
         screen_ = Screen::settings;
@@ -284,6 +296,7 @@ void App::draw_home() {
         literal_text(notice_, false);
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
+        mirror().alert("notice", notice_);
     }
     ImGui::PopTextWrapPos();
     ImGui::PopItemWidth();
@@ -298,21 +311,26 @@ void App::draw_join() {
     ImGui::Dummy(em(0, 2.0f));
     literal_text(tr("join.title"), false);
     ImGui::PushItemWidth(column);
-    const bool submitted = text_field("##room", visual(tr("join.room_example")).c_str(), room_input_, max_id_length,
-                                      ImGuiInputTextFlags_EnterReturnsTrue |
-                                          ImGuiInputTextFlags_CharsNoBlank);
+    const bool entered = text_field("##room", visual(tr("join.room_example")).c_str(), room_input_, max_id_length,
+                                    ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CharsNoBlank);
+    const bool submitted = mirror().textbox("room", tr("join.title"), room_input_, tr("join.room_example")).submitted || entered;
     ImGui::PopItemWidth();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     literal_text(tr("join.explain"), false);
+    mirror().text("explain", tr("join.explain"));
     ImGui::PopStyleColor();
-    if (primary_button(visual(tr("common.join")).c_str(), column) || submitted) {
+    if (mirror().button("join", tr("common.join"), primary_button(visual(tr("common.join")).c_str(), column)) ||
+        submitted) {
         notice_ = enter_room(RoomRef{room_input_, {}});
     }
-    if (secondary_button(visual(tr("common.back")).c_str(), column)) {
+    if (mirror().button("back", tr("common.back"), secondary_button(visual(tr("common.back")).c_str(), column))) {
         notice_.clear();
         screen_ = Screen::home;
     }
-    if (!notice_.empty()) literal_text(notice_, false);
+    if (!notice_.empty()) {
+        literal_text(notice_, false);
+        mirror().alert("notice", notice_);
+    }
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
 }

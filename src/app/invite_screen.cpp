@@ -2,6 +2,7 @@
 #include "app/invite_screen.hpp"
 
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/text.hpp"
@@ -52,9 +53,10 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     Action action = Action::none;
     encode(url);
 
-    if (back_row(visual(tr("common.back")) + "###back", [&] {
+    if (back_row(tr("common.back"), [&] {
             literal_text(tr(is_private ? "invite.title_private" : "invite.title_open"), false);
             literal_text(room, false);
+            mirror().heading("title", tr(is_private ? "invite.title_private" : "invite.title_open") + " " + room);
         }))
         action = Action::back;
     ImGui::Separator();
@@ -131,7 +133,10 @@ void InviteScreen::draw_code(float side) {
 InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const std::string& fingerprint) {
     Action action = Action::none;
     encode(code);
-    if (back_row(visual(tr("common.back")) + "###back", [] { literal_text(tr("common.my_code"), false); }))
+    if (back_row(tr("common.back"), [] {
+            literal_text(tr("common.my_code"), false);
+            mirror().heading("title", tr("common.my_code"));
+        }))
         action = Action::back;
     ImGui::Separator();
     draw_fitted_code(text_below_em);
@@ -145,9 +150,10 @@ InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const s
 InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const std::string& notice) {
     Action action = Action::none;
     const char* back = pairing.state() == Pairing::State::failed ? "common.back" : "common.cancel";
-    if (back_row(visual(tr(back)) + "###back", [] {
+    if (back_row(tr(back), [] {
             ImGui::AlignTextToFramePadding();
             literal_text(tr("pair.title"), false);
+            mirror().heading("title", tr("pair.title"));
         }))
         action = Action::back;
     ImGui::Separator();
@@ -198,13 +204,19 @@ InvitedScreen::Action InvitedScreen::draw(const std::string& room, std::string& 
     ImGui::PushFont(nullptr, ImGui::GetFontSize() * 1.5f);
     literal_text(room);
     ImGui::PopFont();
+    mirror().heading("title", tr("invited.title") + " " + room);
     ImGui::Dummy(em(0, 1.0f));
     literal_text(tr("common.your_name"), false);
-    const bool submitted = text_field("##invited-name", visual(tr("common.name_example")).c_str(), name, max_display_name_bytes,
-                                      ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool entered = text_field("##invited-name", visual(tr("common.name_example")).c_str(), name,
+                                    max_display_name_bytes, ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool submitted =
+        mirror().textbox("name", tr("common.your_name"), name, tr("common.name_example")).submitted || entered;
     ImGui::Dummy(em(0, 0.5f));
-    if (primary_button(visual(tr("common.join")).c_str(), column) || submitted) action = Action::join;
-    if (secondary_button(visual(tr("invited.not_now")).c_str(), column)) action = Action::cancel;
+    if (mirror().button("join", tr("common.join"), primary_button(visual(tr("common.join")).c_str(), column)) ||
+        submitted)
+        action = Action::join;
+    if (mirror().button("not-now", tr("invited.not_now"), secondary_button(visual(tr("invited.not_now")).c_str(), column)))
+        action = Action::cancel;
     if (!notice.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, error_colour);
         literal_text(notice);

@@ -2,6 +2,7 @@
 #include "app/room_screen.hpp"
 
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/bidi.hpp"
@@ -153,6 +154,18 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     // without it from the members' signed announcements.
     const std::size_t in_room = engine.partial_mesh() ? engine.present() : peers.size() + 1;
     const std::string people = visual(tr("room.people", {{"count", std::to_string(in_room)}})) + "###people";
+    std::size_t open = 0;
+    for (const LinkInfo& p : peers) open += p.state == LinkState::open;
+    const bool is_private = session.room() && session.room()->is_private();
+    // A big room: who is here, not our few links (People lists those; a phone's header is narrow).
+    const std::size_t here_count = engine.partial_mesh() ? in_room : open + 1;
+    const std::string here = here_count == 1 && !engine.partial_mesh()
+                                 ? tr("room.just_you")
+                                 : tr_plural("room.here", static_cast<long long>(here_count));
+    const std::string status = tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}});
+    const std::string room_name = session.room() ? session.room()->name : std::string();
+    mirror().heading("room", room_name);
+    mirror().text("room-status", status);
     const std::string invite = visual(tr("room.invite")) + "###invite";
     const std::string leave = visual(tr("room.leave")) + "###leave";
     const ImGuiStyle& style = ImGui::GetStyle();
@@ -165,15 +178,19 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
     const float leave_w = button_w(leave);
     const float title_x = start_x + (rtl ? pair_w : leave_w) + style.ItemSpacing.x;
     const float title_w = std::max(0.0f, end_x - start_x - pair_w - leave_w - 2 * style.ItemSpacing.x);
+    const std::string people_name = tr("room.people", {{"count", std::to_string(in_room)}});
+    const auto people_button = [&] { return mirror().button("people", people_name, ImGui::Button(people.c_str())); };
+    const auto invite_button = [&] { return mirror().button("invite", tr("room.invite"), ImGui::Button(invite.c_str())); };
+    const auto leave_button = [&] { return mirror().button("leave", tr("room.leave"), ImGui::Button(leave.c_str())); };
     const auto draw_pair = [&] {
         if (rtl) {
-            if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+            if (people_button()) people_open_ = !people_open_;
             ImGui::SameLine();
-            if (ImGui::Button(invite.c_str())) action = Action::invite;
+            if (invite_button()) action = Action::invite;
         } else {
-            if (ImGui::Button(invite.c_str())) action = Action::invite;
+            if (invite_button()) action = Action::invite;
             ImGui::SameLine();
-            if (ImGui::Button(people.c_str())) people_open_ = !people_open_;
+            if (people_button()) people_open_ = !people_open_;
         }
     };
     const auto title_line = [&](const std::string& text) {
@@ -184,29 +201,21 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
 
     if (rtl) {
         draw_pair();
-    } else if (ImGui::Button(leave.c_str())) {
+    } else if (leave_button()) {
         action = Action::leave;
     }
     ImGui::SameLine(title_x);
     // The title is cut with an ellipsis when too long.
-    std::size_t open = 0;
-    for (const LinkInfo& p : peers) open += p.state == LinkState::open;
     ImGui::BeginGroup();
-    const bool is_private = session.room() && session.room()->is_private();
-    title_line(session.room() ? session.room()->name : std::string());
+    title_line(room_name);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    // A big room: who is here, not our few links (People lists those; a phone's header is narrow).
-    const std::size_t here_count = engine.partial_mesh() ? in_room : open + 1;
-    const std::string here = here_count == 1 && !engine.partial_mesh()
-                                 ? tr("room.just_you")
-                                 : tr_plural("room.here", static_cast<long long>(here_count));
-    title_line(visual(tr(is_private ? "room.private_status" : "room.open_status", {{"here", here}})));
+    title_line(visual(status));
     ImGui::PopStyleColor();
     ImGui::EndGroup();
     ImGui::SameLine(rtl ? end_x - leave_w : end_x - pair_w);
     if (!rtl) {
         draw_pair();
-    } else if (ImGui::Button(leave.c_str())) {
+    } else if (leave_button()) {
         action = Action::leave;
     }
 
@@ -257,19 +266,24 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         ImGui::SameLine();
         ImGui::TextDisabled("%s", visual(tr("people.you")).c_str());
         ImGui::SameLine();
-        if (ImGui::SmallButton((visual(tr("people.edit_name")) + "###edit-name-button").c_str())) {
+        if (mirror().button("edit-name", tr("people.edit_name"),
+                            ImGui::SmallButton((visual(tr("people.edit_name")) + "###edit-name-button").c_str()))) {
             name_edit_ = session.name();
             editing_name_ = true;
         }
     }
-    if (ImGui::SmallButton((visual(tr("common.my_code")) + "###my-code").c_str())) action = Action::my_code;
+    if (mirror().button("my-code", tr("common.my_code"),
+                        ImGui::SmallButton((visual(tr("common.my_code")) + "###my-code").c_str())))
+        action = Action::my_code;
     ImGui::SameLine();
-    if (ImGui::SmallButton((visual(tr("people.scan")) + "###scan").c_str())) action = Action::scan;
+    if (mirror().button("scan", tr("people.scan"), ImGui::SmallButton((visual(tr("people.scan")) + "###scan").c_str())))
+        action = Action::scan;
     // With no server in reach, two phones can still pair face to face (a private room's key
     // travels in the code).
     if (session.room() && session.room()->is_private()) {
         ImGui::SameLine();
-        if (ImGui::SmallButton((visual(tr("people.pair")) + "###pair").c_str())) action = Action::pair;
+        if (mirror().button("pair", tr("people.pair"), ImGui::SmallButton((visual(tr("people.pair")) + "###pair").c_str())))
+            action = Action::pair;
     }
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -298,6 +312,14 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
         ImGui::PopTextWrapPos();
         ImGui::PopStyleColor();
     }
+    // The mirror's list: each person with their link and whether they are verified.
+    Mirror::Items people{{session.peer_id(), session.name() + " " + tr("people.you")}};
+    for (const LinkInfo& p : links) {
+        std::string line = p.name + ": " + link_text(p);
+        if (session.trust(p.peer).verified) line += ", " + tr("people.verified");
+        people.emplace_back(p.peer, std::move(line));
+    }
+    mirror().list("people", tr("people.list"), people);
     for (const LinkInfo& p : links) {
         const PeerTrust trust = session.trust(p.peer);
         ImGui::PushID(p.peer.c_str());
@@ -486,6 +508,14 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         ImGui::Dummy(ImVec2(0, em(0.3f)));
     }
 
+    // The mirror's log: the latest messages, read out as they arrive.
+    Mirror::Items items;
+    for (std::size_t i = messages.size() - std::min<std::size_t>(messages.size(), mirrored_messages); i < messages.size(); ++i) {
+        const ChatMessage& m = messages[i];
+        items.emplace_back(m.id, m.name + ": " + m.text + " \xC2\xB7 " + clock_time(m.ts_ms));
+    }
+    mirror().log("messages", tr("messages.log"), items);
+
     if (messages.size() > seen_count_) {
         const bool own_new = !messages.empty() && messages.back().from == self;
         if (stick_to_bottom_ || at_bottom || own_new) {
@@ -526,7 +556,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
     bool clicked = false;
     const auto send_button = [&] {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().on_accent);
-        clicked = ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0));
+        clicked = mirror().button("send", tr("messages.send"), ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0)));
         ImGui::PopStyleColor();
     };
     if (rtl) {
@@ -535,8 +565,10 @@ void RoomScreen::draw_composer(ChatSession& session) {
     }
     ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - (rtl ? 0.0f : send_w + ImGui::GetStyle().ItemSpacing.x));
     // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
-    const bool entered = text_field("##composer", visual(tr("messages.hint")).c_str(), draft_, 2 * max_text_bytes,
-                                    ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool typed_enter = text_field("##composer", visual(tr("messages.hint")).c_str(), draft_, 2 * max_text_bytes,
+                                        ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool mirror_enter = mirror().textbox("composer", tr("messages.hint"), draft_).submitted;
+    const bool entered = typed_enter || mirror_enter;
     ImGui::PopItemWidth();
     if (refocus_composer_) {
         ImGui::SetKeyboardFocusHere(-1); // Enter ends the edit; keep typing (and the phone keyboard)
@@ -555,7 +587,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
         } else {
             notice_ = tr(result.error);
         }
-        refocus_composer_ = entered;
+        refocus_composer_ = typed_enter;
     }
     if (draft_.size() > max_text_bytes - 512) {
         const bool over = draft_.size() > max_text_bytes;
@@ -567,6 +599,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);
         ImGui::PopStyleColor();
+        mirror().alert("notice", notice_);
     }
 }
 

@@ -49,6 +49,8 @@ private:
         ImVec2 size;
     };
     std::unordered_map<std::string, TextLayout> layouts_; // message id -> measured text
+    // The DOM mirror's log holds the latest messages only (older ones are in the history).
+    static constexpr std::size_t mirrored_messages = 100;
     struct Row {
         float top = 0;    // from the list's top, in pixels
         float height = 0; // of the bubble

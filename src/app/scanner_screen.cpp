@@ -2,6 +2,7 @@
 #include "app/scanner_screen.hpp"
 
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/widgets.hpp"
 #include "platform/webgl_renderer.hpp"
 #include "qr/qr.hpp"
@@ -135,9 +136,10 @@ void ScannerScreen::on_error(platform::CameraError error, const std::string& det
 
 ScannerScreen::Action ScannerScreen::draw() {
     Action action = Action::none;
-    if (back_row(visual(tr("common.back")) + "###back", [] {
+    if (back_row(tr("common.back"), [] {
             ImGui::AlignTextToFramePadding();
             literal_text(tr("scanner.title"), false);
+            mirror().heading("title", tr("scanner.title"));
         }))
         action = Action::back;
     ImGui::Separator();

@@ -2,6 +2,7 @@
 #include "app/settings_screen.hpp"
 
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "platform/input.hpp"
@@ -131,7 +132,8 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::Dummy(em(0, 0.5f));
     draw_relay(session, column);
     ImGui::Dummy(em(0, 0.5f));
-    if (secondary_button((visual(tr("common.back")) + "###back").c_str(), column)) action = Action::close;
+    if (mirror().button("back", tr("common.back"), secondary_button((visual(tr("common.back")) + "###back").c_str(), column)))
+        action = Action::close;
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
     return action;

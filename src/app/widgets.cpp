@@ -2,6 +2,7 @@
 #include "app/widgets.hpp"
 
 #include "app/language.hpp"
+#include "app/mirror.hpp"
 #include "app/theme.hpp"
 #include "core/bidi.hpp"
 #include "platform/input.hpp"
@@ -91,9 +92,10 @@ void centered_text(const char* text) {
     ImGui::TextUnformatted(text);
 }
 
-bool back_row(const std::string& back_label, const std::function<void()>& title) {
+bool back_row(const std::string& back_name, const std::function<void()>& title) {
+    const std::string back_label = visual(back_name) + "###back";
     if (!ui_rtl()) {
-        const bool pressed = ImGui::Button(back_label.c_str());
+        const bool pressed = mirror().button("back", back_name, ImGui::Button(back_label.c_str()));
         ImGui::SameLine();
         ImGui::BeginGroup();
         title();
@@ -109,7 +111,7 @@ bool back_row(const std::string& back_label, const std::function<void()>& title)
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
     ImGui::SameLine(end_x - back_w);
-    return ImGui::Button(back_label.c_str());
+    return mirror().button("back", back_name, ImGui::Button(back_label.c_str()));
 }
 
 bool wrapped_checkbox(const char* id, const char* label, bool& on, float width) {

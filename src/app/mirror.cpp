@@ -1,0 +1,122 @@
+// mirror.cpp: see mirror.hpp.
+#include "app/mirror.hpp"
+
+#include "app/theme.hpp"
+#include "app/widgets.hpp"
+
+#include <algorithm>
+
+namespace peddlenet::app {
+
+Mirror& mirror() {
+    static Mirror m;
+    return m;
+}
+
+void Mirror::start() {
+    platform::on_a11y_event([this](const platform::A11yEvent& e) {
+        switch (e.kind) {
+        case platform::A11yEventKind::focus: focused_ = e.id; break;
+        case platform::A11yEventKind::blur:
+            if (focused_ == e.id) focused_.clear();
+            break;
+        default: events_.push_back(e);
+        }
+    });
+}
+
+void Mirror::begin_frame() {
+    nodes_ = nlohmann::json::array();
+    focus_drawn_ = false;
+}
+
+void Mirror::end_frame() {
+    // Events for controls this frame did not show are stale (the screen changed meanwhile).
+    events_.erase(std::remove_if(events_.begin(), events_.end(),
+                                 [this](const platform::A11yEvent& e) {
+                                     return std::none_of(nodes_.begin(), nodes_.end(), [&](const nlohmann::json& n) {
+                                         return n["id"] == e.id;
+                                     });
+                                 }),
+                  events_.end());
+    std::string json = nlohmann::json{{"nodes", nodes_}}.dump();
+    if (json != published_) {
+        platform::publish_a11y(json);
+        published_ = std::move(json);
+    }
+    if (focus_drawn_) {
+        // The keyboard's place, visible on the canvas.
+        const float r = em(0.3f);
+        ImGui::GetForegroundDrawList()->AddRect(ImVec2(focus_min_.x - 2, focus_min_.y - 2),
+                                                ImVec2(focus_max_.x + 2, focus_max_.y + 2),
+                                                ImGui::GetColorU32(palette().accent_text), r, 0, 2.5f);
+    }
+}
+
+void Mirror::node(std::string_view role, std::string_view id, nlohmann::json fields) {
+    fields["role"] = role;
+    fields["id"] = id;
+    nodes_.push_back(std::move(fields));
+}
+
+void Mirror::note_focus_rect(std::string_view id) {
+    if (focused_ != id) return;
+    focus_drawn_ = true;
+    focus_min_ = ImGui::GetItemRectMin();
+    focus_max_ = ImGui::GetItemRectMax();
+}
+
+void Mirror::heading(std::string_view id, const std::string& text) { node("heading", id, {{"name", text}}); }
+
+void Mirror::text(std::string_view id, const std::string& text) { node("text", id, {{"name", text}}); }
+
+void Mirror::alert(std::string_view id, const std::string& text) { node("alert", id, {{"name", text}}); }
+
+bool Mirror::button(std::string_view id, const std::string& name, bool pressed_on_canvas) {
+    node("button", id, {{"name", name}});
+    note_focus_rect(id);
+    bool activated = false;
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (it->id == id && it->kind == platform::A11yEventKind::activate) {
+            activated = true;
+            it = events_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return pressed_on_canvas || activated;
+}
+
+Mirror::Edit Mirror::textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint) {
+    Edit edit;
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (it->id != id) {
+            ++it;
+            continue;
+        }
+        if (it->kind == platform::A11yEventKind::input && it->value != value) {
+            value = it->value;
+            edit.changed = true;
+        } else if (it->kind == platform::A11yEventKind::submit) {
+            edit.submitted = true;
+        }
+        it = events_.erase(it);
+    }
+    node("textbox", id, {{"name", name}, {"value", value}, {"hint", hint}});
+    note_focus_rect(id);
+    return edit;
+}
+
+void Mirror::log(std::string_view id, const std::string& name, const Items& items) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [item_id, text] : items) list.push_back({{"id", item_id}, {"text", text}});
+    node("log", id, {{"name", name}, {"items", std::move(list)}});
+}
+
+void Mirror::list(std::string_view id, const std::string& name, const Items& items) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [item_id, text] : items) list.push_back({{"id", item_id}, {"text", text}});
+    node("list", id, {{"name", name}, {"items", std::move(list)}});
+}
+
+} // namespace peddlenet::app

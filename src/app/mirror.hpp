@@ -1,0 +1,66 @@
+// mirror.hpp: what the screens tell the DOM mirror (platform/a11y.hpp) while they draw: the same
+// controls under the same names, and what was done with them there since the last frame. The
+// element with focus in the mirror gets a focus ring on the canvas.
+// Needs: platform/a11y.hpp, ImGui (the rectangle of the item just drawn).
+//  [X] headings, texts, buttons, text boxes, the message log, lists
+//  [X] activations and edits in the mirror act as taps and typing on the canvas
+//  [X] the focused element's canvas item outlined
+//  [ ] canvas focus (Tab inside ImGui) moving the mirror's focus
+#pragma once
+
+#include "platform/a11y.hpp"
+
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace peddlenet::app {
+
+class Mirror {
+public:
+    struct Edit {
+        bool changed = false;   // the text box's text changed in the mirror
+        bool submitted = false; // Enter was pressed in it
+    };
+    using Items = std::vector<std::pair<std::string, std::string>>; // (id, text)
+
+    // Starts listening to the mirror's events.
+    void start();
+
+    void begin_frame();
+    // Publishes the frame's nodes when they changed; outlines the focused item.
+    void end_frame();
+
+    void heading(std::string_view id, const std::string& text);
+    void text(std::string_view id, const std::string& text);
+    // A problem to announce at once (role alert).
+    void alert(std::string_view id, const std::string& text);
+    // Call with the canvas widget's own result, right after drawing it: true when it was
+    // pressed there or activated in the mirror.
+    bool button(std::string_view id, const std::string& name, bool pressed_on_canvas);
+    // Applies the mirror's edits to `value`; call right after the canvas field.
+    Edit textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint = {});
+    // A polite live region: items added later are announced.
+    void log(std::string_view id, const std::string& name, const Items& items);
+    void list(std::string_view id, const std::string& name, const Items& items);
+
+private:
+    void node(std::string_view role, std::string_view id, nlohmann::json fields);
+    void note_focus_rect(std::string_view id);
+
+    std::deque<platform::A11yEvent> events_; // not yet consumed by a frame
+    nlohmann::json nodes_ = nlohmann::json::array();
+    std::string published_;
+    std::string focused_; // id of the element with focus in the mirror
+    bool focus_drawn_ = false;
+    ImVec2 focus_min_, focus_max_;
+};
+
+Mirror& mirror();
+
+} // namespace peddlenet::app
