@@ -106,8 +106,6 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::BeginGroup();
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column); // texts wrap and align to the column
     ImGui::Dummy(em(0, 1.0f));
-    draw_language(column);
-    ImGui::Dummy(em(0, 0.5f));
     draw_notifications(notifications, column);
     ImGui::Dummy(em(0, 0.5f));
     literal_text(tr("settings.ice_title"), false);
@@ -131,6 +129,9 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     }
     ImGui::Dummy(em(0, 0.5f));
     draw_relay(session, column);
+    ImGui::Dummy(em(0, 0.5f));
+    // Last, above Back: the choices show each language in its own script, easy to find there.
+    draw_language(column);
     ImGui::Dummy(em(0, 0.5f));
     if (mirror().button("back", tr("common.back"), secondary_button((visual(tr("common.back")) + "###back").c_str(), column)))
         action = Action::close;
