@@ -7,7 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { WEB_ROOT, startServer, launchBrowser, openApp, screenshot, waitForState, state, send } = require('./harness');
+const { WEB_ROOT, startServer, launchBrowser, openApp, screenshot, waitForState, state, send, settled } = require('./harness');
 const { readBuild, countingProxy, waitForController, waitForSavedText } = require('./pwa_support');
 const { decodePng } = require('./png');
 
@@ -40,16 +40,6 @@ function watchFontRequests(page) {
   const seen = [];
   page.on('request', (r) => { if (r.url().endsWith('/' + fontFile)) seen.push({ url: r.url(), at: Date.now() }); });
   return seen;
-}
-
-// Waits until the page stops drawing (it renders on demand): what it shows is then up to date.
-async function settled(page, quietMs = 400) {
-  let frames = (await state(page)).frames;
-  for (let quietSince = Date.now(); Date.now() - quietSince < quietMs;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = (await state(page)).frames;
-    if (now !== frames) { frames = now; quietSince = Date.now(); }
-  }
 }
 
 // Pixels that differ between two screenshots of the same size, within `clip` {x, y, w, h}.

@@ -177,11 +177,21 @@ async function waitForState(page, predicate, timeoutMs = 10000, arg) {
   return page.evaluate(() => window.peddlenet.state());
 }
 
+// Waits until the page stops drawing (it renders on demand): what it shows is then up to date.
+async function settled(page, quietMs = 400) {
+  let frames = (await state(page)).frames;
+  for (let quietSince = Date.now(); Date.now() - quietSince < quietMs;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = (await state(page)).frames;
+    if (now !== frames) { frames = now; quietSince = Date.now(); }
+  }
+}
+
 // The automation API's state() and send(), called in the page.
 const state = (page) => page.evaluate(() => window.peddlenet.state());
 const send = (page, text) => page.evaluate((t) => window.peddlenet.send(t), text);
 
 module.exports = {
   ROOT, WEB_ROOT, ARTIFACTS, startServer, startTurn, launchBrowser, openApp, openRoom, closePages, screenshot,
-  waitForState, freePort, state, send, nftTable, dropUdp,
+  waitForState, freePort, state, send, settled, nftTable, dropUdp,
 };

@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startServer, launchBrowser, openApp, screenshot, waitForState, state, send } = require('./harness');
+const { startServer, launchBrowser, openApp, screenshot, waitForState, state, send, settled } = require('./harness');
 const { decodePng } = require('./png');
 
 let server, browser;
@@ -29,16 +29,6 @@ async function pageIn(t, locale, colorScheme = 'dark') {
 
 const documentLanguage = (page) =>
   page.evaluate(() => ({ lang: document.documentElement.lang, dir: document.documentElement.dir }));
-
-// Waits until the page stops drawing (it renders on demand): what it shows is then up to date.
-async function settled(page, quietMs = 400) {
-  let frames = (await state(page)).frames;
-  for (let quietSince = Date.now(); Date.now() - quietSince < quietMs;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = (await state(page)).frames;
-    if (now !== frames) { frames = now; quietSince = Date.now(); }
-  }
-}
 
 test('the language follows navigator.languages by primary tag, English when none is shipped', async (t) => {
   for (const [locale, language, dir] of [['ar-EG', 'ar', 'rtl'], ['ja-JP', 'ja', 'ltr'], ['pt-BR', 'pt', 'ltr'],
