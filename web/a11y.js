@@ -53,6 +53,15 @@ var LibraryPeddleA11y = {
             if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); PeddleA11y.emit(E.submit, id); }
           });
           break;
+        case 'checkbox':
+          el = document.createElement('input');
+          el.type = 'checkbox';
+          el.addEventListener('change', function () { PeddleA11y.emit(E.activate, id); });
+          break;
+        case 'select':
+          el = document.createElement('select');
+          el.addEventListener('change', function () { PeddleA11y.emit(E.input, id, el.selectedIndex); });
+          break;
         case 'log':
           el = document.createElement('div');
           el.setAttribute('role', 'log');
@@ -101,6 +110,23 @@ var LibraryPeddleA11y = {
             el.value = node.value;
             el.dataset.sent = node.value;
           }
+          break;
+        case 'checkbox':
+          el.setAttribute('aria-label', node.name);
+          el.checked = !!node.checked;
+          break;
+        case 'select':
+          el.setAttribute('aria-label', node.name);
+          if (JSON.stringify(Array.prototype.map.call(el.options, function (o) { return o.text; })) !==
+              JSON.stringify(node.options)) {
+            el.textContent = '';
+            node.options.forEach(function (text) {
+              var option = document.createElement('option');
+              option.text = text;
+              el.appendChild(option);
+            });
+          }
+          if (el.selectedIndex !== node.selected) el.selectedIndex = node.selected;
           break;
         case 'log':
         case 'list':

@@ -67,6 +67,7 @@ bool App::start() {
     mirror().start();
     load_fonts();
     apply_appearance();
+    apply_saved_text_size();
     if (!platform::renderer_init()) return false;
     platform::install_input();
     platform::on_context_change([this](bool lost) {
@@ -658,6 +659,7 @@ nlohmann::json App::state_json() const {
                    {"forgedDropped", stats.forged_dropped}}},
         {"language", ui_language()},
         {"rtl", ui_rtl()},
+        {"textSize", text_size_percent()},
         {"frames", platform::frames_drawn()},
         {"frameLagMs", platform::frame_lag_ms()},
         {"health", health_json(&engine.room_health())},

@@ -5,6 +5,7 @@
 #include "app/widgets.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace peddlenet::app {
 
@@ -105,6 +106,38 @@ Mirror::Edit Mirror::textbox(std::string_view id, const std::string& name, std::
     node("textbox", id, {{"name", name}, {"value", value}, {"hint", hint}});
     note_focus_rect(id);
     return edit;
+}
+
+bool Mirror::checkbox(std::string_view id, const std::string& name, bool& on, bool tapped_on_canvas) {
+    bool toggled = false;
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (it->id == id && it->kind == platform::A11yEventKind::activate) {
+            toggled = !toggled;
+            it = events_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (toggled) on = !on;
+    node("checkbox", id, {{"name", name}, {"checked", on}});
+    note_focus_rect(id);
+    return tapped_on_canvas || toggled;
+}
+
+int Mirror::choice(std::string_view id, const std::string& name, const std::vector<std::string>& options, int selected) {
+    int picked = -1;
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (it->id == id && it->kind == platform::A11yEventKind::input) {
+            const int index = std::atoi(it->value.c_str());
+            if (index >= 0 && index < static_cast<int>(options.size())) picked = index;
+            it = events_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    node("select", id, {{"name", name}, {"options", options}, {"selected", picked >= 0 ? picked : selected}});
+    note_focus_rect(id);
+    return picked;
 }
 
 void Mirror::log(std::string_view id, const std::string& name, const Items& items) {

@@ -2,7 +2,7 @@
 // controls under the same names, and what was done with them there since the last frame. The
 // element with focus in the mirror gets a focus ring on the canvas.
 // Needs: platform/a11y.hpp, ImGui (the rectangle of the item just drawn).
-//  [X] headings, texts, buttons, text boxes, the message log, lists
+//  [X] headings, texts, buttons, text boxes, checkboxes, choices, the message log, lists
 //  [X] activations and edits in the mirror act as taps and typing on the canvas
 //  [X] the focused element's canvas item outlined
 //  [ ] canvas focus (Tab inside ImGui) moving the mirror's focus
@@ -45,6 +45,10 @@ public:
     bool button(std::string_view id, const std::string& name, bool pressed_on_canvas);
     // Applies the mirror's edits to `value`; call right after the canvas field.
     Edit textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint = {});
+    // A checkbox: a toggle in the mirror flips `on`. Call with the canvas checkbox's result.
+    bool checkbox(std::string_view id, const std::string& name, bool& on, bool tapped_on_canvas);
+    // A choice among `options`: returns the index picked in the mirror, or -1.
+    int choice(std::string_view id, const std::string& name, const std::vector<std::string>& options, int selected);
     // A polite live region: items added later are announced.
     void log(std::string_view id, const std::string& name, const Items& items);
     void list(std::string_view id, const std::string& name, const Items& items);

@@ -13,11 +13,14 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <vector>
 
 namespace peddlenet::app {
 namespace {
 
 constexpr const char* key_notify = "peddlenet.notify"; // localStorage: "on" when wanted
+constexpr const char* key_text_size = "peddlenet.text-size"; // localStorage: a percentage of text_sizes
 
 // A busy room alerts (sound, vibration) at most this often; in between the room's notification
 // is replaced silently, so the newest message is always the one shown.
@@ -55,6 +58,23 @@ void muted_wrapped(const std::string& text, float column) {
 }
 
 } // namespace
+
+int text_size_percent() {
+    const auto saved = platform::local_get(key_text_size);
+    const int percent = saved ? std::atoi(saved->c_str()) : 100;
+    return std::find(text_sizes.begin(), text_sizes.end(), percent) != text_sizes.end() ? percent : 100;
+}
+
+void set_text_size_percent(int percent) {
+    if (percent == 100) {
+        platform::local_remove(key_text_size);
+    } else {
+        platform::local_set(key_text_size, std::to_string(percent));
+    }
+    apply_saved_text_size();
+}
+
+void apply_saved_text_size() { ImGui::GetStyle().FontScaleMain = static_cast<float>(text_size_percent()) / 100.0f; }
 
 BackgroundNotifications::BackgroundNotifications() {
     wanted_ = platform::local_get(key_notify) == "on";
@@ -116,7 +136,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     }
     const ImVec2 min = ImGui::GetItemRectMin(), size = ImGui::GetItemRectSize();
     platform::note_text_field(min.x, min.y, size.x, size.y);
-    if (primary_button((visual(tr("common.save")) + "###save-ice").c_str(), column)) {
+    if (mirror().button("save-ice", tr("common.save"), primary_button((visual(tr("common.save")) + "###save-ice").c_str(), column))) {
         notice_ = session.set_ice_servers(ice_text_);
         saved_ = notice_.empty();
     }
@@ -131,6 +151,8 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     draw_relay(session, column);
     ImGui::Dummy(em(0, 0.5f));
     // Last, above Back: the choices show each language in its own script, easy to find there.
+    draw_text_size(column);
+    ImGui::Dummy(em(0, 0.5f));
     draw_language(column);
     ImGui::Dummy(em(0, 0.5f));
     if (mirror().button("back", tr("common.back"), secondary_button((visual(tr("common.back")) + "###back").c_str(), column)))
@@ -143,7 +165,9 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
 void SettingsScreen::draw_relay(ChatSession& session, float column) {
     const float start_x = ImGui::GetCursorPosX();
     bool on = session.relay_only();
-    if (wrapped_checkbox("##relay-only", tr("settings.relay_only").c_str(), on, column)) session.set_relay_only(on);
+    if (mirror().checkbox("relay-only", tr("settings.relay_only"), on,
+                          wrapped_checkbox("##relay-only", tr("settings.relay_only").c_str(), on, column)))
+        session.set_relay_only(on);
     muted_wrapped(tr(session.box_ice_servers() > 0 ? "settings.relay_box" : "settings.relay_none"), column);
     const platform::BrowserRtc::RelayReport& relay = session.relay_report();
     if (relay.error_code != 0) {
@@ -164,22 +188,48 @@ void SettingsScreen::draw_language(float column) {
     literal_text(tr("settings.language"), false);
     const auto languages = ui_languages();
     const std::string chosen = chosen_language();
-    const auto name_of = [&](const std::string& tag) {
-        for (const auto& [t, name] : languages)
-            if (t == tag) return name;
-        return tag;
-    };
-    const std::string follow = visual(tr("settings.language_browser", {{"language", name_of(browser_language())}}));
+    // The first choice follows the browser; then each language by its own name.
+    const std::string browser = browser_language();
+    std::string browser_name = browser;
+    for (const auto& [tag, name] : languages)
+        if (tag == browser) browser_name = name;
+    std::vector<std::string> options{tr("settings.language_browser", {{"language", browser_name}})};
+    int selected = 0;
+    for (std::size_t i = 0; i < languages.size(); ++i) {
+        options.push_back(languages[i].second);
+        if (languages[i].first == chosen) selected = static_cast<int>(i) + 1;
+    }
+    const auto pick = [&](int index) { choose_language(index == 0 ? std::string() : languages[static_cast<std::size_t>(index - 1)].first); };
     ImGui::SetNextItemWidth(column);
-    if (ImGui::BeginCombo("##language", chosen.empty() ? follow.c_str() : visual(name_of(chosen)).c_str())) {
-        if (ImGui::Selectable(follow.c_str(), chosen.empty())) choose_language({});
-        for (const auto& [tag, name] : languages) {
-            ImGui::PushID(tag.c_str());
-            if (ImGui::Selectable(visual(name).c_str(), chosen == tag)) choose_language(tag);
+    if (ImGui::BeginCombo("##language", visual(options[static_cast<std::size_t>(selected)]).c_str())) {
+        for (std::size_t i = 0; i < options.size(); ++i) {
+            ImGui::PushID(static_cast<int>(i));
+            if (ImGui::Selectable(visual(options[i]).c_str(), static_cast<int>(i) == selected)) pick(static_cast<int>(i));
             ImGui::PopID();
         }
         ImGui::EndCombo();
     }
+    if (const int index = mirror().choice("language", tr("settings.language"), options, selected); index >= 0) pick(index);
+}
+
+void SettingsScreen::draw_text_size(float column) {
+    literal_text(tr("settings.text_size"), false);
+    std::vector<std::string> options;
+    int selected = 0;
+    for (std::size_t i = 0; i < text_sizes.size(); ++i) {
+        options.push_back(tr("settings.percent", {{"value", std::to_string(text_sizes[i])}}));
+        if (text_sizes[i] == text_size_percent()) selected = static_cast<int>(i);
+    }
+    int picked = -1;
+    ImGui::SetNextItemWidth(column);
+    if (ImGui::BeginCombo("##text-size", visual(options[static_cast<std::size_t>(selected)]).c_str())) {
+        for (std::size_t i = 0; i < options.size(); ++i) {
+            if (ImGui::Selectable(visual(options[i]).c_str(), static_cast<int>(i) == selected)) picked = static_cast<int>(i);
+        }
+        ImGui::EndCombo();
+    }
+    if (const int index = mirror().choice("text-size", tr("settings.text_size"), options, selected); index >= 0) picked = index;
+    if (picked >= 0) set_text_size_percent(text_sizes[static_cast<std::size_t>(picked)]);
 }
 
 void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, float column) {
@@ -188,7 +238,8 @@ void SettingsScreen::draw_notifications(BackgroundNotifications& notifications, 
     bool on = notifications.wanted() && permission == NotifyPermission::granted;
     const float start_x = ImGui::GetCursorPosX();
     literal_text(tr("settings.notifications"), false);
-    const bool tapped = wrapped_checkbox("##notify", tr("settings.notify_label").c_str(), on, column);
+    const bool tapped = mirror().checkbox("notify", tr("settings.notify_label"), on,
+                                          wrapped_checkbox("##notify", tr("settings.notify_label").c_str(), on, column));
     if (tapped && !asking_) {
         if (!on) {
             notifications.set_wanted(false);

@@ -7,12 +7,14 @@
 //      for permission; kept in localStorage; blocked or unsupported is said plainly
 //  [X] a notification per message from someone else while the page is hidden, none while
 //      visible; one per room (tag), alerting again only after a quiet spell
+//  [X] text size (100-150 %, kept in localStorage) and the language
 #pragma once
 
 #include "app/session.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -42,6 +44,14 @@ private:
     std::map<std::string, double> alerted_ms_; // room -> when its notification last alerted
 };
 
+// The text sizes offered, in percent of the normal size.
+inline constexpr std::array<int, 4> text_sizes = {100, 115, 130, 150};
+// The saved text size (100 when none is saved); set_ keeps and applies it (ImGui's FontScaleMain).
+int text_size_percent();
+void set_text_size_percent(int percent);
+// Applies the saved text size; call once ImGui exists.
+void apply_saved_text_size();
+
 class SettingsScreen {
 public:
     enum class Action { none, close };
@@ -50,8 +60,9 @@ public:
     Action draw(ChatSession& session, BackgroundNotifications& notifications);
 
 private:
-    // "Connect only through a relay", and whether the relay works.
     void draw_language(float column);
+    void draw_text_size(float column);
+    // "Connect only through a relay", and whether the relay works.
     void draw_relay(ChatSession& session, float column);
     void draw_notifications(BackgroundNotifications& notifications, float column);
 

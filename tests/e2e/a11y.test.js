@@ -129,3 +129,33 @@ test('through the accessibility tree alone: find the controls, join a room, read
   assert.equal((await state(page)).messages.length, 2);
   assert.deepEqual(page.problems, []);
 });
+
+test('Settings through the accessibility tree: text size and language are choices, the switches are checkboxes', async (t) => {
+  const page = await openApp(browser, server.url);
+  t.after(() => page.context().close().catch(() => {}));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Accessibility.enable');
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+
+  await tabTo(page, cdp, 'button', 'Settings');
+  await page.keyboard.press('Enter');
+  await find(cdp, 'checkbox', 'Notify me of new messages when PeddleNet is in the background');
+  await find(cdp, 'checkbox', 'Connect only through a relay');
+
+  // A bigger text size with the arrow key on the "Text size" choice.
+  await tabTo(page, cdp, 'combobox', 'Text size');
+  await page.keyboard.press('ArrowDown');
+  await waitForState(page, (s) => s.textSize === 115, 5000);
+  await screenshot(page, 'a11y-settings-text-115');
+
+  // German from the "Language" choice: the tree speaks German at once.
+  await tabTo(page, cdp, 'combobox', 'Language');
+  const options = (await axTree(cdp)).filter((n) => n.role === 'MenuListOption' || n.role === 'option').map((n) => n.name);
+  assert.ok(options.includes('Deutsch') && options.includes('العربية') && options.includes('日本語'), options.join(', '));
+  for (let i = 0; i < 8 && (await state(page)).language !== 'de'; ++i) await page.keyboard.press('ArrowDown');
+  await waitForState(page, (s) => s.language === 'de', 5000);
+  await find(cdp, 'button', 'Zurück');
+  await find(cdp, 'combobox', 'Textgröße');
+  assert.equal((await state(page)).textSize, 115, 'kept');
+  assert.deepEqual(page.problems, []);
+});
