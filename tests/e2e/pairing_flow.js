@@ -41,20 +41,37 @@ const linkedTo = (s, peer) => s.peers.some((p) => p.peerId === peer && p.link ==
 // its answer, `shower` scans that. Resolves once both hold a proven link and the bootstrap
 // connection is gone, with {offer, answer, scanToLinkedMs}: the two codes' {bytes, chars,
 // qrVersion} and the time from the answer's scan to both links proven.
+// scan() on `page`, bounded: a scanner that never decodes fails with what it saw instead of
+// holding the test until its own timeout (it did so once in about ten full runs).
+async function scanWithin(page, label, ms = 30000) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(async () => {
+      const s = await page.evaluate(() => window.peddlenet.state()).catch(() => null);
+      reject(new Error(`${label}: the scanner read nothing in ${ms} ms; scanner ${JSON.stringify(s && s.scanner)}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([page.evaluate(() => window.peddlenet.scan()), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function pair(shower, showerPhone, scanner, scannerPhone, label) {
   await shower.evaluate(() => window.peddlenet.pair());
   const offer = (await waitForState(shower, (s) => s.pairing.state === 'showing', 10000));
   assert.match(offer.pairing.code, /^PN1:[0-9A-Z*+\-./]+$/);
   scannerPhone.show(await screen(shower, `${label}-offer-light`));
 
-  assert.equal(await scanner.evaluate(() => window.peddlenet.scan()), offer.pairing.code);
+  assert.equal(await scanWithin(scanner, `${label} offer`), offer.pairing.code);
   const answer = await waitForState(scanner, (s) => s.pairing.state === 'showing', 10000);
   assert.equal(answer.pairing.offering, false);
   assert.equal(answer.room, offer.room, 'the scanner entered the room the offer names');
   assert.equal(answer.private, true);
   showerPhone.show(await screen(scanner, `${label}-answer-light`));
 
-  assert.equal(await shower.evaluate(() => window.peddlenet.scan()), answer.pairing.code);
+  assert.equal(await scanWithin(shower, `${label} answer`), answer.pairing.code);
   const scanned = Date.now();
   try {
     await waitForState(shower, linkedTo, 15000, answer.peerId);
