@@ -43,14 +43,10 @@ constexpr const char* key_server = "peddlenet.server";
 // Empty when `name` is acceptable (the one display-name rule), else the reason, written for the
 // person typing.
 std::string check_name(const std::string& name) {
-    switch (display_name_problem(name)) {
-    case NameProblem::none: return {};
-    case NameProblem::empty: return tr("name.empty");
-    case NameProblem::too_long: return tr("name.too_long", {{"max", std::to_string(max_display_name_chars)}});
-    case NameProblem::invalid_utf8: return tr("name.invalid_text");
-    case NameProblem::control_char: return tr("name.control_chars");
-    }
-    return {};
+    // Core repairs invalid UTF-8 in names from peers; a name being typed is refused instead.
+    if (display_name_problem(name) == NameProblem::invalid_utf8) return tr("name.invalid_text");
+    const Checked checked = check_chat_name(name);
+    return checked.ok() ? std::string() : tr(checked.error);
 }
 
 } // namespace
