@@ -73,51 +73,47 @@ void Mirror::text(std::string_view id, const std::string& text) { node("text", i
 
 void Mirror::alert(std::string_view id, const std::string& text) { node("alert", id, {{"name", text}}); }
 
-bool Mirror::button(std::string_view id, const std::string& name, bool pressed_on_canvas) {
-    node("button", id, {{"name", name}});
-    note_focus_rect(id);
-    bool activated = false;
+std::vector<platform::A11yEvent> Mirror::take(std::string_view id, platform::A11yEventKind kind) {
+    std::vector<platform::A11yEvent> taken;
     for (auto it = events_.begin(); it != events_.end();) {
-        if (it->id == id && it->kind == platform::A11yEventKind::activate) {
-            activated = true;
+        if (it->id == id && it->kind == kind) {
+            taken.push_back(std::move(*it));
             it = events_.erase(it);
         } else {
             ++it;
         }
     }
+    return taken;
+}
+
+nlohmann::json Mirror::item_list(const Items& items) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [item_id, text] : items) list.push_back({{"id", item_id}, {"text", text}});
+    return list;
+}
+
+bool Mirror::button(std::string_view id, const std::string& name, bool pressed_on_canvas) {
+    node("button", id, {{"name", name}});
+    note_focus_rect(id);
+    const bool activated = !take(id, platform::A11yEventKind::activate).empty();
     return pressed_on_canvas || activated;
 }
 
 Mirror::Edit Mirror::textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint) {
     Edit edit;
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (it->id != id) {
-            ++it;
-            continue;
-        }
-        if (it->kind == platform::A11yEventKind::input && it->value != value) {
-            value = it->value;
-            edit.changed = true;
-        } else if (it->kind == platform::A11yEventKind::submit) {
-            edit.submitted = true;
-        }
-        it = events_.erase(it);
+    for (const platform::A11yEvent& e : take(id, platform::A11yEventKind::input)) {
+        edit.changed = edit.changed || e.value != value;
+        value = e.value;
     }
+    edit.submitted = !take(id, platform::A11yEventKind::submit).empty();
     node("textbox", id, {{"name", name}, {"value", value}, {"hint", hint}});
     note_focus_rect(id);
     return edit;
 }
 
 bool Mirror::checkbox(std::string_view id, const std::string& name, bool& on, bool tapped_on_canvas) {
-    bool toggled = false;
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (it->id == id && it->kind == platform::A11yEventKind::activate) {
-            toggled = !toggled;
-            it = events_.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    // Each activation flips it: an even number leaves it as it was.
+    const bool toggled = take(id, platform::A11yEventKind::activate).size() % 2 == 1;
     if (toggled) on = !on;
     node("checkbox", id, {{"name", name}, {"checked", on}});
     note_focus_rect(id);
@@ -126,14 +122,9 @@ bool Mirror::checkbox(std::string_view id, const std::string& name, bool& on, bo
 
 int Mirror::choice(std::string_view id, const std::string& name, const std::vector<std::string>& options, int selected) {
     int picked = -1;
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (it->id == id && it->kind == platform::A11yEventKind::input) {
-            const int index = std::atoi(it->value.c_str());
-            if (index >= 0 && index < static_cast<int>(options.size())) picked = index;
-            it = events_.erase(it);
-        } else {
-            ++it;
-        }
+    for (const platform::A11yEvent& e : take(id, platform::A11yEventKind::input)) {
+        const int index = std::atoi(e.value.c_str());
+        if (index >= 0 && index < static_cast<int>(options.size())) picked = index;
     }
     node("select", id, {{"name", name}, {"options", options}, {"selected", picked >= 0 ? picked : selected}});
     note_focus_rect(id);
@@ -141,15 +132,11 @@ int Mirror::choice(std::string_view id, const std::string& name, const std::vect
 }
 
 void Mirror::log(std::string_view id, const std::string& name, const Items& items) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [item_id, text] : items) list.push_back({{"id", item_id}, {"text", text}});
-    node("log", id, {{"name", name}, {"items", std::move(list)}});
+    node("log", id, {{"name", name}, {"items", item_list(items)}});
 }
 
 void Mirror::list(std::string_view id, const std::string& name, const Items& items) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [item_id, text] : items) list.push_back({{"id", item_id}, {"text", text}});
-    node("list", id, {{"name", name}, {"items", std::move(list)}});
+    node("list", id, {{"name", name}, {"items", item_list(items)}});
 }
 
 } // namespace peddlenet::app

@@ -55,6 +55,9 @@ public:
 
 private:
     void node(std::string_view role, std::string_view id, nlohmann::json fields);
+    // Removes and returns the pending events of `kind` for `id`.
+    std::vector<platform::A11yEvent> take(std::string_view id, platform::A11yEventKind kind);
+    static nlohmann::json item_list(const Items& items);
     void note_focus_rect(std::string_view id);
 
     std::deque<platform::A11yEvent> events_; // not yet consumed by a frame
