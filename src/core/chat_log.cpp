@@ -45,7 +45,7 @@ const std::string* read_string(const json& j, const char* key) {
 // Every signed field equal (everything message_signing_payload covers but the room).
 bool same_content(const ChatMessage& a, const ChatMessage& b) {
     return a.id == b.id && a.from == b.from && a.name == b.name && a.text == b.text &&
-           a.ts_ms == b.ts_ms && a.lamport == b.lamport;
+           a.ts_ms == b.ts_ms && a.lamport == b.lamport && a.photo == b.photo;
 }
 
 } // namespace
@@ -81,6 +81,7 @@ json chat_message_to_json(const ChatMessage& m) {
     json j{{"id", m.id},     {"from", m.from}, {"name", m.name},
            {"text", m.text}, {"ts", m.ts_ms},  {"lamport", m.lamport}};
     if (!m.sig.empty()) j["sig"] = m.sig;
+    if (m.photo) j["photo"] = photo_ref_to_json(*m.photo);
     return j;
 }
 
@@ -100,8 +101,14 @@ std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* wh
     if (!text) return refuse("bad text");
     Checked checked_name = check_chat_name(*name);
     if (!checked_name.ok()) return refuse("bad name");
+    std::optional<PhotoRef> photo;
+    if (const auto p = j.find("photo"); p != j.end()) {
+        photo = photo_ref_from_json(*p);
+        if (!photo) return refuse("bad photo");
+    }
     Checked checked_text = check_chat_text(*text);
-    if (!checked_text.ok()) return refuse("bad text");
+    const bool no_caption = photo && text->empty();
+    if (!checked_text.ok() && !no_caption) return refuse("bad text");
     const auto ts = read_uint(j, "ts");
     if (!ts) return refuse("bad ts");
     const auto lamport = read_uint(j, "lamport");
@@ -118,6 +125,7 @@ std::optional<ChatMessage> chat_message_from_json(const json& j, std::string* wh
     m.from = *from;
     m.name = std::move(checked_name.value);
     m.text = std::move(checked_text.value);
+    m.photo = std::move(photo);
     m.ts_ms = static_cast<std::int64_t>(*ts);
     m.lamport = *lamport;
     if (sig) m.sig = *sig;

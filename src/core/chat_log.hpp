@@ -9,9 +9,11 @@
 //  [X] text rule: invalid UTF-8 repaired to U+FFFD, then 1..4096 bytes, with a sentence on refusal
 //  [X] storage form (JSON for IndexedDB) in and out, validated like network input
 //  [X] the author's signature travels and is stored with the message, so anyone may relay it
+//  [X] a message may carry a photo (its reference: hash, size, type, pixels; signed with it)
 #pragma once
 
 #include "core/i18n.hpp"
+#include "core/photo.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +40,9 @@ struct ChatMessage {
     std::string id;            // 1..64 of [A-Za-z0-9_-] (make_message_id); unique in the room
     std::string from;          // author's peer id
     std::string name;          // author's display name when it was sent
-    std::string text;          // valid UTF-8, 1..max_text_bytes bytes, shown literally
+    std::string text;          // valid UTF-8, 1..max_text_bytes bytes, shown literally; with a
+                               // photo it is the caption and may be empty
+    std::optional<PhotoRef> photo; // the photo it carries (its bytes travel apart, core/photo_transfer)
     std::int64_t ts_ms = 0;    // author's wall clock, ms since 1970: for display, never for order
     std::uint64_t lamport = 0; // Lamport clock, 1..max_json_integer: the order key
     // base64url Ed25519 signature by `from` (a peer key id) over message_signing_payload (all of
@@ -69,7 +73,8 @@ Checked check_chat_text(std::string_view raw);
 // Repairs invalid UTF-8, then applies the display-name rule (display_name_problem, core/text.hpp).
 Checked check_chat_name(std::string_view raw);
 
-// One message as JSON: {"id","from","name","text","ts","lamport","sig"}; the same shape on the wire
+// One message as JSON: {"id","from","name","text","ts","lamport","sig"} and "photo" when it has
+// one (photo_ref_to_json); the same shape on the wire
 // (inside peer frames) and in storage (which adds "sent" and "acked").
 nlohmann::json chat_message_to_json(const ChatMessage& m);
 // The inverse, validating every field (ids, name and text rules, integer ranges). Unknown fields

@@ -190,6 +190,19 @@ std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* wh
         return PresenceFrame{std::move(*peer), std::move(checked.value), session->get<std::string>(),
                              static_cast<std::int64_t>(ts->get<std::uint64_t>()), std::move(*sig)};
     }
+    if (type == "photo-get" || type == "photo-none" || type == "photo-got") {
+        const auto photo = frame.find("photo");
+        if (photo == frame.end() || !photo->is_string() || !is_photo_hash(photo->get_ref<const std::string&>()))
+            return refuse("bad photo hash");
+        std::string hash = photo->get<std::string>();
+        if (type == "photo-none") return PhotoNoneFrame{std::move(hash)};
+        if (type == "photo-got") return PhotoGotFrame{std::move(hash)};
+        const auto offset = frame.find("offset");
+        if (offset == frame.end() || !offset->is_number_unsigned() ||
+            offset->get<std::uint64_t>() >= max_photo_bytes)
+            return refuse("bad photo offset");
+        return PhotoGetFrame{std::move(hash), static_cast<std::uint32_t>(offset->get<std::uint64_t>())};
+    }
     return refuse("unknown type");
 }
 
@@ -240,6 +253,16 @@ std::string build_presence_frame(const PresenceFrame& p) {
 std::string build_routed_signal_frame(const std::string& from, const std::string& to,
                                       const json& data) {
     return dump(json{{"type", "signal"}, {"from", from}, {"to", to}, {"data", data}});
+}
+
+std::string build_photo_get_frame(const std::string& photo, std::uint32_t offset) {
+    return dump(json{{"type", "photo-get"}, {"photo", photo}, {"offset", offset}});
+}
+std::string build_photo_none_frame(const std::string& photo) {
+    return dump(json{{"type", "photo-none"}, {"photo", photo}});
+}
+std::string build_photo_got_frame(const std::string& photo) {
+    return dump(json{{"type", "photo-got"}, {"photo", photo}});
 }
 
 std::string build_ping_frame(std::uint64_t n) { return dump(json{{"type", "ping"}, {"n", n}}); }

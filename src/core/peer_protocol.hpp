@@ -15,6 +15,9 @@
 //      receipt counts that relays add up on the way back to the author; links lists a peer's
 //      neighbours; signal carries signaling data through one neighbour (introductions);
 //      presence announces a member, signed by it, while the server is gone
+//  [X] photos (core/photo_transfer): photo-get asks a link for a photo's bytes from an offset,
+//      photo-none says it does not hold them (yet), photo-got that a fetch completed; the
+//      bytes come back in binary chunk frames (core/photo.hpp), never as JSON
 //
 // Frames, one JSON object per data channel message:
 //   {"type":"auth","v":2,"mac":"<base64url 32 bytes>","sig":"<base64url 64 bytes>"}
@@ -29,6 +32,8 @@
 //   {"type":"signal","from":"<peer>","to":"<peer>","data":{...}}     signal data (negotiation.hpp)
 //   {"type":"presence","peer","name","session","ts","sig"}   "I am in the room", signed, expiring
 //   {"type":"ping","n":<uint>}   {"type":"pong","n":<uint echoed>}
+//   {"type":"photo-get","photo":"<hash>","offset":<0..max_photo_bytes - 1>}
+//   {"type":"photo-none","photo":"<hash>"}   {"type":"photo-got","photo":"<hash>"}
 // The message object is chat_message_to_json's shape; on the wire `from` must be a peer key id
 // and `sig` is required (RoomEngine verifies it before storing). Unknown fields are ignored, unknown types
 // and every rule break drop the whole frame.
@@ -118,8 +123,20 @@ struct PresenceFrame {
     std::int64_t ts_ms = 0; // its wall clock when it announced, 0..max_json_integer
     std::string sig;     // raw 64 bytes: Ed25519 over presence_signing_payload
 };
+// Photo fetching (core/photo_transfer.hpp); `photo` is a PhotoRef hash.
+struct PhotoGetFrame {
+    std::string photo;
+    std::uint32_t offset = 0; // below max_photo_bytes
+};
+struct PhotoNoneFrame {
+    std::string photo;
+};
+struct PhotoGotFrame {
+    std::string photo;
+};
 using PeerFrame = std::variant<AuthFrame, HelloFrame, ChatFrame, AckFrame, PingFrame, PongFrame,
-                               IHaveFrame, IWantFrame, LinksFrame, RoutedSignalFrame, PresenceFrame>;
+                               IHaveFrame, IWantFrame, LinksFrame, RoutedSignalFrame, PresenceFrame,
+                               PhotoGetFrame, PhotoNoneFrame, PhotoGotFrame>;
 
 // Parses one data channel message; nullopt (and a reason in `why`) when it breaks any rule.
 std::optional<PeerFrame> parse_peer_frame(std::string_view text, std::string* why = nullptr);
@@ -136,6 +153,9 @@ std::string build_links_frame(const std::vector<Neighbor>& peers);
 std::string build_routed_signal_frame(const std::string& from, const std::string& to,
                                       const nlohmann::json& data);
 std::string build_presence_frame(const PresenceFrame& p);
+std::string build_photo_get_frame(const std::string& photo, std::uint32_t offset);
+std::string build_photo_none_frame(const std::string& photo);
+std::string build_photo_got_frame(const std::string& photo);
 std::string build_ping_frame(std::uint64_t n);
 std::string build_pong_frame(std::uint64_t n);
 

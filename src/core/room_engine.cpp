@@ -258,6 +258,7 @@ void RoomEngine::close_link(const std::string& peer) {
     rtc_.close_connection(peer);
     links_.erase(it);
     relay_.link_gone(peer);
+    photos_.link_gone(peer);
     links_changed_ = true;
 }
 
@@ -320,10 +321,30 @@ RoomEngine::RoomEngine(RtcTransport& rtc, Crypto& crypto, RoomCallbacks callback
                        std::string name, RoomParams params)
     : rtc_(rtc), crypto_(crypto), callbacks_(std::move(callbacks)), clock_(std::move(clock)),
       random_(std::move(random)), params_(params), self_(std::move(self_id)),
-      log_(params.history_capacity) {
+      log_(params.history_capacity), photos_(crypto, photo_hooks(), params.photos) {
     Checked checked = check_chat_name(name);
     name_ = checked.ok() ? checked.value : "Anonymous";
     params_.full_mesh_max = std::min(params_.full_mesh_max, max_room_links + 1);
+}
+
+PhotoTransfers::Hooks RoomEngine::photo_hooks() {
+    PhotoTransfers::Hooks hooks;
+    hooks.send_text = [this](const std::string& peer, const std::string& frame) { return rtc_.send(peer, frame); };
+    hooks.send_binary = [this](const std::string& peer, std::string_view bytes) { return rtc_.send_binary(peer, bytes); };
+    hooks.buffered = [this](const std::string& peer) { return rtc_.buffered_amount(peer); };
+    hooks.load = [this](const std::string& hash) {
+        if (callbacks_.photo_load) callbacks_.photo_load(hash);
+        else photos_.absent(hash);
+    };
+    hooks.fetched = [this](const std::string& hash, const std::shared_ptr<const std::string>& bytes) {
+        if (callbacks_.photo_fetched) callbacks_.photo_fetched(hash, bytes);
+        notify_history();
+    };
+    hooks.refused = [this](const std::string& peer, const std::string& why) {
+        ++stats_.frames_dropped;
+        if (callbacks_.error) callbacks_.error(peer, why);
+    };
+    return hooks;
 }
 
 RoomEngine::~RoomEngine() {
@@ -351,6 +372,8 @@ bool RoomEngine::enter_room(RoomKeys keys) {
     session_.clear();
     awaiting_history_ = false;
     log_.clear();
+    photos_.clear();
+    photos_.clear();
     reset_gossip();
     notify_peers();
     notify_history();
@@ -400,6 +423,8 @@ ChatLog::MergeResult RoomEngine::restore_history(const json& stored) {
         for (const ChatMessage& m : log_.messages())
             if (m.from == self_ && m.sig.empty()) unsigned_own.push_back(m.id);
         for (const std::string& id : unsigned_own) sign_own(id);
+        for (const ChatMessage& m : log_.messages())
+            if (m.photo) photos_.want(*m.photo, {});
     }
     if (awaiting_history_) {
         // Unreadable history must not hold reconciliation back forever: go on either way.
@@ -440,13 +465,29 @@ SendResult RoomEngine::send(std::string_view text) {
     if (!room_) return {{}, {"messages.not_in_room", {}}};
     Checked checked = check_chat_text(text);
     if (!checked.ok()) return {{}, checked.error};
+    return compose(std::move(checked.value), std::nullopt);
+}
 
+SendResult RoomEngine::send_photo(const PhotoRef& ref, std::shared_ptr<const std::string> bytes,
+                                  std::string_view caption) {
+    if (!room_) return {{}, {"messages.not_in_room", {}}};
+    Checked checked = check_chat_text(caption);
+    if (!checked.ok() && !caption.empty()) return {{}, checked.error};
+    if (!bytes || bytes->size() != ref.bytes || !photo_ref_from_json(photo_ref_to_json(ref)))
+        return {{}, {"photo.unreadable", {}}};
+    photos_.provide(ref.hash, std::move(bytes));
+    return compose(std::move(checked.value), ref);
+}
+
+// A new own message: stored at once (queued), then signed and sent.
+SendResult RoomEngine::compose(std::string text, std::optional<PhotoRef> photo) {
     ChatMessage m;
     do m.id = make_message_id(random_);
     while (log_.contains(m.id));
     m.from = self_;
     m.name = name_;
-    m.text = std::move(checked.value);
+    m.text = std::move(text);
+    m.photo = std::move(photo);
     // Receivers refuse timestamps outside 0..2^53-1, so a broken clock must not make us mute.
     m.ts_ms = std::clamp<std::int64_t>(clock_.wall_ms(), 0,
                                        static_cast<std::int64_t>(max_json_integer));
@@ -518,12 +559,14 @@ void RoomEngine::tick() {
     forget_dead_links(now);
     rebalance(now);
     flush_gossip(now);
+    photos_.tick(now, proven_links());
     presence_.expire(now, clock_.wall_ms());
     if (!joined_ && !session_.empty()) announce_presence(now);
 }
 
 double RoomEngine::ms_until_next_tick() const {
     if (!room_) return params_.ping_interval_ms;
+    if (photos_.busy()) return 20.0; // chunks leave as the send buffers drain
     if (relay_.pending() || links_changed_) return 100.0;
     const double now = clock_.monotonic_ms();
     for (const auto& entry : links_)
@@ -750,6 +793,7 @@ void RoomEngine::on_channel_closed(const std::string& peer) {
     link->ping_sent_at.reset();
     link->neighbors.clear();
     relay_.link_gone(peer);
+    photos_.link_gone(peer);
     links_changed_ = true;
     notify_peers();
 }
@@ -888,6 +932,7 @@ void RoomEngine::check_proof(const std::string& peer, Link& link) {
 void RoomEngine::proof_succeeded(const std::string& peer, Link& link) {
     link.proof = ProofState::ok;
     link.recovery.proven();
+    photos_.link_open(peer);
     if (awaiting_history_) {
         link.sync.hello_deferred = true;
     } else {
@@ -952,6 +997,26 @@ void RoomEngine::on_channel_message(const std::string& peer, std::string_view te
     link->unproven.emplace_back(text);
 }
 
+// Binary messages are photo chunks, read only from a proven link.
+void RoomEngine::on_channel_binary(const std::string& peer, std::string_view bytes) {
+    Link* link = find_link(peer);
+    if (!link || link->refused || link->proof != ProofState::ok) {
+        ++stats_.frames_dropped;
+        return;
+    }
+    std::string why;
+    const std::optional<PhotoChunk> chunk = parse_photo_chunk(bytes, &why);
+    if (!chunk) {
+        ++stats_.frames_dropped;
+        return;
+    }
+    const std::optional<double> before = photos_.receiving(chunk->hash);
+    photos_.on_chunk(peer, *chunk);
+    // Progress shows in whole percents: redraw when one passes.
+    const std::optional<double> after = photos_.receiving(chunk->hash);
+    if (!before || !after || static_cast<int>(*before * 100) != static_cast<int>(*after * 100)) notify_history();
+}
+
 void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_view text) {
     std::optional<PeerFrame> frame = parse_peer_frame(text);
     if (!frame) {
@@ -978,6 +1043,13 @@ void RoomEngine::handle_frame(const std::string& peer, Link& link, std::string_v
         handle_routed_signal(peer, *signal);
     } else if (auto* presence = std::get_if<PresenceFrame>(&*frame)) {
         handle_presence(peer, std::move(*presence));
+    } else if (auto* get = std::get_if<PhotoGetFrame>(&*frame)) {
+        photos_.on_get(peer, get->photo, get->offset);
+    } else if (auto* none = std::get_if<PhotoNoneFrame>(&*frame)) {
+        photos_.on_none(peer, none->photo);
+    } else if (auto* got = std::get_if<PhotoGotFrame>(&*frame)) {
+        photos_.on_got(peer, got->photo);
+        notify_history();
     } else if (auto* ping = std::get_if<PingFrame>(&*frame)) {
         rtc_.send(peer, build_pong_frame(ping->n));
     } else if (auto* pong = std::get_if<PongFrame>(&*frame)) {
@@ -1120,6 +1192,7 @@ void RoomEngine::accept_chat(const std::string& peer, ChatMessage m, unsigned ho
             else rtc_.send(peer, build_ack_frame({id}, {1}));
         }
         if (callbacks_.message_arrived) callbacks_.message_arrived(*stored, hops);
+        if (stored->photo) photos_.want(*stored->photo, peer);
         // A small room needs no relay: every author is linked to everyone.
         relay_.arrived(*stored, hops, peer, clock_.monotonic_ms(), partial_mesh(), proven_links(),
                        params_.eager_fanout, false, members_.room_size() >= wide_first_hop_size);

@@ -113,6 +113,7 @@
 #include "core/presence.hpp"
 #include "core/negotiation.hpp"
 #include "core/peer_protocol.hpp"
+#include "core/photo_transfer.hpp"
 #include "core/random.hpp"
 #include "core/room_members.hpp"
 #include "core/room_stats.hpp"
@@ -231,6 +232,10 @@ struct RoomCallbacks {
     // A path to a peer outside the server and the mesh (pairing by QR: the bootstrap
     // connection), for peers given to introduce(). True when the signal went out.
     std::function<bool(const std::string& to, const nlohmann::json& data)> send_signal_aside;
+    // Photos (PhotoTransfers::Hooks): a link asks for a photo the app may have stored (answer with
+    // photos().provide or photos().absent), and a fetched photo checked out (store and show it).
+    std::function<void(const std::string& hash)> photo_load;
+    std::function<void(const std::string& hash, const std::shared_ptr<const std::string>& bytes)> photo_fetched;
 };
 
 // Injected time; the engine never reads a clock itself.
@@ -272,6 +277,8 @@ struct RoomParams {
     // eager_fanout: links, default 3. A relayed message goes in full to this many links that may
     // lack it; the others get its id (ihave) and fetch it if they still lack it (iwant).
     std::size_t eager_fanout = 3;
+    // photos: fetch and upload limits (core/photo_transfer.hpp).
+    PhotoTransferParams photos;
 };
 
 class RoomEngine final : public RtcEvents {
@@ -328,6 +335,12 @@ public:
     // Refuses with a sentence when not in a room, or when the text (after UTF-8 repair) is empty
     // or longer than max_text_bytes.
     SendResult send(std::string_view text);
+    // Sends a photo message: `bytes` must hash to ref.hash (the app hashed them), `caption` may
+    // be empty. Its bytes are served to every link that asks (PhotoTransfers).
+    SendResult send_photo(const PhotoRef& ref, std::shared_ptr<const std::string> bytes,
+                          std::string_view caption);
+    PhotoTransfers& photos() { return photos_; }
+    const PhotoTransfers& photos() const { return photos_; }
 
     // ---- peers -------------------------------------------------------------------------------
     // Every other member of the room, sorted by peer id.
@@ -406,6 +419,7 @@ public:
     void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate) override;
     void on_channel_open(const std::string& peer) override;
     void on_channel_message(const std::string& peer, std::string_view text) override;
+    void on_channel_binary(const std::string& peer, std::string_view bytes) override;
     void on_fingerprints(const std::string& peer, const std::string& local,
                          const std::string& remote) override;
     void on_channel_closed(const std::string& peer) override;
@@ -461,6 +475,8 @@ private:
     void accept_chat(const std::string& peer, ChatMessage m, unsigned hops);
     void sign_own(const std::string& id);
     void send_live(const ChatMessage& m);
+    SendResult compose(std::string text, std::optional<PhotoRef> photo);
+    PhotoTransfers::Hooks photo_hooks();
     void handle_ack(const std::string& peer, const AckFrame& ack);
     void send_ping(const std::string& peer, Link& link, double now);
     void notify_history();
@@ -490,6 +506,7 @@ private:
     bool joined_ = false;
     bool awaiting_history_ = false; // see await_history()
     ChatLog log_;
+    PhotoTransfers photos_; // after log_ and the callbacks its hooks use
     std::map<std::string, std::unique_ptr<Link>> links_;
     RoomMembers members_;
     Presence presence_;

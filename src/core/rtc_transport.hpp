@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -83,6 +84,8 @@ public:
     virtual void on_ice_candidate(const std::string& peer, const nlohmann::json& candidate) = 0;
     virtual void on_channel_open(const std::string& peer) = 0;
     virtual void on_channel_message(const std::string& peer, std::string_view text) = 0;
+    // A binary message (ArrayBuffer) on the channel: photo chunks (core/photo.hpp).
+    virtual void on_channel_binary(const std::string& /*peer*/, std::string_view /*bytes*/) {}
     // The answer to RtcTransport::get_fingerprints (raw browser spelling; empty when unknown).
     virtual void on_fingerprints(const std::string& peer, const std::string& local,
                                  const std::string& remote) = 0;
@@ -129,6 +132,11 @@ public:
     // Sends one text message on the peer's data channel. False when the channel is not open
     // (nothing is queued in that case).
     virtual bool send(const std::string& peer, std::string_view text) = 0;
+    // Sends one binary message (an ArrayBuffer), like send.
+    virtual bool send_binary(const std::string& /*peer*/, std::string_view /*bytes*/) { return false; }
+    // Bytes queued on the peer's data channel and not yet handed to the network
+    // (RTCDataChannel.bufferedAmount); 0 for an unknown peer.
+    virtual std::size_t buffered_amount(const std::string& /*peer*/) const { return 0; }
     // The sha-256 fingerprints of this connection's two DTLS certificates, as negotiated (the
     // browser's getStats certificate entries, once the channel is open) -> on_fingerprints(peer,
     // local, remote), with empty strings when the browser cannot say.

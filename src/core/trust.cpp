@@ -124,6 +124,15 @@ std::string message_signing_payload(std::string_view room_id, const ChatMessage&
     append_field(out, std::to_string(m.ts_ms));
     append_field(out, std::to_string(m.lamport));
     append_field(out, m.text);
+    // Only photo messages have these fields, so every text message keeps its signature.
+    if (m.photo) {
+        append_field(out, "photo");
+        append_field(out, m.photo->hash);
+        append_field(out, std::to_string(m.photo->bytes));
+        append_field(out, m.photo->type);
+        append_field(out, std::to_string(m.photo->width));
+        append_field(out, std::to_string(m.photo->height));
+    }
     return out;
 }
 

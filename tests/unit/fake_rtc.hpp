@@ -150,7 +150,7 @@ struct FakePc {
     std::string checking;                                   // the pair an ICE timer watches
     bool connected = false;
     bool channel_open = false;
-    std::vector<std::string> outbox;                        // sent while ICE is down
+    std::vector<std::pair<std::string, bool>> outbox;       // sent while ICE is down (bytes, binary)
     PeerConnectionState conn_state = PeerConnectionState::new_;
 
     std::string ops_lane() const { return "ops#" + std::to_string(inst); }
@@ -425,12 +425,32 @@ public:
         if (!pc->channel_open) return false;
         ++sent;
         if (!pc->connected) {
-            pc->outbox.emplace_back(text); // SCTP retransmits once ICE is back
+            pc->outbox.emplace_back(text, false); // SCTP retransmits once ICE is back
             return true;
         }
         deliver(*pc, std::string(text));
         return true;
     }
+
+    bool send_binary(const std::string& peer, std::string_view bytes) override {
+        auto pc = world_.current(owner_, peer);
+        if (!pc) {
+            violation("send_binary without connection to " + peer);
+            return false;
+        }
+        if (!pc->channel_open) return false;
+        ++sent;
+        binary_bytes_sent += bytes.size();
+        if (!pc->connected) {
+            pc->outbox.emplace_back(bytes, true);
+            return true;
+        }
+        deliver(*pc, std::string(bytes), true);
+        return true;
+    }
+
+    // Delivery is a scheduled event, so nothing ever waits in a send buffer here.
+    std::size_t buffered_amount(const std::string&) const override { return 0; }
 
     void get_fingerprints(const std::string& peer) override {
         auto pc = world_.current(owner_, peer);
@@ -456,15 +476,17 @@ public:
     }
 
     std::size_t sent = 0;
+    std::size_t binary_bytes_sent = 0;
 
-    void deliver(const FakePc& from, std::string text) {
+    void deliver(const FakePc& from, std::string text, bool binary = false) {
         if (world_.drop_frame && world_.drop_frame(from, text)) return;
         auto partner = world_.current(from.remote, from.owner);
         if (!partner) return;
         const std::uint64_t from_inst = from.inst;
-        event(partner, [from_inst, text = std::move(text)](FakePc& p) {
+        event(partner, [from_inst, binary, text = std::move(text)](FakePc& p) {
             if (!p.channel_open || !p.current_remote || p.current_remote->inst != from_inst) return;
-            p.rtc->engine->on_channel_message(p.remote, text);
+            if (binary) p.rtc->engine->on_channel_binary(p.remote, text);
+            else p.rtc->engine->on_channel_message(p.remote, text);
         });
     }
 
@@ -582,7 +604,7 @@ inline void World::check_connectivity(const std::shared_ptr<FakePc>& pc) {
         });
     }
     for (const auto& p : {pc, partner}) {
-        for (std::string& text : p->outbox) p->rtc->deliver(*p, std::move(text));
+        for (auto& [bytes, binary] : p->outbox) p->rtc->deliver(*p, std::move(bytes), binary);
         p->outbox.clear();
     }
 }
@@ -772,6 +794,7 @@ public:
     std::size_t history_changes = 0;
     std::map<std::string, std::size_t> arrivals; // message id -> times the engine stored it
     std::map<std::string, unsigned> hops;        // message id -> links it crossed to reach us
+    std::map<std::string, std::string> photos;   // hash -> bytes, photos fetched and checked
     RoomEngine engine;
 
     // Joins the open room `room` (id = name).
@@ -822,6 +845,9 @@ private:
             return aside && aside(to, data);
         };
         c.history_changed = [this] { ++history_changes; };
+        c.photo_fetched = [this](const std::string& hash, const std::shared_ptr<const std::string>& bytes) {
+            photos[hash] = *bytes;
+        };
         c.message_arrived = [this](const ChatMessage& m, unsigned h) {
             ++arrivals[m.id];
             hops[m.id] = h;

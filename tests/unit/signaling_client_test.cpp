@@ -71,7 +71,7 @@ struct Fixture {
     ScriptedSocket socket;
     RoomEngine engine{rtc,
                       crypto,
-                      RoomCallbacks{[](const std::string&, const nlohmann::json&) {}, {}, {}, {}, {}, {}},
+                      RoomCallbacks{[](const std::string&, const nlohmann::json&) {}, {}, {}, {}, {}, {}, {}, {}},
                       RoomClock{[this] { return now; }, [] { return std::int64_t{1700000000000}; }},
                       [this] { return static_cast<std::uint32_t>(rng()); },
                       me,
