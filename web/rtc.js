@@ -11,7 +11,8 @@
 //      iceTransportPolicy 'relay': peers see the relay's address, never ours)
 //  [X] a STUN/TURN server that refuses or does not answer (icecandidateerror) and each relay
 //      candidate gathered are reported, so the app can tell a relay that works from one that does not
-//  [X] text messages both ways with exact bytes (no NUL truncation)
+//  [X] text messages both ways with exact bytes (no NUL truncation); binary ones (photo chunks)
+//      as ArrayBuffers, and the channel's bufferedAmount for pacing them
 //  [X] the path in use: the selected candidate pair's two candidate types, its protocol and its
 //      round-trip time, from getStats (core/link_path.hpp reads the report)
 //  [X] the sha-256 fingerprints of both DTLS certificates of an open connection, from getStats
@@ -27,7 +28,8 @@ var LibraryPeddleRtc = {
     // Event kinds, numbered as RtcEventKind in rtc.cpp.
     EV: { negotiationNeeded: 0, localDescription: 1, remoteDescriptionSet: 2, iceCandidate: 3,
           channelOpen: 4, channelMessage: 5, channelClosed: 6, connectionState: 7, error: 8,
-          fingerprints: 9, iceServerError: 10, relayCandidate: 11, path: 12, gatheringComplete: 13 },
+          fingerprints: 9, iceServerError: 10, relayCandidate: 11, path: 12, gatheringComplete: 13,
+          channelBinary: 14 },
     FINGERPRINT_RETRY_MS: 50, // getStats again this often ...
     FINGERPRINT_TRIES: 20,    // ... for up to a second before answering with empty strings
     // RTCSignalingState / RTCPeerConnectionState in the order of core/rtc_transport.hpp.
@@ -47,6 +49,18 @@ var LibraryPeddleRtc = {
       stringToUTF8(text, ptr, size);
       try {
         _pn_rtc_event(handle, kind, number, ptr, size - 1);
+      } finally {
+        _free(ptr);
+      }
+    },
+    // A binary message's bytes as they are (emit would re-encode them as UTF-8).
+    emitBytes: function (handle, kind, buffer) {
+      if (!PeddleRtc.connections[handle]) return;
+      var bytes = new Uint8Array(buffer);
+      var ptr = _malloc(bytes.length || 1);
+      HEAPU8.set(bytes, ptr);
+      try {
+        _pn_rtc_event(handle, kind, 0, ptr, bytes.length);
       } finally {
         _free(ptr);
       }
@@ -155,6 +169,7 @@ var LibraryPeddleRtc = {
       R.emit(handle, EV.connectionState, R.connectionStates.indexOf(pc.connectionState));
     };
     function bind(channel) {
+      channel.binaryType = 'arraybuffer';
       channel.onopen = function () { R.emit(handle, EV.channelOpen, 0); };
       channel.onclose = function () { R.emit(handle, EV.channelClosed, 0); };
       channel.onerror = function (e) {
@@ -162,6 +177,7 @@ var LibraryPeddleRtc = {
       };
       channel.onmessage = function (e) {
         if (typeof e.data === 'string') R.emit(handle, EV.channelMessage, 0, e.data);
+        else if (e.data instanceof ArrayBuffer) R.emitBytes(handle, EV.channelBinary, e.data);
       };
     }
     if (entry.channel) {
@@ -239,6 +255,26 @@ var LibraryPeddleRtc = {
     } catch (e) {
       return 0; // closing in between, or the send buffer is full
     }
+  },
+
+  // Sends `length` bytes at `ptr` as one binary message. 1 when sent, 0 when not open.
+  pn_rtc_send_binary__deps: ['$PeddleRtc'],
+  pn_rtc_send_binary: function (handle, ptr, length) {
+    var c = PeddleRtc.connections[handle];
+    if (!c || !c.channel || c.channel.readyState !== 'open') return 0;
+    try {
+      c.channel.send(HEAPU8.slice(ptr, ptr + length)); // a copy: the heap may grow meanwhile
+      return 1;
+    } catch (e) {
+      return 0;
+    }
+  },
+
+  // The channel's bufferedAmount: bytes queued and not yet handed to the network.
+  pn_rtc_buffered__deps: ['$PeddleRtc'],
+  pn_rtc_buffered: function (handle) {
+    var c = PeddleRtc.connections[handle];
+    return c && c.channel ? c.channel.bufferedAmount : 0;
   },
 
   // Answers with one fingerprints event, text "LOCAL REMOTE" (each '' when unknown), unless the

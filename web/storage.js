@@ -2,6 +2,8 @@
 // asynchronous) for C++ (src/platform/storage.cpp).
 //  [X] localStorage get/set/remove; a browser that refuses storage (private mode quota) reads as empty
 //  [X] IndexedDB "peddlenet" / store "history": put and get of one text value per key
+//  [X] IndexedDB store "photos": a photo's bytes by hash (put, get, list of keys); a full
+//      disk answers with the browser's error name (QuotaExceededError) for the app to explain
 //  [X] every IndexedDB outcome, failures included, completes the C++ request exactly once
 
 var LibraryPeddleStorage = {
@@ -10,8 +12,12 @@ var LibraryPeddleStorage = {
     open: function () {
       if (!PeddleStorage.db) {
         PeddleStorage.db = new Promise(function (resolve, reject) {
-          var request = indexedDB.open('peddlenet', 1);
-          request.onupgradeneeded = function () { request.result.createObjectStore('history'); };
+          var request = indexedDB.open('peddlenet', 2);
+          request.onupgradeneeded = function () {
+            var db = request.result;
+            if (!db.objectStoreNames.contains('history')) db.createObjectStore('history');
+            if (!db.objectStoreNames.contains('photos')) db.createObjectStore('photos');
+          };
           request.onsuccess = function () { resolve(request.result); };
           request.onerror = function () { reject(request.error); };
           request.onblocked = function () { reject(new Error('database blocked by another tab')); };
@@ -29,6 +35,16 @@ var LibraryPeddleStorage = {
       stringToUTF8(text, ptr, size);
       try {
         _pn_storage_done(id, ok, ptr, size - 1);
+      } finally {
+        _free(ptr);
+      }
+    },
+    // Completes C++ request `id` with raw bytes (a photo), copied to the heap for the call.
+    doneBytes: function (id, ok, bytes) {
+      var ptr = _malloc(bytes.length || 1);
+      HEAPU8.set(bytes, ptr);
+      try {
+        _pn_storage_done(id, ok, ptr, bytes.length);
       } finally {
         _free(ptr);
       }
@@ -84,6 +100,46 @@ var LibraryPeddleStorage = {
         var v = request.result;
         S.done(id, typeof v === 'string' ? 1 : 0, typeof v === 'string' ? v : '');
       };
+      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
+    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+  },
+
+  // Photos: the value is the bytes as an ArrayBuffer; a failed put answers "Name: message".
+  pn_idb_photo_put__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
+  pn_idb_photo_put: function (id, keyPtr, valuePtr, length) {
+    var S = PeddleStorage;
+    var key = UTF8ToString(keyPtr);
+    var value = HEAPU8.slice(valuePtr, valuePtr + length).buffer;
+    S.open().then(function (db) {
+      var tx = db.transaction('photos', 'readwrite');
+      tx.objectStore('photos').put(value, key);
+      tx.oncomplete = function () { S.done(id, 1, ''); };
+      tx.onerror = tx.onabort = function () { S.done(id, 0, S.describe(tx.error)); };
+    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+  },
+
+  pn_idb_photo_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
+  pn_idb_photo_get: function (id, keyPtr) {
+    var S = PeddleStorage;
+    var key = UTF8ToString(keyPtr);
+    S.open().then(function (db) {
+      var request = db.transaction('photos', 'readonly').objectStore('photos').get(key);
+      request.onsuccess = function () {
+        var v = request.result;
+        if (v instanceof ArrayBuffer) S.doneBytes(id, 1, new Uint8Array(v));
+        else S.done(id, 0, '');
+      };
+      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
+    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+  },
+
+  // Every stored photo's key, one per line.
+  pn_idb_photo_keys__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
+  pn_idb_photo_keys: function (id) {
+    var S = PeddleStorage;
+    S.open().then(function (db) {
+      var request = db.transaction('photos', 'readonly').objectStore('photos').getAllKeys();
+      request.onsuccess = function () { S.done(id, 1, request.result.join('\n')); };
       request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
     }).catch(function (err) { S.done(id, 0, S.describe(err)); });
   },

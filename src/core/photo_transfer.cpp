@@ -25,6 +25,11 @@ void PhotoTransfers::clear() {
     sent_.clear();
 }
 
+void PhotoTransfers::set_stored(std::set<std::string> hashes) {
+    stored_ = std::move(hashes);
+    std::erase_if(fetches_, [this](const auto& entry) { return stored_.count(entry.first) && !entry.second.checking; });
+}
+
 void PhotoTransfers::want(const PhotoRef& ref, const std::string& source) {
     if (held_.count(ref.hash) || stored_.count(ref.hash)) return;
     auto [it, added] = fetches_.try_emplace(ref.hash);

@@ -65,7 +65,8 @@ public:
 
     // Forgets every fetch, upload and held photo (leaving a room); pending hashes are ignored.
     void clear();
-    void set_stored(std::set<std::string> hashes) { stored_ = std::move(hashes); }
+    // The photos the app keeps in storage: never fetched, served by asking the app (load).
+    void set_stored(std::set<std::string> hashes);
     void note_stored(const std::string& hash) { stored_.insert(hash); }
 
     // A message with this photo is in the log; `source` (may be empty) brought it.

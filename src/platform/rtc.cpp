@@ -15,6 +15,8 @@ void pn_rtc_set_remote_description(int handle, int is_answer, const char* sdp);
 void pn_rtc_add_ice_candidate(int handle, const char* json);
 void pn_rtc_restart_ice(int handle);
 int pn_rtc_send(int handle, const char* data, int length);
+int pn_rtc_send_binary(int handle, const char* data, int length);
+double pn_rtc_buffered(int handle);
 int pn_rtc_signaling_state(int handle);
 void pn_rtc_get_fingerprints(int handle);
 void pn_rtc_get_path(int handle);
@@ -39,6 +41,7 @@ enum RtcEventKind {
     relay_candidate = 11,  // text: the TURN URL it came from
     path_report = 12,      // text: core/link_path.hpp's report
     gathering_complete = 13,
+    channel_binary = 14, // text: the message's bytes
 };
 
 // JS events carry only a handle: the transport that made it (the room engine's, pairing's).
@@ -125,6 +128,16 @@ bool BrowserRtc::send(const std::string& peer, std::string_view text) {
     return h != 0 && pn_rtc_send(h, text.data(), static_cast<int>(text.size())) != 0;
 }
 
+bool BrowserRtc::send_binary(const std::string& peer, std::string_view bytes) {
+    const int h = handle_of(peer);
+    return h != 0 && pn_rtc_send_binary(h, bytes.data(), static_cast<int>(bytes.size())) != 0;
+}
+
+std::size_t BrowserRtc::buffered_amount(const std::string& peer) const {
+    const int h = handle_of(peer);
+    return h == 0 ? 0 : static_cast<std::size_t>(pn_rtc_buffered(h));
+}
+
 void BrowserRtc::get_fingerprints(const std::string& peer) {
     if (const int h = handle_of(peer)) pn_rtc_get_fingerprints(h);
 }
@@ -152,6 +165,7 @@ void BrowserRtc::dispatch(int handle, int kind, int number, std::string_view tex
     }
     case channel_open: e.on_channel_open(peer); break;
     case channel_message: e.on_channel_message(peer, text); break;
+    case channel_binary: e.on_channel_binary(peer, text); break;
     case channel_closed: e.on_channel_closed(peer); break;
     case connection_state:
         if (number >= 0 && number <= static_cast<int>(PeerConnectionState::closed)) {

@@ -8,6 +8,7 @@
 //      refused, 701: no answer), the last error until a relay candidate comes
 //  [X] the path each connection uses (direct, STUN, relay) and its RTT, asked for by the app
 //  [X] the DTLS certificates' sha-256 fingerprints of an open connection -> on_fingerprints
+//  [X] binary messages (photo chunks) both ways, and the channel's send buffer (bufferedAmount)
 #pragma once
 
 #include "core/link_path.hpp"
@@ -55,6 +56,8 @@ public:
     void add_ice_candidate(const std::string& peer, const nlohmann::json& candidate) override;
     void restart_ice(const std::string& peer) override;
     bool send(const std::string& peer, std::string_view text) override;
+    bool send_binary(const std::string& peer, std::string_view bytes) override;
+    std::size_t buffered_amount(const std::string& peer) const override;
     // Answered later through the event path; nothing for an unknown or closed peer.
     void get_fingerprints(const std::string& peer) override;
     SignalingState signaling_state(const std::string& peer) const override;

@@ -5,6 +5,7 @@
 #include <emscripten/emscripten.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <map>
 
 extern "C" {
@@ -14,6 +15,9 @@ int pn_local_set(const char* key, const char* value);
 void pn_local_remove(const char* key);
 void pn_idb_put(int id, const char* key, const char* value, int length);
 void pn_idb_get(int id, const char* key);
+void pn_idb_photo_put(int id, const char* key, const char* value, int length);
+void pn_idb_photo_get(int id, const char* key);
+void pn_idb_photo_keys(int id);
 }
 
 namespace peddlenet::platform {
@@ -69,6 +73,32 @@ void history_get(const std::string& key, std::function<void(std::optional<std::s
         done(ok ? std::optional<std::string>(text) : std::nullopt);
     });
     pn_idb_get(id, key.c_str());
+}
+
+void photo_put(const std::string& hash, const std::string& bytes,
+               std::function<void(bool, const std::string&)> done) {
+    const int id = start(std::move(done));
+    pn_idb_photo_put(id, hash.c_str(), bytes.data(), static_cast<int>(bytes.size()));
+}
+
+void photo_get(const std::string& hash, std::function<void(std::optional<std::string>)> done) {
+    const int id = start([done = std::move(done)](bool ok, const std::string& bytes) {
+        done(ok ? std::optional<std::string>(bytes) : std::nullopt);
+    });
+    pn_idb_photo_get(id, hash.c_str());
+}
+
+void photo_keys(std::function<void(std::vector<std::string>)> done) {
+    const int id = start([done = std::move(done)](bool ok, const std::string& text) {
+        std::vector<std::string> keys;
+        for (std::size_t at = 0; ok && at < text.size();) {
+            const std::size_t end = std::min(text.find('\n', at), text.size());
+            if (end > at) keys.push_back(text.substr(at, end - at));
+            at = end + 1;
+        }
+        done(std::move(keys));
+    });
+    pn_idb_photo_keys(id);
 }
 
 } // namespace peddlenet::platform

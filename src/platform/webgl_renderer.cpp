@@ -148,6 +148,11 @@ unsigned create_texture() {
     return name;
 }
 
+void delete_texture(unsigned texture) {
+    const GLuint name = texture;
+    glDeleteTextures(1, &name);
+}
+
 namespace {
 
 void set_render_state(const ImDrawData* dd, int fb_width, int fb_height) {

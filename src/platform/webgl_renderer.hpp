@@ -27,5 +27,7 @@ bool renderer_recreate();
 // A new 2D texture, bound, sampled linearly and clamped at the edges (what ImGui's textures and
 // the camera preview need); its GL name goes into ImTextureRef as the ImTextureID.
 unsigned create_texture();
+// Deletes a texture of create_texture() (a photo dropped from the cache).
+void delete_texture(unsigned texture);
 
 } // namespace peddlenet::platform
