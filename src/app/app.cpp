@@ -545,6 +545,40 @@ void App::leave_room() {
     screen_ = Screen::home;
 }
 
+// A photo message's photo: its reference, whether it is here and drawn, its fetch, and for
+// own photos each recipient's progress.
+nlohmann::json App::photo_json(const ChatMessage& m) const {
+    const Photos& photos = session_->photos();
+    const PhotoTransfers& transfers = session_->engine().photos();
+    nlohmann::json sent = nlohmann::json::array();
+    for (const PhotoTransfers::Sent& row : transfers.sent(m.photo->hash))
+        sent.push_back({{"peerId", row.peer}, {"bytes", row.bytes}, {"whole", row.whole}});
+    const auto receiving = transfers.receiving(m.photo->hash);
+    return {{"hash", m.photo->hash},     {"bytes", m.photo->bytes},
+            {"type", m.photo->type},     {"width", m.photo->width},
+            {"height", m.photo->height}, {"here", photos.have(m.photo->hash)},
+            {"shown", photos.shown(m.photo->hash)}, {"shownAt", photos.shown_at(m.photo->hash)},
+            {"failed", photos.failed(m.photo->hash)},
+            {"receiving", receiving ? nlohmann::json(*receiving) : nlohmann::json(nullptr)},
+            {"sentTo", std::move(sent)}};
+}
+
+// The photo pipeline: what is being prepared, the last refusal, the last photo sent (timings
+// for benchmarks) and the transfer counters.
+nlohmann::json App::photos_json() const {
+    const Photos& photos = session_->photos();
+    const Photos::Timing& t = photos.last_sent();
+    const PhotoTransfers::Counters& c = session_->engine().photos().counters();
+    return {{"busy", photos.busy()},
+            {"notice", photos.notice()},
+            {"lastSent", {{"pickedAt", t.picked_at}, {"sentAt", t.sent_at}, {"workerMs", t.worker_ms},
+                          {"bytes", t.bytes}, {"width", t.width}, {"height", t.height}, {"type", t.type},
+                          {"hash", t.hash}}},
+            {"chunksSent", c.chunks_sent}, {"chunksReceived", c.chunks_received},
+            {"bytesSent", c.bytes_sent}, {"bytesReceived", c.bytes_received},
+            {"refused", c.refused}, {"fetched", c.fetched}};
+}
+
 nlohmann::json App::state_json() const {
     if (!session_) {
         return {{"screen", "starting"},
@@ -600,6 +634,7 @@ nlohmann::json App::state_json() const {
                             {"deliveredOf", d.of},
                             {"seenBy", d.big_room ? nlohmann::json(d.acked) : nlohmann::json(nullptr)},
                             {"arrivedMs", session_->arrived_ms(m.id).value_or(0)}});
+        if (m.photo) messages.back()["photo"] = photo_json(m);
     }
     const auto& room = session_->room();
     const auto& room_id = session_->room_id();
@@ -668,6 +703,7 @@ nlohmann::json App::state_json() const {
         {"invite", invite_url() ? nlohmann::json(*invite_url()) : nlohmann::json(nullptr)},
         {"invitedRoom", invited_ ? nlohmann::json(invited_->name) : nlohmann::json(nullptr)},
         {"notice", notice_},
+        {"photos", photos_json()},
         {"screen", screen},
         {"scanner", scanner_screen_.state_json()},
         {"pairing", pairing_json()},

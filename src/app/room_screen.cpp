@@ -3,6 +3,7 @@
 
 #include "app/language.hpp"
 #include "app/mirror.hpp"
+#include "app/photo_view.hpp"
 #include "app/theme.hpp"
 #include "app/widgets.hpp"
 #include "core/bidi.hpp"
@@ -129,6 +130,11 @@ void RoomScreen::reset() {
 
 RoomScreen::Action RoomScreen::draw(ChatSession& session) {
     Action action = Action::none;
+    if (!viewing_.empty()) {
+        const ChatMessage* m = session.engine().log().find(viewing_);
+        if (m && m->photo && !draw_photo_viewer(session, *m)) return action;
+        viewing_.clear();
+    }
     draw_header(session, action);
     session.set_rtt_visible(people_open_);
     if (people_open_) draw_people(session, action);
@@ -136,6 +142,7 @@ RoomScreen::Action RoomScreen::draw(ChatSession& session) {
     const ImGuiStyle& style = ImGui::GetStyle();
     float below = ImGui::GetFrameHeight() + style.ItemSpacing.y; // the composer row
     if (!notice_.empty() || draft_.size() > max_text_bytes - 512) below += ImGui::GetTextLineHeightWithSpacing();
+    if (session.photos().busy() || !session.photos().notice().empty()) below += 2 * ImGui::GetTextLineHeightWithSpacing();
     if (unread_ > 0) below += ImGui::GetFrameHeight() + style.ItemSpacing.y;
     draw_messages(session, std::max(em(4.0f), ImGui::GetContentRegionAvail().y - below));
     if (unread_ > 0) {
@@ -378,7 +385,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
     ImFont* font = ImGui::GetFont();
     const float fs = ImGui::GetFontSize(), small = fs * 0.78f, name_size = fs * 0.85f;
     const float pad_x = em(0.65f), pad_y = em(0.4f);
-    const float gap_grouped = em(0.25f), gap_sender = em(0.7f), marker_h = em(1.8f);
+    const float gap_grouped = em(0.25f), gap_sender = em(0.7f), marker_h = em(1.8f), photo_gap = em(0.25f);
     const float width = ImGui::GetContentRegionAvail().x;
     const float max_bubble = std::max(em(8.0f), width * 0.8f);
     const float wrap = max_bubble - 2 * pad_x;
@@ -437,7 +444,10 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                                               layout.visual.data() + layout.visual.size());
         }
         const bool show_name = m.from != self && !grouped;
-        const float bubble_h = pad_y + (show_name ? name_size : 0) + layout.size.y + small + pad_y;
+        // A photo: its box, then a line for its progress; a photo's caption may be empty.
+        const float photo_h = m.photo ? photo_box(*m.photo, wrap).y + photo_gap + small : 0.0f;
+        const float text_h = m.text.empty() ? 0.0f : layout.size.y;
+        const float bubble_h = pad_y + (show_name ? name_size : 0) + photo_h + text_h + small + pad_y;
         rows_.push_back(Row{y, bubble_h, show_name, marker, &layout});
         y += bubble_h;
     }
@@ -460,7 +470,11 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         const float name_w = row->show_name
                                  ? font->CalcTextSizeA(name_size, FLT_MAX, 0.0f, name.c_str(), name.c_str() + name.size()).x
                                  : 0.0f;
-        const float inner_w = std::min(wrap, std::max({layout.size.x, meta_sz.x, name_w}));
+        const ImVec2 box = m.photo ? photo_box(*m.photo, wrap) : ImVec2(0, 0);
+        const std::string status = m.photo ? visual(photo_status(session, m)) : std::string();
+        const float status_w = font->CalcTextSizeA(small, FLT_MAX, 0.0f, status.c_str()).x;
+        const float text_w = m.text.empty() ? 0.0f : layout.size.x;
+        const float inner_w = std::min(wrap, std::max({text_w, meta_sz.x, name_w, box.x, status_w}));
         const float bw = inner_w + 2 * pad_x;
 
         // Own messages on the trailing side: the right, or the left when the UI is right to left.
@@ -468,7 +482,12 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         ImGui::PushID(m.id.c_str());
         ImGui::InvisibleButton("##bubble", ImVec2(bw, row->height));
-        if (ImGui::BeginPopupContextItem("##message-menu")) {
+        // A tap (not the end of a scroll) on a photo opens it full screen.
+        const float tap_slop = em(0.5f);
+        if (m.photo && ImGui::IsItemHovered() && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+            ImGui::GetIO().MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < tap_slop * tap_slop)
+            viewing_ = m.id;
+        if (!m.text.empty() && ImGui::BeginPopupContextItem("##message-menu")) {
             if (ImGui::MenuItem(visual(tr("messages.copy")).c_str())) ImGui::SetClipboardText(m.text.c_str());
             ImGui::EndPopup();
         }
@@ -482,7 +501,16 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                         name_colour(m.from), name.c_str(), name.c_str() + name.size());
             text_y += name_size;
         }
-        if (layout.rtl) {
+        if (m.photo) {
+            draw_photo(dl, ImVec2(rtl ? p0.x + bw - pad_x - box.x : p0.x + pad_x, text_y), box, session.photos(), *m.photo);
+            text_y += box.y + photo_gap;
+            dl->AddText(font, small, ImVec2(rtl ? p0.x + bw - pad_x - status_w : p0.x + pad_x, text_y),
+                        palette().meta_text, status.c_str());
+            text_y += small;
+        }
+        if (m.text.empty()) {
+            // a photo without a caption
+        } else if (layout.rtl) {
             // Right-aligned lines, already wrapped.
             std::string_view rest = layout.visual;
             for (float line_y = text_y;; line_y += fs) {
@@ -498,7 +526,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
             dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text),
                         layout.visual.data(), layout.visual.data() + layout.visual.size(), wrap);
         }
-        text_y += layout.size.y;
+        if (!m.text.empty()) text_y += layout.size.y;
         dl->AddText(font, small, ImVec2(rtl ? p0.x + pad_x : p0.x + bw - pad_x - meta_sz.x, text_y),
                     palette().meta_text, meta.c_str());
     }
@@ -512,7 +540,8 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
     Mirror::Items items;
     for (std::size_t i = messages.size() - std::min<std::size_t>(messages.size(), mirrored_messages); i < messages.size(); ++i) {
         const ChatMessage& m = messages[i];
-        items.emplace_back(m.id, m.name + ": " + m.text + " \xC2\xB7 " + clock_time(m.ts_ms));
+        const std::string said = m.photo ? tr("photo.in_log") + (m.text.empty() ? "" : ": " + m.text) : m.text;
+        items.emplace_back(m.id, m.name + ": " + said + " \xC2\xB7 " + clock_time(m.ts_ms));
     }
     mirror().log("messages", tr("messages.log"), items);
 
@@ -559,11 +588,28 @@ void RoomScreen::draw_composer(ChatSession& session) {
         clicked = mirror().button("send", tr("messages.send"), ImGui::Button((send + "###send").c_str(), ImVec2(send_w, 0)));
         ImGui::PopStyleColor();
     };
+    const std::string photo = visual(tr("photo.button"));
+    const float photo_w = ImGui::CalcTextSize(photo.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
+    const auto photo_button = [&] {
+        if (ImGui::Button((photo + "###photo").c_str(), ImVec2(photo_w, 0))) ImGui::OpenPopup("##photo-menu");
+        if (ImGui::BeginPopup("##photo-menu")) {
+            if (ImGui::MenuItem(visual(tr("photo.choose")).c_str())) session.photos().pick(platform::PhotoSource::gallery);
+            if (ImGui::MenuItem(visual(tr("photo.take")).c_str())) session.photos().pick(platform::PhotoSource::camera);
+            ImGui::EndPopup();
+        }
+        // The mirror offers both choices as buttons of their own (a popup has no DOM twin).
+        if (mirror().button("photo-choose", tr("photo.choose"), false)) session.photos().pick(platform::PhotoSource::gallery);
+        if (mirror().button("photo-take", tr("photo.take"), false)) session.photos().pick(platform::PhotoSource::camera);
+    };
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
     if (rtl) {
         send_button();
         ImGui::SameLine();
+    } else {
+        photo_button();
+        ImGui::SameLine();
     }
-    ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - (rtl ? 0.0f : send_w + ImGui::GetStyle().ItemSpacing.x));
+    ImGui::PushItemWidth(ImGui::GetContentRegionAvail().x - (rtl ? photo_w + spacing : send_w + spacing));
     // Twice the limit fits in the field, so an over-long paste is seen and refused, not cut.
     const bool typed_enter = text_field("##composer", visual(tr("messages.hint")).c_str(), draft_, 2 * max_text_bytes,
                                         ImGuiInputTextFlags_EnterReturnsTrue);
@@ -574,10 +620,9 @@ void RoomScreen::draw_composer(ChatSession& session) {
         ImGui::SetKeyboardFocusHere(-1); // Enter ends the edit; keep typing (and the phone keyboard)
         refocus_composer_ = false;
     }
-    if (!rtl) {
-        ImGui::SameLine();
-        send_button();
-    }
+    ImGui::SameLine();
+    if (rtl) photo_button();
+    else send_button();
     if ((entered || clicked) && !draft_.empty()) {
         const SendResult result = session.send(draft_);
         if (result.ok()) {
@@ -600,6 +645,17 @@ void RoomScreen::draw_composer(ChatSession& session) {
         literal_text(notice_);
         ImGui::PopStyleColor();
         mirror().alert("notice", notice_);
+    }
+    Photos& photos = session.photos();
+    if (photos.busy()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        literal_text(tr("photo.preparing"));
+        ImGui::PopStyleColor();
+    } else if (!photos.notice().empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
+        literal_text(photos.notice());
+        ImGui::PopStyleColor();
+        mirror().alert("photo-notice", photos.notice());
     }
 }
 

@@ -10,6 +10,8 @@
 //      code, verified mark, a warning when a verified name comes with another key; My code and
 //      Scan a code; edit own name
 //  [X] long press (or right click) on a message: copy its text
+//  [X] photos: Photo (choose or take) beside the field; thumbnails in the list with each one's
+//      progress (app/photo_view.hpp); a tap opens it full screen
 //  [X] every user string drawn literally (never a format string, never a label id), with
 //      right-to-left runs in display order and Arabic shaped
 #pragma once
@@ -61,6 +63,7 @@ private:
     std::vector<Row> rows_; // this frame's list layout (kept to reuse its memory)
 
     std::string draft_;
+    std::string viewing_;         // the message whose photo is open full screen
     std::string notice_;          // refusal of the last send, or of a name edit
     std::string name_edit_;
     bool people_open_ = false;

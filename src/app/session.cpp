@@ -145,8 +145,13 @@ ChatSession::ChatSession(Events events, const platform::IdentityResult& identity
                   {},
                   [this](const std::string& to, const nlohmann::json& data) {
                       return pairing_send_signal(to, data);
+                  },
+                  [this](const std::string& hash) { photos_.load(hash); },
+                  [this](const std::string& hash, const std::shared_ptr<const std::string>& bytes) {
+                      photos_.fetched(hash, bytes);
                   }},
               RoomClock{now_ms, wall_ms}, secure_random, base64url_encode(identity.public_key), load_name()),
+      photos_(engine_, crypto_),
       socket_([this] { tick(); }), // schedules the reconnect timer
       signaling_(socket_, engine_,
                  SignalingCallbacks{
@@ -220,6 +225,7 @@ void ChatSession::set_relay_only(bool relay_only) {
 
 void ChatSession::start(const std::string& signaling_url) {
     signaling_.start(signaling_url);
+    photos_.start();
     platform::on_network_change([this] {
         engine_.on_network_changed();
         tick();

@@ -20,6 +20,7 @@
 #include "core/room_engine.hpp"
 #include "core/signaling_client.hpp"
 #include "core/trust.hpp"
+#include "app/photos.hpp"
 #include "platform/crypto.hpp"
 #include "platform/rtc.hpp"
 #include "platform/websocket.hpp"
@@ -119,6 +120,8 @@ public:
     // throttle: peers never give us back our own, so a reload right after sending would lose it.
     SendResult send(const std::string& text);
     const RoomEngine& engine() const { return engine_; }
+    Photos& photos() { return photos_; }
+    const Photos& photos() const { return photos_; }
     RoomEngine& engine_mut() { return engine_; } // measurement knobs only (setFullMeshMax)
     Crypto& crypto() { return crypto_; }
     SignalingStatus signaling() const { return signaling_.status(); }
@@ -164,6 +167,7 @@ private:
     platform::WebCrypto crypto_;
     HistoryKeeper history_; // before the engine, whose callbacks call it: outlives the engine
     RoomEngine engine_;
+    Photos photos_; // after the engine it sends with
     platform::BrowserSignalingSocket socket_;
     SignalingClient signaling_;
     platform::BrowserRtc pairing_rtc_; // the bootstrap connection: its own transport
