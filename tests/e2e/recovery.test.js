@@ -59,7 +59,15 @@ async function outage(pages, label, expectedPath) {
     lift();
     lifted = true;
     const back = Date.now();
-    await waitForState(pages[1], has, 30000, `said in the ${label} outage`);
+    await waitForState(pages[1], has, 30000, `said in the ${label} outage`).catch(async (e) => {
+      // Once in a CI run the relayed link did not come back: say what each side saw.
+      for (const p of pages) {
+        const s = await p.evaluate(() => window.peddlenet.state());
+        console.log(`# ${label} not back: ${JSON.stringify({ peers: s.peers, mesh: s.mesh, relay: s.relay, signaling: s.signaling })}`);
+      }
+      if (turn) console.log(`# coturn said:\n${turn.output().split('\n').slice(-40).map((l) => `#   ${l}`).join('\n')}`);
+      throw e;
+    });
     const ms = Date.now() - back;
     const after = await pages[0].evaluate(() => window.peddlenet.state());
     const other = await pages[1].evaluate(() => window.peddlenet.state().mesh);
