@@ -33,8 +33,10 @@ struct PrivateRoom {
     }
     // A message of `author`'s, signed by `signer` for `room_id`.
     json message(const std::string& id, const SimPeer& author, const std::string& text,
-                 const SimPeer& signer, const std::string& room_id, std::uint64_t lamport = 1) {
+                 const SimPeer& signer, const std::string& room_id, std::uint64_t lamport = 1,
+                 std::optional<PhotoRef> photo = std::nullopt) {
         ChatMessage m;
+        m.photo = std::move(photo);
         m.id = id;
         m.from = author.id;
         m.name = "Name";
@@ -211,6 +213,33 @@ TEST_CASE("a tampered text, a forged author and a replay from another room are r
     CHECK(room.alice.engine.log().find("t5") != nullptr);
     CHECK(room.alice.engine.log().find("t6") != nullptr);
     CHECK(room.alice.engine.stats().signatures_dropped == 4);
+}
+
+TEST_CASE("a photo message's photo is signed: another photo, size or type under it is rejected",
+          "[trust][photo]") {
+    PrivateRoom room;
+    const PhotoRef photo{base64url_encode(std::string(32, 'a')), 1000, "image/webp", 800, 600};
+    const auto signed_photo = [&](const std::string& id) {
+        return room.message(id, room.bob, "", room.bob, room.keys.id, 1, photo);
+    };
+    json swapped = signed_photo("p1");
+    swapped["photo"]["hash"] = base64url_encode(std::string(32, 'b'));
+    room.from_bob("msg", swapped);
+    json resized = signed_photo("p2");
+    resized["photo"]["bytes"] = 2000;
+    room.from_bob("msg", resized);
+    json retyped = signed_photo("p3");
+    retyped["photo"]["type"] = "image/jpeg";
+    room.from_bob("msg", retyped);
+    json added = room.message("p4", room.bob, "just words", room.bob, room.keys.id);
+    added["photo"] = photo_ref_to_json(photo); // a photo attached to a signed text message
+    room.from_bob("msg", added);
+    for (const char* id : {"p1", "p2", "p3", "p4"}) CHECK(room.alice.engine.log().find(id) == nullptr);
+    CHECK(room.alice.engine.stats().signatures_dropped == 4);
+    room.from_bob("msg", signed_photo("p5"));
+    const ChatMessage* real = room.alice.engine.log().find("p5");
+    REQUIRE(real != nullptr);
+    CHECK(real->photo == photo);
 }
 
 TEST_CASE("a relayed copy never replaces the message it claims to be", "[trust]") {

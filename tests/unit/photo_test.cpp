@@ -220,6 +220,36 @@ TEST_CASE("a photo reaches everyone in a small room, each copy checked against t
           "photo.unreadable");
 }
 
+TEST_CASE("someone who joins later gets the photo message by reconciliation, then its bytes",
+          "[photo][mesh]") {
+    World world(19);
+    FakeServer server(world);
+    Pages pages = room_of(world, server, 2);
+    const std::string data = photo_bytes(150 * 1024, 8);
+    const PhotoRef ref = ref_of(data);
+    const SendResult sent = pages[0]->engine.send_photo(ref, std::make_shared<const std::string>(data), "at the gate");
+    REQUIRE(sent.ok());
+    run_ticking(world, pages, 10000.0, [&] { return everyone_has(pages, ref.hash); });
+    REQUIRE(everyone_has(pages, ref.hash));
+    // The author leaves; a newcomer gets message and photo from the one who stayed.
+    pages[0]->leave();
+    run_ticking(world, pages, 2000.0);
+    pages.push_back(std::make_unique<SimPeer>(world, server, "late", "Late", 900));
+    pages.back()->join("photos");
+    SimPeer& late = *pages.back();
+    run_ticking(world, pages, 30000.0, [&] { return late.photos.count(ref.hash) != 0; });
+    const ChatMessage* m = late.engine.log().find(sent.id);
+    REQUIRE(m != nullptr);
+    CHECK(m->text == "at the gate");
+    CHECK(m->photo == ref);
+    CHECK(late.photos[ref.hash] == data);
+    // The history's storage form keeps the photo reference.
+    ChatLog restored;
+    restored.merge_storage_json(late.engine.history_json());
+    REQUIRE(restored.find(sent.id) != nullptr);
+    CHECK(restored.find(sent.id)->photo == ref);
+}
+
 TEST_CASE("in a big room a photo spreads through the relays: the author uploads to its links only",
           "[photo][mesh][big]") {
     World world(11);
