@@ -591,7 +591,12 @@ void RoomScreen::draw_composer(ChatSession& session) {
     const std::string photo = visual(tr("photo.button"));
     const float photo_w = ImGui::CalcTextSize(photo.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
     const auto photo_button = [&] {
+        // Quieter than Send, the row's main action: the field's colours.
+        ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
+        ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgHovered));
+        ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgActive));
         if (ImGui::Button((photo + "###photo").c_str(), ImVec2(photo_w, 0))) ImGui::OpenPopup("##photo-menu");
+        ImGui::PopStyleColor(3);
         if (ImGui::BeginPopup("##photo-menu")) {
             if (ImGui::MenuItem(visual(tr("photo.choose")).c_str())) session.photos().pick(platform::PhotoSource::gallery);
             if (ImGui::MenuItem(visual(tr("photo.take")).c_str())) session.photos().pick(platform::PhotoSource::camera);

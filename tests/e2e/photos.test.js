@@ -77,6 +77,10 @@ test('a camera photo reaches everyone upright, small, without its metadata, and 
     await b.waitForFunction(() => window.peddlenet.state().theme === 'dark');
     await settled(b);
     await screenshot(b, 'photo-thumbnail-dark');
+    await a.evaluate(() => window.peddlenet.setLanguage('ar'));
+    await settled(a);
+    await screenshot(a, 'photo-own-progress-ar');
+    await a.evaluate(() => window.peddlenet.setLanguage(''));
 
     // A tap opens it full screen; Back returns.
     const box = await b.evaluate(() => window.peddlenet.state().frames);
