@@ -43,7 +43,11 @@ void PhotoTransfers::provide(const std::string& hash, std::shared_ptr<const std:
     fetches_.erase(hash);
     const auto waiting = loading_.find(hash);
     if (waiting == loading_.end()) return;
-    uploads_.insert(uploads_.end(), waiting->second.begin(), waiting->second.end());
+    for (const Upload& u : waiting->second) {
+        // A link asks once per photo: an upload it got meanwhile is replaced, not doubled.
+        std::erase_if(uploads_, [&](const Upload& x) { return x.peer == u.peer && x.hash == u.hash; });
+        uploads_.push_back(u);
+    }
     loading_.erase(waiting);
 }
 
@@ -72,6 +76,8 @@ void PhotoTransfers::hold(const std::string& hash, std::shared_ptr<const std::st
 void PhotoTransfers::on_get(const std::string& peer, const std::string& hash, std::uint32_t offset) {
     // One upload per link and photo: a repeated request restarts it where the peer now stands.
     std::erase_if(uploads_, [&](const Upload& u) { return u.peer == peer && u.hash == hash; });
+    if (const auto waiting = loading_.find(hash); waiting != loading_.end())
+        std::erase_if(waiting->second, [&](const Upload& u) { return u.peer == peer; });
     if (held_.count(hash)) {
         uploads_.push_back({peer, hash, offset});
         sent_[hash].try_emplace(peer, Sent{peer, offset, false});
