@@ -21,6 +21,9 @@ declare -A sources=(
   [chat_history]="src/core/chat_log.cpp"
   [pairing_code]="src/core/pairing_code.cpp"
   [pairing_frames]="src/core/pairing.cpp"
+  [catalog]="src/core/i18n.cpp src/core/bidi.cpp"
+  [cluster_wire]="src/server/cluster_wire.cpp"
+  [photo]="src/core/photo.cpp src/core/photo_transfer.cpp"
 )
 targets=("$@")
 ((${#targets[@]})) || for f in "$ROOT"/tests/fuzz/*_fuzz.cpp; do f=${f##*/}; targets+=("${f%_fuzz.cpp}"); done
