@@ -2,11 +2,19 @@
 // (src/platform/a11y.cpp). C++ describes the screen as a list of nodes; this keeps one real,
 // focusable element per node (visually hidden: the canvas shows the screen), and reports
 // activations, edits and focus back.
+//  [X] a dialog screen (invite, scanner, settings, a photo) makes the root a modal dialog named
+//      after it; Escape there presses its Back
+//  [X] a new screen moves the focus to its heading when the focus was in the mirror (or nowhere),
+//      and a button tapped on the canvas hands the focus to its twin
+//  [X] the message log and lists: Tab stops on the list, arrows, Home and End move through its
+//      entries
 
 var LibraryPeddleA11y = {
   $PeddleA11y: {
     root: null,
     elements: {}, // node id -> element
+    title: '',        // the screen's first heading, to notice a new screen
+    published: false, // the first screen takes no focus (the page just loaded)
     EV: { activate: 0, input: 1, submit: 2, focus: 3, blur: 4 },
     emit: function (kind, id, value) {
       var text = [id, value === undefined ? '' : String(value)];
@@ -24,8 +32,14 @@ var LibraryPeddleA11y = {
     },
     ensureRoot: function () {
       if (PeddleA11y.root) return PeddleA11y.root;
-      var root = document.createElement('main');
+      var root = document.createElement('div');
       root.id = 'pn-a11y';
+      root.setAttribute('role', 'main');
+      root.addEventListener('keydown', function (e) {
+        if (e.key !== 'Escape' || root.getAttribute('role') !== 'dialog') return;
+        var back = PeddleA11y.elements['button:back'];
+        if (back) { e.preventDefault(); back.click(); }
+      }, true); // capture: a focused <select> keeps Escape to itself otherwise
       // Visually hidden, still read and focusable: the canvas draws what these say.
       root.style.cssText = 'position:absolute;left:0;top:0;width:1px;height:1px;overflow:hidden;' +
         'clip-path:inset(50%);white-space:nowrap;';
@@ -43,14 +57,14 @@ var LibraryPeddleA11y = {
           el.addEventListener('click', function () { PeddleA11y.emit(E.activate, id); });
           break;
         case 'textbox':
-          el = document.createElement('input');
-          el.type = 'text';
+          el = document.createElement(node.multiline ? 'textarea' : 'input');
+          if (!node.multiline) el.type = 'text';
           el.addEventListener('input', function () {
             el.dataset.sent = el.value;
             PeddleA11y.emit(E.input, id, el.value);
           });
           el.addEventListener('keydown', function (e) {
-            if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); PeddleA11y.emit(E.submit, id); }
+            if (e.key === 'Enter' && !e.isComposing && !node.multiline) { e.preventDefault(); PeddleA11y.emit(E.submit, id); }
           });
           break;
         case 'checkbox':
@@ -66,8 +80,12 @@ var LibraryPeddleA11y = {
           el = document.createElement('div');
           el.setAttribute('role', 'log');
           el.setAttribute('aria-live', 'polite');
+          PeddleA11y.arrows(el);
           break;
-        case 'list': el = document.createElement('ul'); break;
+        case 'list':
+          el = document.createElement('ul');
+          PeddleA11y.arrows(el);
+          break;
         case 'alert':
           el = document.createElement('p');
           el.setAttribute('role', 'alert');
@@ -78,6 +96,23 @@ var LibraryPeddleA11y = {
       el.addEventListener('focus', function () { PeddleA11y.emit(E.focus, id); });
       el.addEventListener('blur', function () { PeddleA11y.emit(E.blur, id); });
       return el;
+    },
+    // One Tab stop for the whole list; ArrowDown/ArrowUp step through its entries (from the list
+    // itself: the first, or the newest), Home and End jump to the ends.
+    arrows: function (el) {
+      el.tabIndex = 0;
+      el.addEventListener('keydown', function (e) {
+        var items = Array.prototype.slice.call(el.children);
+        if (!items.length) return;
+        var at = items.indexOf(document.activeElement), next = -1;
+        if (e.key === 'ArrowDown') next = at < 0 ? 0 : Math.min(at + 1, items.length - 1);
+        else if (e.key === 'ArrowUp') next = at < 0 ? items.length - 1 : Math.max(at - 1, 0);
+        else if (e.key === 'Home') next = 0;
+        else if (e.key === 'End') next = items.length - 1;
+        if (next < 0) return;
+        e.preventDefault();
+        items[next].focus();
+      });
     },
     // Items of a log or list, by id: new ones are appended (a live region announces additions),
     // gone ones removed, changed ones rewritten.
@@ -94,6 +129,7 @@ var LibraryPeddleA11y = {
         if (!child) {
           child = document.createElement(tag);
           child.dataset.id = item.id;
+          child.tabIndex = -1; // reached with the arrows, not with Tab
           el.appendChild(child);
         }
         if (child.textContent !== item.text) child.textContent = item.text;
@@ -143,6 +179,15 @@ var LibraryPeddleA11y = {
   pn_a11y_publish: function (jsonPtr) {
     var screen = JSON.parse(UTF8ToString(jsonPtr));
     var root = PeddleA11y.ensureRoot();
+    if (screen.dialog) {
+      root.setAttribute('role', 'dialog');
+      root.setAttribute('aria-modal', 'true');
+      root.setAttribute('aria-label', screen.dialog);
+    } else {
+      root.setAttribute('role', 'main');
+      root.removeAttribute('aria-modal');
+      root.removeAttribute('aria-label');
+    }
     var seen = {}, previous = null;
     screen.nodes.forEach(function (node) {
       var key = node.role + ':' + node.id;
@@ -157,12 +202,32 @@ var LibraryPeddleA11y = {
       if (next !== el) root.insertBefore(el, next);
       previous = el;
     });
+    var active = document.activeElement;
+    // The focus may move when it is in the mirror, on the canvas or nowhere; never away from
+    // the hidden text input (the person is typing into a canvas field).
+    var mirrored = !active || active === document.body || active.id === 'canvas' || root.contains(active);
     Object.keys(PeddleA11y.elements).forEach(function (key) {
       if (seen[key]) return;
       var el = PeddleA11y.elements[key];
       if (el.parentNode) el.parentNode.removeChild(el);
       delete PeddleA11y.elements[key];
     });
+    // A new screen (its first heading changed): the reader starts at its title. Never while
+    // the person types on the canvas (the hidden text input has the focus then).
+    var heading = screen.nodes.find(function (n) { return n.role === 'heading'; });
+    var title = heading ? heading.id + ':' + heading.name : '';
+    if (title !== PeddleA11y.title) {
+      PeddleA11y.title = title;
+      var h = heading && PeddleA11y.elements['heading:' + heading.id];
+      if (h && mirrored && PeddleA11y.published) {
+        h.tabIndex = -1;
+        h.focus({ preventScroll: true });
+      }
+    } else if (screen.focus && mirrored) {
+      var twin = PeddleA11y.elements['button:' + screen.focus];
+      if (twin) twin.focus({ preventScroll: true });
+    }
+    PeddleA11y.published = true;
   },
 };
 

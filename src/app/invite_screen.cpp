@@ -57,6 +57,7 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
             literal_text(tr(is_private ? "invite.title_private" : "invite.title_open"), false);
             literal_text(room, false);
             mirror().heading("title", tr(is_private ? "invite.title_private" : "invite.title_open") + " " + room);
+            mirror().dialog(tr(is_private ? "invite.title_private" : "invite.title_open") + " " + room);
         }))
         action = Action::back;
     ImGui::Separator();
@@ -71,13 +72,16 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const bool can_share = platform::can_share();
     const float width = can_share ? (ImGui::GetContentRegionAvail().x - gap) * 0.5f : -FLT_MIN;
-    if (primary_button((visual(tr("invite.copy_link")) + "###copy-link").c_str(), width)) {
+    mirror().text("link", url);
+    if (mirror().button("copy-link", tr("invite.copy_link"),
+                        primary_button((visual(tr("invite.copy_link")) + "###copy-link").c_str(), width))) {
         ImGui::SetClipboardText(url.c_str());
         notice_ = tr("invite.copied");
     }
     if (can_share) {
         ImGui::SameLine();
-        if (secondary_button((visual(tr("invite.share")) + "###share").c_str(), width)) {
+        if (mirror().button("share", tr("invite.share"),
+                            secondary_button((visual(tr("invite.share")) + "###share").c_str(), width))) {
             notice_.clear();
             platform::share("PeddleNet: " + room, tr("invite.share_text", {{"room", room}}), url,
                             [this](platform::ShareOutcome outcome, const std::string& detail) {
@@ -91,6 +95,7 @@ InviteScreen::Action InviteScreen::draw(const std::string& room, const std::stri
         ImGui::PushStyleColor(ImGuiCol_Text, notice_ == tr("invite.copied") ? notice_colour : error_colour);
         literal_text(notice_);
         ImGui::PopStyleColor();
+        mirror().alert("notice", notice_);
     }
     return action;
 }
@@ -136,6 +141,7 @@ InviteScreen::Action InviteScreen::draw_my_code(const std::string& code, const s
     if (back_row(tr("common.back"), [] {
             literal_text(tr("common.my_code"), false);
             mirror().heading("title", tr("common.my_code"));
+            mirror().dialog(tr("common.my_code"));
         }))
         action = Action::back;
     ImGui::Separator();
@@ -154,6 +160,7 @@ InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const st
             ImGui::AlignTextToFramePadding();
             literal_text(tr("pair.title"), false);
             mirror().heading("title", tr("pair.title"));
+            mirror().dialog(tr("pair.title"));
         }))
         action = Action::back;
     ImGui::Separator();
@@ -164,24 +171,36 @@ InviteScreen::Action InviteScreen::draw_pairing(const Pairing& pairing, const st
     };
     switch (pairing.state()) {
     case Pairing::State::idle:
-    case Pairing::State::gathering: literal_text(tr("pair.preparing")); break;
+    case Pairing::State::gathering:
+        literal_text(tr("pair.preparing"));
+        mirror().text("step", tr("pair.preparing"));
+        break;
     case Pairing::State::showing:
         encode(pairing.code());
         draw_fitted_code(text_below_em);
         if (pairing.offering()) {
             hint(tr("pair.offer_steps"));
-            if (primary_button(visual(tr("pair.scan_theirs")).c_str())) action = Action::scan;
+            mirror().text("step", tr("pair.offer_steps"));
+            if (mirror().button("scan-theirs", tr("pair.scan_theirs"), primary_button(visual(tr("pair.scan_theirs")).c_str())))
+                action = Action::scan;
         } else {
             hint(tr("pair.answer_steps"));
+            mirror().text("step", tr("pair.answer_steps"));
         }
         break;
     case Pairing::State::connecting:
-    case Pairing::State::open: literal_text(tr("pair.linking")); break;
+    case Pairing::State::open:
+        literal_text(tr("pair.linking"));
+        mirror().text("step", tr("pair.linking"));
+        break;
     case Pairing::State::failed:
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(tr(pairing.error()));
         ImGui::PopStyleColor();
-        if (pairing.offering() && primary_button(visual(tr("common.try_again")).c_str())) action = Action::retry;
+        mirror().alert("error", tr(pairing.error()));
+        if (pairing.offering() &&
+            mirror().button("try-again", tr("common.try_again"), primary_button(visual(tr("common.try_again")).c_str())))
+            action = Action::retry;
         break;
     }
     if (!notice.empty()) {

@@ -28,6 +28,8 @@ void Mirror::start() {
 
 void Mirror::begin_frame() {
     nodes_ = nlohmann::json::array();
+    dialog_.clear();
+    focus_request_.clear();
     focus_drawn_ = false;
 }
 
@@ -40,7 +42,10 @@ void Mirror::end_frame() {
                                      });
                                  }),
                   events_.end());
-    std::string json = nlohmann::json{{"nodes", nodes_}}.dump();
+    nlohmann::json screen{{"nodes", nodes_}};
+    if (!dialog_.empty()) screen["dialog"] = dialog_;
+    if (!focus_request_.empty() && focus_request_ != focused_) screen["focus"] = focus_request_;
+    std::string json = screen.dump();
     if (json != published_) {
         platform::publish_a11y(json);
         published_ = std::move(json);
@@ -60,8 +65,12 @@ void Mirror::node(std::string_view role, std::string_view id, nlohmann::json fie
     nodes_.push_back(std::move(fields));
 }
 
+void Mirror::dialog(const std::string& name) { dialog_ = name; }
+
 void Mirror::note_focus_rect(std::string_view id) {
     if (focused_ != id) return;
+    // Tab reached a control scrolled out of sight: bring it into view.
+    if (!ImGui::IsItemVisible()) ImGui::SetScrollHereY(0.5f);
     focus_drawn_ = true;
     focus_min_ = ImGui::GetItemRectMin();
     focus_max_ = ImGui::GetItemRectMax();
@@ -96,17 +105,19 @@ bool Mirror::button(std::string_view id, const std::string& name, bool pressed_o
     node("button", id, {{"name", name}});
     note_focus_rect(id);
     const bool activated = !take(id, platform::A11yEventKind::activate).empty();
+    if (pressed_on_canvas) focus_request_ = id;
     return pressed_on_canvas || activated;
 }
 
-Mirror::Edit Mirror::textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint) {
+Mirror::Edit Mirror::textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint,
+                             bool multiline) {
     Edit edit;
     for (const platform::A11yEvent& e : take(id, platform::A11yEventKind::input)) {
         edit.changed = edit.changed || e.value != value;
         value = e.value;
     }
     edit.submitted = !take(id, platform::A11yEventKind::submit).empty();
-    node("textbox", id, {{"name", name}, {"value", value}, {"hint", hint}});
+    node("textbox", id, {{"name", name}, {"value", value}, {"hint", hint}, {"multiline", multiline}});
     note_focus_rect(id);
     return edit;
 }

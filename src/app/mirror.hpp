@@ -4,8 +4,11 @@
 // Needs: platform/a11y.hpp, ImGui (the rectangle of the item just drawn).
 //  [X] headings, texts, buttons, text boxes, checkboxes, choices, the message log, lists
 //  [X] activations and edits in the mirror act as taps and typing on the canvas
-//  [X] the focused element's canvas item outlined
-//  [ ] canvas focus (Tab inside ImGui) moving the mirror's focus
+//  [X] the focused element's canvas item outlined, and scrolled into view when it is not
+//  [X] screens over the room or home (invite, scanner, settings, a photo) are dialogs: Escape
+//      is their Back
+//  [X] a canvas tap on a button moves the mirror's focus to its twin, so Tab goes on from there;
+//      a new screen takes the focus to its heading (web/a11y.js)
 #pragma once
 
 #include "platform/a11y.hpp"
@@ -36,6 +39,8 @@ public:
     // Publishes the frame's nodes when they changed; outlines the focused item.
     void end_frame();
 
+    // This frame's screen is a dialog named `name` (its Back button has id "back").
+    void dialog(const std::string& name);
     void heading(std::string_view id, const std::string& text);
     void text(std::string_view id, const std::string& text);
     // A problem to announce at once (role alert).
@@ -44,7 +49,9 @@ public:
     // pressed there or activated in the mirror.
     bool button(std::string_view id, const std::string& name, bool pressed_on_canvas);
     // Applies the mirror's edits to `value`; call right after the canvas field.
-    Edit textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint = {});
+    // `multiline`: several lines (a textarea; Enter starts a line instead of submitting).
+    Edit textbox(std::string_view id, const std::string& name, std::string& value, const std::string& hint = {},
+                 bool multiline = false);
     // A checkbox: a toggle in the mirror flips `on`. Call with the canvas checkbox's result.
     bool checkbox(std::string_view id, const std::string& name, bool& on, bool tapped_on_canvas);
     // A choice among `options`: returns the index picked in the mirror, or -1.
@@ -64,6 +71,8 @@ private:
     nlohmann::json nodes_ = nlohmann::json::array();
     std::string published_;
     std::string focused_; // id of the element with focus in the mirror
+    std::string dialog_;  // this frame's dialog name, empty when the screen is not one
+    std::string focus_request_; // a button tapped on the canvas: its twin takes the focus
     bool focus_drawn_ = false;
     ImVec2 focus_min_, focus_max_;
 };

@@ -78,7 +78,8 @@ bool draw_photo_viewer(ChatSession& session, const ChatMessage& m) {
     const std::string title = tr("photo.from", {{"name", m.name}});
     bool closed = back_row(tr("common.back"), [&] { ImGui::TextUnformatted(visual(title).c_str()); });
     closed |= ImGui::IsKeyPressed(ImGuiKey_Escape);
-    mirror().heading("photo-title", title);
+    mirror().heading("title", title);
+    mirror().dialog(title);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const ImVec2 size = fit(*m.photo, avail.x, avail.y);
     const ImVec2 at = ImGui::GetCursorScreenPos();

@@ -140,6 +140,7 @@ ScannerScreen::Action ScannerScreen::draw() {
             ImGui::AlignTextToFramePadding();
             literal_text(tr("scanner.title"), false);
             mirror().heading("title", tr("scanner.title"));
+            mirror().dialog(tr("scanner.title"));
         }))
         action = Action::back;
     ImGui::Separator();
@@ -166,7 +167,8 @@ ScannerScreen::Action ScannerScreen::draw() {
             literal_text(error_detail_);
             ImGui::PopStyleColor();
         }
-        if (primary_button(visual(tr("common.try_again")).c_str())) open();
+        mirror().alert("error", explain(error_));
+        if (mirror().button("try-again", tr("common.try_again"), primary_button(visual(tr("common.try_again")).c_str()))) open();
         break;
     }
     if (!text_.empty() && !found()) {

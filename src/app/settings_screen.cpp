@@ -125,6 +125,8 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     ImGui::SetCursorPosX((ImGui::GetWindowWidth() - column) * 0.5f);
     ImGui::BeginGroup();
     ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + column); // texts wrap and align to the column
+    mirror().heading("title", tr("home.settings"));
+    mirror().dialog(tr("home.settings"));
     ImGui::Dummy(em(0, 1.0f));
     draw_notifications(notifications, column);
     ImGui::Dummy(em(0, 0.5f));
@@ -136,6 +138,10 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
     }
     const ImVec2 min = ImGui::GetItemRectMin(), size = ImGui::GetItemRectSize();
     platform::note_text_field(min.x, min.y, size.x, size.y);
+    if (mirror().textbox("ice", tr("settings.ice_title"), ice_text_, {}, true).changed) {
+        saved_ = false;
+        notice_.clear();
+    }
     if (mirror().button("save-ice", tr("common.save"), primary_button((visual(tr("common.save")) + "###save-ice").c_str(), column))) {
         notice_ = session.set_ice_servers(ice_text_);
         saved_ = notice_.empty();
@@ -146,6 +152,7 @@ SettingsScreen::Action SettingsScreen::draw(ChatSession& session, BackgroundNoti
         ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
         literal_text(notice_);
         ImGui::PopStyleColor();
+        mirror().alert("ice-notice", notice_);
     }
     ImGui::Dummy(em(0, 0.5f));
     draw_relay(session, column);

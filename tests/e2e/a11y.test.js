@@ -116,6 +116,14 @@ test('through the accessibility tree alone: find the controls, join a room, read
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  // The log is one Tab stop; the arrow keys read its entries, newest first from the list.
+  await tabTo(page, cdp, 'log', 'Messages');
+  await page.keyboard.press('ArrowUp');
+  const entry = (await axTree(cdp)).find((n) => n.focused && n.role !== 'RootWebArea');
+  assert.match(entry.text, /^Bea: hello from Bea/, JSON.stringify({ role: entry.role, text: entry.text }));
+  await find(cdp, 'button', 'Choose photo');
+  await find(cdp, 'button', 'Take photo');
+
   // A reply typed into the "Message" box and sent with Enter.
   await tabTo(page, cdp, 'textbox', 'Message');
   await page.keyboard.type('hi Bea, from the keyboard');
@@ -139,6 +147,15 @@ test('Settings through the accessibility tree: text size and language are choice
 
   await tabTo(page, cdp, 'button', 'Settings');
   await page.keyboard.press('Enter');
+  // A dialog, and the reader starts at its title.
+  await find(cdp, 'dialog', 'Settings');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const focused = (await axTree(cdp)).find((n) => n.focused && n.role !== 'RootWebArea');
+    if (focused?.role === 'heading' && focused.name === 'Settings') break;
+    assert.ok(Date.now() < deadline, `focus on the Settings heading, not ${JSON.stringify(focused && { role: focused.role, name: focused.name })}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await find(cdp, 'checkbox', 'Notify me of new messages when PeddleNet is in the background');
   await find(cdp, 'checkbox', 'Connect only through a relay');
 
@@ -157,5 +174,8 @@ test('Settings through the accessibility tree: text size and language are choice
   await find(cdp, 'button', 'Zurück');
   await find(cdp, 'combobox', 'Textgröße');
   assert.equal((await state(page)).textSize, 115, 'kept');
+  // Escape is the dialog's Back.
+  await page.keyboard.press('Escape');
+  await waitForState(page, (s) => s.screen === 'home', 5000);
   assert.deepEqual(page.problems, []);
 });
