@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 
 namespace peddlenet::app {
@@ -116,6 +117,56 @@ void dot(const ImVec4& colour) {
     ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + r, p.y + ImGui::GetTextLineHeight() * 0.5f), r,
                                                 ImGui::GetColorU32(colour));
     ImGui::Dummy(ImVec2(2 * r, ImGui::GetTextLineHeight()));
+}
+
+// Places the items of one line in reading order: left to right from the cursor, or right to
+// left from the content's right edge when the UI is right to left. Call next(width) before each
+// item; it moves the cursor there.
+class ReadingFlow {
+public:
+    ReadingFlow()
+        : rtl_(ui_rtl()), x_(rtl_ ? ImGui::GetContentRegionMax().x : ImGui::GetCursorPosX()),
+          spacing_(ImGui::GetStyle().ItemSpacing.x) {}
+    void next(float width) {
+        if (rtl_) x_ = std::max(0.0f, x_ - width);
+        if (!first_) ImGui::SameLine(); // then placed in window coordinates (SameLine(x) counts from a group's left)
+        ImGui::SetCursorPosX(x_);
+        first_ = false;
+        x_ = rtl_ ? x_ - spacing_ : x_ + width + spacing_;
+    }
+
+private:
+    bool rtl_;
+    float x_, spacing_;
+    bool first_ = true;
+};
+
+// A small button's width for `label` (text up to "###").
+float small_button_width(const std::string& label) {
+    return ImGui::CalcTextSize(label.c_str(), nullptr, true).x + 2 * ImGui::GetStyle().FramePadding.x;
+}
+
+// One part of a people row: a status dot, or a text in reading order and its colour.
+struct RowPart {
+    std::optional<ImVec4> dot;
+    std::string text;
+    ImVec4 colour;
+};
+
+// A row of parts in reading order: from the left, or from the right edge when the UI is right
+// to left (the dot then leads on the right). Parts never wrap.
+void reading_row(ReadingFlow& flow, const std::vector<RowPart>& parts) {
+    for (const RowPart& part : parts) {
+        const std::string shown = part.dot ? std::string() : visual(part.text);
+        flow.next(part.dot ? 2 * em(0.3f) : ImGui::CalcTextSize(shown.c_str(), nullptr, false).x);
+        if (part.dot) {
+            dot(*part.dot);
+        } else {
+            ImGui::PushStyleColor(ImGuiCol_Text, part.colour);
+            ImGui::TextUnformatted(shown.c_str());
+            ImGui::PopStyleColor();
+        }
+    }
 }
 
 } // namespace
@@ -252,9 +303,9 @@ void RoomScreen::draw_header(ChatSession& session, Action& action) {
 
 void RoomScreen::draw_people(ChatSession& session, Action& action) {
     ImGui::BeginGroup();
-    dot(link_colour(LinkState::open));
-    ImGui::SameLine();
     if (editing_name_) {
+        dot(link_colour(LinkState::open));
+        ImGui::SameLine();
         ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em(9.0f));
         const bool submitted = text_field("##edit-name", visual(tr("common.your_name")).c_str(), name_edit_, 128,
                                           ImGuiInputTextFlags_EnterReturnsTrue);
@@ -269,29 +320,28 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
             notice_.clear();
         }
     } else {
-        literal_text(to_visual_order(session.name()), false);
-        ImGui::SameLine();
-        ImGui::TextDisabled("%s", visual(tr("people.you")).c_str());
-        ImGui::SameLine();
-        if (mirror().button("edit-name", tr("people.edit_name"),
-                            ImGui::SmallButton((visual(tr("people.edit_name")) + "###edit-name-button").c_str()))) {
+        ReadingFlow flow;
+        reading_row(flow, {{link_colour(LinkState::open), {}, {}},
+                           {std::nullopt, session.name(), ImGui::GetStyleColorVec4(ImGuiCol_Text)},
+                           {std::nullopt, tr("people.you"), ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)}});
+        const std::string edit = visual(tr("people.edit_name")) + "###edit-name-button";
+        flow.next(small_button_width(edit));
+        if (mirror().button("edit-name", tr("people.edit_name"), ImGui::SmallButton(edit.c_str()))) {
             name_edit_ = session.name();
             editing_name_ = true;
         }
     }
-    if (mirror().button("my-code", tr("common.my_code"),
-                        ImGui::SmallButton((visual(tr("common.my_code")) + "###my-code").c_str())))
-        action = Action::my_code;
-    ImGui::SameLine();
-    if (mirror().button("scan", tr("people.scan"), ImGui::SmallButton((visual(tr("people.scan")) + "###scan").c_str())))
-        action = Action::scan;
-    // With no server in reach, two phones can still pair face to face (a private room's key
-    // travels in the code).
-    if (session.room() && session.room()->is_private()) {
-        ImGui::SameLine();
-        if (mirror().button("pair", tr("people.pair"), ImGui::SmallButton((visual(tr("people.pair")) + "###pair").c_str())))
-            action = Action::pair;
-    }
+    // My code, Scan, and with no server in reach, two phones can still pair face to face (a
+    // private room's key travels in the code).
+    ReadingFlow flow;
+    const auto small = [&](const char* id, const std::string& name) {
+        const std::string label = visual(name) + "###" + id;
+        flow.next(small_button_width(label));
+        return mirror().button(id, name, ImGui::SmallButton(label.c_str()));
+    };
+    if (small("my-code", tr("common.my_code"))) action = Action::my_code;
+    if (small("scan", tr("people.scan"))) action = Action::scan;
+    if (session.room() && session.room()->is_private() && small("pair", tr("people.pair"))) action = Action::pair;
     if (session.engine().partial_mesh()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::PushTextWrapPos(0.0f);
@@ -330,17 +380,14 @@ void RoomScreen::draw_people(ChatSession& session, Action& action) {
     for (const LinkInfo& p : links) {
         const PeerTrust trust = session.trust(p.peer);
         ImGui::PushID(p.peer.c_str());
-        dot(link_colour(p.state));
-        ImGui::SameLine();
-        literal_text(to_visual_order(p.name), false);
-        ImGui::SameLine();
         std::string detail = link_text(p);
         if (p.rtt_ms) detail += "  " + tr("units.ms", {{"value", std::to_string(static_cast<int>(*p.rtt_ms + 0.5))}});
         if (trust.verified) detail += "  " + tr("people.verified");
-        ImGui::PushStyleColor(ImGuiCol_Text, p.proof == ProofState::failed ? palette().error_text
-                                                                          : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        literal_text(detail, false);
-        ImGui::PopStyleColor();
+        ReadingFlow flow;
+        reading_row(flow, {{link_colour(p.state), {}, {}},
+                     {std::nullopt, p.name, ImGui::GetStyleColorVec4(ImGuiCol_Text)},
+                     {std::nullopt, detail,
+                      p.proof == ProofState::failed ? palette().error_text : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)}});
         if (trust.name_of_other_key) {
             ImGui::PushStyleColor(ImGuiCol_Text, palette().error_text);
             ImGui::PushTextWrapPos(0.0f);
