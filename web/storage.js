@@ -50,6 +50,27 @@ var LibraryPeddleStorage = {
       }
     },
     describe: function (err) { return (err && (err.name + ': ' + err.message)) || String(err); },
+    // Writes `value` under `key` in `store` and completes request `id`; a failure answers with
+    // the browser's "Name: message" (QuotaExceededError when the device is full).
+    put: function (store, id, key, value) {
+      var S = PeddleStorage;
+      S.open().then(function (db) {
+        var tx = db.transaction(store, 'readwrite');
+        tx.objectStore(store).put(value, key);
+        tx.oncomplete = function () { S.done(id, 1, ''); };
+        tx.onerror = tx.onabort = function () { S.done(id, 0, S.describe(tx.error)); };
+      }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    },
+    // Runs `ask(objectStore)` (a read request) and hands its result to `answer`, which completes
+    // request `id`; a failure completes it with the error.
+    request: function (id, store, ask, answer) {
+      var S = PeddleStorage;
+      S.open().then(function (db) {
+        var request = ask(db.transaction(store, 'readonly').objectStore(store));
+        request.onsuccess = function () { answer(request.result); };
+        request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
+      }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    },
   },
 
   // Returns a malloc'd UTF-8 copy (C++ frees it) or 0 when the key is absent.
@@ -79,69 +100,40 @@ var LibraryPeddleStorage = {
 
   pn_idb_put__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_put: function (id, keyPtr, valuePtr, length) {
-    var S = PeddleStorage;
-    var key = UTF8ToString(keyPtr);
     var value = new TextDecoder().decode(new Uint8Array(HEAPU8.buffer, valuePtr, length));
-    S.open().then(function (db) {
-      var tx = db.transaction('history', 'readwrite');
-      tx.objectStore('history').put(value, key);
-      tx.oncomplete = function () { S.done(id, 1, ''); };
-      tx.onerror = tx.onabort = function () { S.done(id, 0, S.describe(tx.error)); };
-    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    PeddleStorage.put('history', id, UTF8ToString(keyPtr), value);
   },
 
   pn_idb_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_get: function (id, keyPtr) {
     var S = PeddleStorage;
-    var key = UTF8ToString(keyPtr);
-    S.open().then(function (db) {
-      var request = db.transaction('history', 'readonly').objectStore('history').get(key);
-      request.onsuccess = function () {
-        var v = request.result;
-        S.done(id, typeof v === 'string' ? 1 : 0, typeof v === 'string' ? v : '');
-      };
-      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
-    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    S.request(id, 'history', function (store) { return store.get(UTF8ToString(keyPtr)); }, function (v) {
+      S.done(id, typeof v === 'string' ? 1 : 0, typeof v === 'string' ? v : '');
+    });
   },
 
-  // Photos: the value is the bytes as an ArrayBuffer; a failed put answers "Name: message".
+  // Photos: the value is the bytes as an ArrayBuffer.
   pn_idb_photo_put__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_photo_put: function (id, keyPtr, valuePtr, length) {
-    var S = PeddleStorage;
-    var key = UTF8ToString(keyPtr);
-    var value = HEAPU8.slice(valuePtr, valuePtr + length).buffer;
-    S.open().then(function (db) {
-      var tx = db.transaction('photos', 'readwrite');
-      tx.objectStore('photos').put(value, key);
-      tx.oncomplete = function () { S.done(id, 1, ''); };
-      tx.onerror = tx.onabort = function () { S.done(id, 0, S.describe(tx.error)); };
-    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    PeddleStorage.put('photos', id, UTF8ToString(keyPtr), HEAPU8.slice(valuePtr, valuePtr + length).buffer);
   },
 
   pn_idb_photo_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_photo_get: function (id, keyPtr) {
     var S = PeddleStorage;
-    var key = UTF8ToString(keyPtr);
-    S.open().then(function (db) {
-      var request = db.transaction('photos', 'readonly').objectStore('photos').get(key);
-      request.onsuccess = function () {
-        var v = request.result;
-        if (v instanceof ArrayBuffer) S.doneBytes(id, 1, new Uint8Array(v));
-        else S.done(id, 0, '');
-      };
-      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
-    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    S.request(id, 'photos', function (store) { return store.get(UTF8ToString(keyPtr)); }, function (v) {
+      if (v instanceof ArrayBuffer) S.doneBytes(id, 1, new Uint8Array(v));
+      else S.done(id, 0, '');
+    });
   },
 
   // Every stored photo's key, one per line.
   pn_idb_photo_keys__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_photo_keys: function (id) {
     var S = PeddleStorage;
-    S.open().then(function (db) {
-      var request = db.transaction('photos', 'readonly').objectStore('photos').getAllKeys();
-      request.onsuccess = function () { S.done(id, 1, request.result.join('\n')); };
-      request.onerror = function () { S.done(id, 0, S.describe(request.error)); };
-    }).catch(function (err) { S.done(id, 0, S.describe(err)); });
+    S.request(id, 'photos', function (store) { return store.getAllKeys(); }, function (keys) {
+      S.done(id, 1, keys.join('\n'));
+    });
   },
 };
 
