@@ -33,7 +33,7 @@ namespace {
 
 bool same_message(const ChatMessage& a, const ChatMessage& b) {
     return a.id == b.id && a.from == b.from && a.name == b.name && a.text == b.text &&
-           a.ts_ms == b.ts_ms && a.lamport == b.lamport && a.sig == b.sig;
+           a.ts_ms == b.ts_ms && a.lamport == b.lamport && a.sig == b.sig && a.photo == b.photo;
 }
 
 // What validation promises about an accepted message.

@@ -20,7 +20,7 @@ namespace {
 
 bool same_message(const ChatMessage& a, const ChatMessage& b) {
     return a.id == b.id && a.from == b.from && a.name == b.name && a.text == b.text &&
-           a.ts_ms == b.ts_ms && a.lamport == b.lamport && a.sig == b.sig;
+           a.ts_ms == b.ts_ms && a.lamport == b.lamport && a.sig == b.sig && a.photo == b.photo;
 }
 
 void check_ids(const std::vector<std::string>& ids) {
@@ -79,6 +79,11 @@ struct Rules {
         FUZZ_CHECK(is_peer_key_id(f.from) && is_peer_key_id(f.to));
         FUZZ_CHECK(f.data.is_object());
     }
+    void operator()(const PhotoGetFrame& f) const {
+        FUZZ_CHECK(is_photo_hash(f.photo) && f.offset < max_photo_bytes);
+    }
+    void operator()(const PhotoNoneFrame& f) const { FUZZ_CHECK(is_photo_hash(f.photo)); }
+    void operator()(const PhotoGotFrame& f) const { FUZZ_CHECK(is_photo_hash(f.photo)); }
     void operator()(const PingFrame&) const {}
     void operator()(const PongFrame&) const {}
 };
@@ -93,6 +98,9 @@ std::string rebuild(const PeerFrame& f) {
     if (auto* l = std::get_if<LinksFrame>(&f)) return build_links_frame(l->peers);
     if (auto* r = std::get_if<RoutedSignalFrame>(&f)) return build_routed_signal_frame(r->from, r->to, r->data);
     if (auto* p = std::get_if<PresenceFrame>(&f)) return build_presence_frame(*p);
+    if (auto* g = std::get_if<PhotoGetFrame>(&f)) return build_photo_get_frame(g->photo, g->offset);
+    if (auto* n = std::get_if<PhotoNoneFrame>(&f)) return build_photo_none_frame(n->photo);
+    if (auto* g = std::get_if<PhotoGotFrame>(&f)) return build_photo_got_frame(g->photo);
     if (auto* p = std::get_if<PingFrame>(&f)) return build_ping_frame(p->n);
     return build_pong_frame(std::get<PongFrame>(f).n);
 }
@@ -122,6 +130,10 @@ bool same(const PeerFrame& a, const PeerFrame& b) {
         const RoutedSignalFrame& y = std::get<RoutedSignalFrame>(b);
         return x->from == y.from && x->to == y.to && x->data == y.data;
     }
+    if (auto* x = std::get_if<PhotoGetFrame>(&a))
+        return x->photo == std::get<PhotoGetFrame>(b).photo && x->offset == std::get<PhotoGetFrame>(b).offset;
+    if (auto* x = std::get_if<PhotoNoneFrame>(&a)) return x->photo == std::get<PhotoNoneFrame>(b).photo;
+    if (auto* x = std::get_if<PhotoGotFrame>(&a)) return x->photo == std::get<PhotoGotFrame>(b).photo;
     if (auto* x = std::get_if<PingFrame>(&a)) return x->n == std::get<PingFrame>(b).n;
     return std::get<PongFrame>(a).n == std::get<PongFrame>(b).n;
 }
