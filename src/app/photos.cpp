@@ -53,6 +53,7 @@ void Photos::refuse(const std::string& sentence) {
 }
 
 void Photos::on_picked(platform::PickedPhoto picked) {
+    notice_.clear(); // a new choice: the last refusal is old news
     pending_ = Timing{};
     pending_.picked_at = epoch_ms();
     if (busy_) { // one at a time: the composer shows the first until it is sent
@@ -69,7 +70,6 @@ void Photos::on_picked(platform::PickedPhoto picked) {
         return refuse(tr(inspected.error));
     }
     busy_ = true;
-    notice_.clear();
     const std::weak_ptr<int> alive = alive_;
     platform::prepare_photo(picked.handle, static_cast<int>(max_photo_side), target_bytes,
                             [this, alive](platform::PreparedPhoto prepared) {

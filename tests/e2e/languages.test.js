@@ -94,6 +94,12 @@ for (const colorScheme of ['dark', 'light']) {
       ['مرحبًا! نلتقي عند المسرح الرئيسي الساعة 9 بعد انتهاء الحفلة الأولى، أمام خيمة الطعام', 'Bis gleich 👋']);
     await settled(ar);
     const arFile = await screenshot(ar, `languages-ar-room-${colorScheme}`);
+    // The People panel reads right to left too: the header's People button leads on the left.
+    await ar.mouse.click(45, 36);
+    await settled(ar);
+    await screenshot(ar, `languages-ar-people-${colorScheme}`);
+    await ar.mouse.click(45, 36);
+    await settled(ar);
     const [ja] = await chatIn(t, 'ja', colorScheme, ['さくら', 'Sam'],
       ['こんにちは！メインステージの前で会いましょう', 'See you there']);
     await waitForState(ja, (s) => s.fonts['cjk.ttf'].status === 'loaded', 20000);

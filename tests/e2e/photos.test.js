@@ -114,7 +114,9 @@ test('a file that is not an image, a corrupt JPEG and a 50-megapixel one each ge
     ];
     for (const [name, type, bytes, expected] of cases) {
       await choose(a, name, type, bytes);
-      const s = await waitForState(a, (x) => x.photos.notice !== '' && !x.photos.busy, 15000);
+      // Each refusal replaces the one before: wait for this file's sentence.
+      const s = await waitForState(a, (x, re) => new RegExp(re).test(x.photos.notice) && !x.photos.busy, 15000,
+                                   expected.source);
       assert.match(s.photos.notice, expected, name);
       assert.equal(s.messages.length, 0, `${name}: nothing sent`);
       await settled(a);
