@@ -18,7 +18,11 @@ var LibraryPeddleStorage = {
             if (!db.objectStoreNames.contains('history')) db.createObjectStore('history');
             if (!db.objectStoreNames.contains('photos')) db.createObjectStore('photos');
           };
-          request.onsuccess = function () { resolve(request.result); };
+          request.onsuccess = function () {
+            // A later build's upgrade (another tab) must not wait for this tab to close.
+            request.result.onversionchange = function () { request.result.close(); PeddleStorage.db = null; };
+            resolve(request.result);
+          };
           request.onerror = function () { reject(request.error); };
           request.onblocked = function () { reject(new Error('database blocked by another tab')); };
         });
@@ -107,7 +111,8 @@ var LibraryPeddleStorage = {
   pn_idb_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_get: function (id, keyPtr) {
     var S = PeddleStorage;
-    S.request(id, 'history', function (store) { return store.get(UTF8ToString(keyPtr)); }, function (v) {
+    var key = UTF8ToString(keyPtr); // now: the pointer is C++'s for this call only
+    S.request(id, 'history', function (store) { return store.get(key); }, function (v) {
       S.done(id, typeof v === 'string' ? 1 : 0, typeof v === 'string' ? v : '');
     });
   },
@@ -121,7 +126,8 @@ var LibraryPeddleStorage = {
   pn_idb_photo_get__deps: ['$PeddleStorage', 'pn_storage_done', 'malloc', 'free'],
   pn_idb_photo_get: function (id, keyPtr) {
     var S = PeddleStorage;
-    S.request(id, 'photos', function (store) { return store.get(UTF8ToString(keyPtr)); }, function (v) {
+    var key = UTF8ToString(keyPtr);
+    S.request(id, 'photos', function (store) { return store.get(key); }, function (v) {
       if (v instanceof ArrayBuffer) S.doneBytes(id, 1, new Uint8Array(v));
       else S.done(id, 0, '');
     });

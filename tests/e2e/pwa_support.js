@@ -109,7 +109,7 @@ async function waitForSavedText(page, text, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const saved = await page.evaluate((t) => new Promise((resolve) => {
-      const open = indexedDB.open('peddlenet', 1);
+      const open = indexedDB.open('peddlenet'); // whatever version the app is at
       open.onerror = () => resolve(false);
       open.onsuccess = () => {
         const db = open.result;
