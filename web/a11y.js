@@ -13,7 +13,7 @@ var LibraryPeddleA11y = {
   $PeddleA11y: {
     root: null,
     elements: {}, // node id -> element
-    title: '',        // the screen's first heading, to notice a new screen
+    screen: '',       // the screen last published, to notice a new one
     published: false, // the first screen takes no focus (the page just loaded)
     EV: { activate: 0, input: 1, submit: 2, focus: 3, blur: 4 },
     emit: function (kind, id, value) {
@@ -212,12 +212,11 @@ var LibraryPeddleA11y = {
       if (el.parentNode) el.parentNode.removeChild(el);
       delete PeddleA11y.elements[key];
     });
-    // A new screen (its first heading changed): the reader starts at its title. Never while
-    // the person types on the canvas (the hidden text input has the focus then).
+    // A new screen: the reader starts at its title (not when only the language changed). Never
+    // while the person types on the canvas (the hidden text input has the focus then).
     var heading = screen.nodes.find(function (n) { return n.role === 'heading'; });
-    var title = heading ? heading.id + ':' + heading.name : '';
-    if (title !== PeddleA11y.title) {
-      PeddleA11y.title = title;
+    if (screen.screen !== PeddleA11y.screen) {
+      PeddleA11y.screen = screen.screen;
       var h = heading && PeddleA11y.elements['heading:' + heading.id];
       if (h && mirrored && PeddleA11y.published) {
         h.tabIndex = -1;

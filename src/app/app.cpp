@@ -165,6 +165,7 @@ void App::frame(double now_ms) {
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
     mirror().begin_frame();
+    mirror().set_screen(screen_name(screen_));
     switch (screen_) {
     case Screen::starting: draw_starting(); break;
     case Screen::home: draw_home(); break;
@@ -579,6 +580,23 @@ nlohmann::json App::photos_json() const {
             {"refused", c.refused}, {"fetched", c.fetched}};
 }
 
+// The screen's name in state() and for the mirror, which moves the focus when it changes.
+const char* App::screen_name(Screen s) {
+    switch (s) {
+    case Screen::starting: return "starting";
+    case Screen::home: return "home";
+    case Screen::join: return "join";
+    case Screen::room: return "room";
+    case Screen::invite: return "invite";
+    case Screen::my_code: return "myCode";
+    case Screen::scanner: return "scanner";
+    case Screen::invited: return "invited";
+    case Screen::settings: return "settings";
+    case Screen::pairing: return "pairing";
+    }
+    return "home";
+}
+
 nlohmann::json App::state_json() const {
     if (!session_) {
         return {{"screen", "starting"},
@@ -638,19 +656,7 @@ nlohmann::json App::state_json() const {
     }
     const auto& room = session_->room();
     const auto& room_id = session_->room_id();
-    const char* screen = "home";
-    switch (screen_) {
-    case Screen::starting: screen = "starting"; break;
-    case Screen::home: screen = "home"; break;
-    case Screen::join: screen = "join"; break;
-    case Screen::room: screen = "room"; break;
-    case Screen::invite: screen = "invite"; break;
-    case Screen::my_code: screen = "myCode"; break;
-    case Screen::scanner: screen = "scanner"; break;
-    case Screen::invited: screen = "invited"; break;
-    case Screen::settings: screen = "settings"; break;
-    case Screen::pairing: screen = "pairing"; break;
-    }
+    const char* screen = screen_name(screen_);
     const RoomStats& stats = engine.stats();
     return {
         {"peerId", session_->peer_id()},

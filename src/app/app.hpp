@@ -72,6 +72,7 @@ private:
     // Saves the name and enters the room; returns a sentence for the person when refused.
     std::string enter_room(const RoomRef& room);
     void leave_room();
+    static const char* screen_name(Screen s);
     nlohmann::json photo_json(const ChatMessage& m) const;
     nlohmann::json photos_json() const;
     nlohmann::json state_json() const;

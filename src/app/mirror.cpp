@@ -42,7 +42,7 @@ void Mirror::end_frame() {
                                      });
                                  }),
                   events_.end());
-    nlohmann::json screen{{"nodes", nodes_}};
+    nlohmann::json screen{{"nodes", nodes_}, {"screen", screen_}};
     if (!dialog_.empty()) screen["dialog"] = dialog_;
     if (!focus_request_.empty() && focus_request_ != focused_) screen["focus"] = focus_request_;
     std::string json = screen.dump();

@@ -39,6 +39,9 @@ public:
     // Publishes the frame's nodes when they changed; outlines the focused item.
     void end_frame();
 
+    // Which screen this frame draws ("home", "settings", ...): a new one takes the focus to its
+    // heading; a new language on the same screen does not.
+    void set_screen(std::string_view screen) { screen_ = screen; }
     // This frame's screen is a dialog named `name` (its Back button has id "back").
     void dialog(const std::string& name);
     void heading(std::string_view id, const std::string& text);
@@ -72,6 +75,7 @@ private:
     std::string published_;
     std::string focused_; // id of the element with focus in the mirror
     std::string dialog_;  // this frame's dialog name, empty when the screen is not one
+    std::string screen_;  // this frame's screen
     std::string focus_request_; // a button tapped on the canvas: its twin takes the focus
     bool focus_drawn_ = false;
     ImVec2 focus_min_, focus_max_;

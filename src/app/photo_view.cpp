@@ -79,6 +79,7 @@ bool draw_photo_viewer(ChatSession& session, const ChatMessage& m) {
     bool closed = back_row(tr("common.back"), [&] { ImGui::TextUnformatted(visual(title).c_str()); });
     closed |= ImGui::IsKeyPressed(ImGuiKey_Escape);
     mirror().heading("title", title);
+    mirror().set_screen("photo");
     mirror().dialog(title);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const ImVec2 size = fit(*m.photo, avail.x, avail.y);

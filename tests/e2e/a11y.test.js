@@ -169,7 +169,13 @@ test('Settings through the accessibility tree: text size and language are choice
   await tabTo(page, cdp, 'combobox', 'Language');
   const options = (await axTree(cdp)).filter((n) => n.role === 'MenuListOption' || n.role === 'option').map((n) => n.name);
   assert.ok(options.includes('Deutsch') && options.includes('العربية') && options.includes('日本語'), options.join(', '));
-  for (let i = 0; i < 8 && (await state(page)).language !== 'de'; ++i) await page.keyboard.press('ArrowDown');
+  // One option at a time, each applied before the next (a loaded machine lags the keys).
+  for (let i = 0; i < 8; ++i) {
+    const before = (await state(page)).language;
+    if (before === 'de') break;
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((b) => window.peddlenet.state().language !== b, before, { timeout: 3000 }).catch(() => {});
+  }
   await waitForState(page, (s) => s.language === 'de', 5000);
   await find(cdp, 'button', 'Zurück');
   await find(cdp, 'combobox', 'Textgröße');
