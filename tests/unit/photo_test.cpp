@@ -77,6 +77,17 @@ bool everyone_has(const Pages& pages, const std::string& hash, std::size_t from 
     return true;
 }
 
+// Page 0 sends `data` as a photo; runs until every page holds it (at most `ms`).
+SendResult send_to_everyone(World& world, Pages& pages, const std::string& data, const std::string& caption,
+                            double ms) {
+    const PhotoRef ref = ref_of(data);
+    const SendResult sent = pages[0]->engine.send_photo(ref, std::make_shared<const std::string>(data), caption);
+    REQUIRE(sent.ok());
+    run_ticking(world, pages, ms, [&] { return everyone_has(pages, ref.hash); });
+    REQUIRE(everyone_has(pages, ref.hash));
+    return sent;
+}
+
 } // namespace
 
 TEST_CASE("a picked file is judged by its header before anything decodes it", "[photo]") {
@@ -197,10 +208,7 @@ TEST_CASE("a photo reaches everyone in a small room, each copy checked against t
     Pages pages = room_of(world, server, 3);
     const std::string data = photo_bytes(300 * 1024, 3);
     const PhotoRef ref = ref_of(data);
-    const SendResult sent = pages[0]->engine.send_photo(ref, std::make_shared<const std::string>(data), "");
-    REQUIRE(sent.ok());
-    run_ticking(world, pages, 20000.0, [&] { return everyone_has(pages, ref.hash); });
-    REQUIRE(everyone_has(pages, ref.hash));
+    const SendResult sent = send_to_everyone(world, pages, data, "", 20000.0);
     for (std::size_t i = 1; i < pages.size(); ++i) {
         CHECK(pages[i]->photos[ref.hash] == data);
         const ChatMessage* m = pages[i]->engine.log().find(sent.id);
@@ -215,7 +223,7 @@ TEST_CASE("a photo reaches everyone in a small room, each copy checked against t
         CHECK(row.bytes == data.size());
         CHECK(row.whole);
     }
-    // A wrong caption or mismatched bytes are refused before anything is sent.
+    // Bytes that are not the reference's are refused before anything is sent.
     CHECK(pages[0]->engine.send_photo(ref, std::make_shared<const std::string>("short"), "").error.id ==
           "photo.unreadable");
 }
@@ -227,10 +235,7 @@ TEST_CASE("someone who joins later gets the photo message by reconciliation, the
     Pages pages = room_of(world, server, 2);
     const std::string data = photo_bytes(150 * 1024, 8);
     const PhotoRef ref = ref_of(data);
-    const SendResult sent = pages[0]->engine.send_photo(ref, std::make_shared<const std::string>(data), "at the gate");
-    REQUIRE(sent.ok());
-    run_ticking(world, pages, 10000.0, [&] { return everyone_has(pages, ref.hash); });
-    REQUIRE(everyone_has(pages, ref.hash));
+    const SendResult sent = send_to_everyone(world, pages, data, "at the gate", 10000.0);
     // The author leaves; a newcomer gets message and photo from the one who stayed.
     pages[0]->leave();
     run_ticking(world, pages, 2000.0);
