@@ -360,27 +360,23 @@ i18n::Message RoomEngine::set_name(std::string_view name) {
 
 bool RoomEngine::enter_room(RoomKeys keys) {
     if (!is_valid_id(keys.id) || keys.proof_key.size() != sha256_bytes) return false;
-    close_all_links();
+    forget_room();
     room_ = keys.id;
     keys_ = std::move(keys);
-    ++room_epoch_;
-    refused_.clear();
-    aside_.clear();
-    came_via_.clear();
-    signing_.clear();
-    joined_ = false;
-    session_.clear();
-    awaiting_history_ = false;
-    log_.clear();
-    photos_.clear();
-    photos_.clear();
-    reset_gossip();
     notify_peers();
     notify_history();
     return true;
 }
 
 void RoomEngine::leave_room() {
+    forget_room();
+    notify_peers();
+    notify_history();
+}
+
+// Everything of the room we were in: its links, log, photos in flight and per-visit state. Late
+// completions of that visit see a new epoch and are ignored.
+void RoomEngine::forget_room() {
     close_all_links();
     room_.reset();
     keys_ = {};
@@ -393,9 +389,8 @@ void RoomEngine::leave_room() {
     session_.clear();
     awaiting_history_ = false;
     log_.clear();
+    photos_.clear();
     reset_gossip();
-    notify_peers();
-    notify_history();
 }
 
 void RoomEngine::reset_gossip() {

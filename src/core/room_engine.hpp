@@ -476,6 +476,7 @@ private:
     void sign_own(const std::string& id);
     void send_live(const ChatMessage& m);
     SendResult compose(std::string text, std::optional<PhotoRef> photo);
+    void forget_room();
     PhotoTransfers::Hooks photo_hooks();
     void handle_ack(const std::string& peer, const AckFrame& ack);
     void send_ping(const std::string& peer, Link& link, double now);
