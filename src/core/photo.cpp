@@ -4,6 +4,7 @@
 #include "core/base64url.hpp"
 #include "core/crypto.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace peddlenet {
@@ -109,27 +110,30 @@ json photo_ref_to_json(const PhotoRef& p) {
     return json{{"hash", p.hash}, {"bytes", p.bytes}, {"type", p.type}, {"w", p.width}, {"h", p.height}};
 }
 
+bool is_valid_photo_ref(const PhotoRef& p) {
+    return is_photo_hash(p.hash) && (p.type == "image/webp" || p.type == "image/jpeg") && p.bytes >= 1 &&
+           p.bytes <= max_photo_bytes && p.width >= 1 && p.width <= max_photo_side && p.height >= 1 &&
+           p.height <= max_photo_side;
+}
+
 std::optional<PhotoRef> photo_ref_from_json(const json& j) {
     if (!j.is_object()) return std::nullopt;
-    const auto hash = j.find("hash");
-    const auto type = j.find("type");
-    if (hash == j.end() || !hash->is_string() || !is_photo_hash(hash->get_ref<const std::string&>()))
-        return std::nullopt;
-    if (type == j.end() || !type->is_string()) return std::nullopt;
-    const std::string& t = type->get_ref<const std::string&>();
-    if (t != "image/webp" && t != "image/jpeg") return std::nullopt;
-    const auto number = [&j](const char* key, std::uint32_t max) -> std::optional<std::uint32_t> {
+    const auto text = [&j](const char* key) -> const std::string* {
         const auto it = j.find(key);
-        if (it == j.end() || !it->is_number_unsigned()) return std::nullopt;
-        const auto v = it->get<std::uint64_t>();
-        if (v == 0 || v > max) return std::nullopt;
-        return static_cast<std::uint32_t>(v);
+        return it != j.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
     };
-    const auto bytes = number("bytes", max_photo_bytes);
-    const auto w = number("w", max_photo_side);
-    const auto h = number("h", max_photo_side);
-    if (!bytes || !w || !h) return std::nullopt;
-    return PhotoRef{hash->get<std::string>(), *bytes, t, *w, *h};
+    const auto number = [&j](const char* key) -> std::optional<std::uint32_t> {
+        const auto it = j.find(key);
+        if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > UINT32_MAX) return std::nullopt;
+        return static_cast<std::uint32_t>(it->get<std::uint64_t>());
+    };
+    const std::string* hash = text("hash");
+    const std::string* type = text("type");
+    const auto bytes = number("bytes"), w = number("w"), h = number("h");
+    if (!hash || !type || !bytes || !w || !h) return std::nullopt;
+    PhotoRef ref{*hash, *bytes, *type, *w, *h};
+    if (!is_valid_photo_ref(ref)) return std::nullopt;
+    return ref;
 }
 
 std::string_view to_string(ImageFormat f) {

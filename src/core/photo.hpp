@@ -48,6 +48,8 @@ struct PhotoRef {
 // {"hash","bytes","type","w","h"}
 nlohmann::json photo_ref_to_json(const PhotoRef& p);
 std::optional<PhotoRef> photo_ref_from_json(const nlohmann::json& j);
+// Every field within the rules above.
+bool is_valid_photo_ref(const PhotoRef& p);
 bool is_photo_hash(std::string_view hash);
 
 enum class ImageFormat : std::uint8_t { jpeg, png, webp, gif, bmp };

@@ -80,7 +80,7 @@ void PhotoTransfers::on_get(const std::string& peer, const std::string& hash, st
         std::erase_if(waiting->second, [&](const Upload& u) { return u.peer == peer; });
     if (held_.count(hash)) {
         uploads_.push_back({peer, hash, offset});
-        sent_[hash].try_emplace(peer, Sent{peer, offset, false});
+        sent_[hash].try_emplace(peer, Progress{offset, false});
         return;
     }
     if (!stored_.count(hash)) {
@@ -90,7 +90,7 @@ void PhotoTransfers::on_get(const std::string& peer, const std::string& hash, st
     auto [it, first] = loading_.try_emplace(hash);
     std::erase_if(it->second, [&](const Upload& u) { return u.peer == peer; });
     it->second.push_back({peer, hash, offset});
-    sent_[hash].try_emplace(peer, Sent{peer, offset, false});
+    sent_[hash].try_emplace(peer, Progress{offset, false});
     if (first && hooks_.load) hooks_.load(hash);
 }
 
@@ -233,8 +233,7 @@ void PhotoTransfers::serve(double now) {
         ++counters_.chunks_sent;
         counters_.bytes_sent += n;
         u.offset += static_cast<std::uint32_t>(n);
-        Sent& row = sent_[u.hash][u.peer];
-        row.peer = u.peer;
+        Progress& row = sent_[u.hash][u.peer];
         row.bytes = std::max(row.bytes, u.offset);
         blocked = 0;
         if (u.offset < bytes->size()) uploads_.push_back(u);
@@ -251,7 +250,7 @@ std::vector<PhotoTransfers::Sent> PhotoTransfers::sent(const std::string& hash) 
     std::vector<Sent> out;
     const auto it = sent_.find(hash);
     if (it == sent_.end()) return out;
-    for (const auto& entry : it->second) out.push_back(entry.second);
+    for (const auto& [peer, row] : it->second) out.push_back({peer, row.bytes, row.whole});
     return out;
 }
 

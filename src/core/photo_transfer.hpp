@@ -142,7 +142,11 @@ private:
     std::map<std::string, std::shared_ptr<const std::string>> held_;
     std::deque<std::string> held_order_;                 // oldest first
     std::set<std::string> stored_;                       // hashes the app has in storage
-    std::map<std::string, std::map<std::string, Sent>> sent_; // hash -> peer -> progress
+    struct Progress {
+        std::uint32_t bytes = 0;
+        bool whole = false;
+    };
+    std::map<std::string, std::map<std::string, Progress>> sent_; // hash -> peer -> what it was sent
     double tokens_ = 0, tokens_at_ = -1;
     double now_ = 0; // the last tick's time
     Counters counters_;

@@ -468,7 +468,7 @@ SendResult RoomEngine::send_photo(const PhotoRef& ref, std::shared_ptr<const std
     if (!room_) return {{}, {"messages.not_in_room", {}}};
     Checked checked = check_chat_text(caption);
     if (!checked.ok() && !caption.empty()) return {{}, checked.error};
-    if (!bytes || bytes->size() != ref.bytes || !photo_ref_from_json(photo_ref_to_json(ref)))
+    if (!bytes || bytes->size() != ref.bytes || !is_valid_photo_ref(ref))
         return {{}, {"photo.unreadable", {}}};
     photos_.provide(ref.hash, std::move(bytes));
     return compose(std::move(checked.value), ref);
@@ -999,8 +999,7 @@ void RoomEngine::on_channel_binary(const std::string& peer, std::string_view byt
         ++stats_.frames_dropped;
         return;
     }
-    std::string why;
-    const std::optional<PhotoChunk> chunk = parse_photo_chunk(bytes, &why);
+    const std::optional<PhotoChunk> chunk = parse_photo_chunk(bytes);
     if (!chunk) {
         ++stats_.frames_dropped;
         return;
