@@ -13,6 +13,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -59,11 +60,8 @@ void muted_wrapped(const std::string& text, float column) {
 
 } // namespace
 
-int text_size_percent() {
-    const auto saved = platform::local_get(key_text_size);
-    const int percent = saved ? std::atoi(saved->c_str()) : 100;
-    return std::find(text_sizes.begin(), text_sizes.end(), percent) != text_sizes.end() ? percent : 100;
-}
+// The size in use is ImGui's font scale: storage is read once, at start.
+int text_size_percent() { return static_cast<int>(std::lround(ImGui::GetStyle().FontScaleMain * 100.0f)); }
 
 void set_text_size_percent(int percent) {
     if (percent == 100) {
@@ -71,10 +69,15 @@ void set_text_size_percent(int percent) {
     } else {
         platform::local_set(key_text_size, std::to_string(percent));
     }
-    apply_saved_text_size();
+    ImGui::GetStyle().FontScaleMain = static_cast<float>(percent) / 100.0f;
 }
 
-void apply_saved_text_size() { ImGui::GetStyle().FontScaleMain = static_cast<float>(text_size_percent()) / 100.0f; }
+void apply_saved_text_size() {
+    const auto saved = platform::local_get(key_text_size);
+    const int percent = saved ? std::atoi(saved->c_str()) : 100;
+    const bool offered = std::find(text_sizes.begin(), text_sizes.end(), percent) != text_sizes.end();
+    ImGui::GetStyle().FontScaleMain = static_cast<float>(offered ? percent : 100) / 100.0f;
+}
 
 BackgroundNotifications::BackgroundNotifications() {
     wanted_ = platform::local_get(key_notify) == "on";

@@ -46,7 +46,7 @@ private:
 
 // The text sizes offered, in percent of the normal size.
 inline constexpr std::array<int, 4> text_sizes = {100, 115, 130, 150};
-// The saved text size (100 when none is saved); set_ keeps and applies it (ImGui's FontScaleMain).
+// The text size in use (ImGui's FontScaleMain); set_ keeps and applies one.
 int text_size_percent();
 void set_text_size_percent(int percent);
 // Applies the saved text size; call once ImGui exists.
