@@ -489,12 +489,12 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
             }
             layout.size = font->CalcTextSizeA(fs, FLT_MAX, wrap, layout.visual.data(),
                                               layout.visual.data() + layout.visual.size());
+            if (m.text.empty()) layout.size = ImVec2(0, 0); // a photo without a caption: no line
         }
         const bool show_name = m.from != self && !grouped;
         // A photo: its box, then a line for its progress; a photo's caption may be empty.
         const float photo_h = m.photo ? photo_box(*m.photo, wrap).y + photo_gap + small : 0.0f;
-        const float text_h = m.text.empty() ? 0.0f : layout.size.y;
-        const float bubble_h = pad_y + (show_name ? name_size : 0) + photo_h + text_h + small + pad_y;
+        const float bubble_h = pad_y + (show_name ? name_size : 0) + photo_h + layout.size.y + small + pad_y;
         rows_.push_back(Row{y, bubble_h, show_name, marker, &layout});
         y += bubble_h;
     }
@@ -520,8 +520,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
         const ImVec2 box = m.photo ? photo_box(*m.photo, wrap) : ImVec2(0, 0);
         const std::string status = m.photo ? visual(photo_status(session, m)) : std::string();
         const float status_w = font->CalcTextSizeA(small, FLT_MAX, 0.0f, status.c_str()).x;
-        const float text_w = m.text.empty() ? 0.0f : layout.size.x;
-        const float inner_w = std::min(wrap, std::max({text_w, meta_sz.x, name_w, box.x, status_w}));
+        const float inner_w = std::min(wrap, std::max({layout.size.x, meta_sz.x, name_w, box.x, status_w}));
         const float bw = inner_w + 2 * pad_x;
 
         // Own messages on the trailing side: the right, or the left when the UI is right to left.
@@ -555,9 +554,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
                         palette().meta_text, status.c_str());
             text_y += small;
         }
-        if (m.text.empty()) {
-            // a photo without a caption
-        } else if (layout.rtl) {
+        if (layout.rtl) {
             // Right-aligned lines, already wrapped.
             std::string_view rest = layout.visual;
             for (float line_y = text_y;; line_y += fs) {
@@ -573,7 +570,7 @@ void RoomScreen::draw_messages(ChatSession& session, float height) {
             dl->AddText(font, fs, ImVec2(p0.x + pad_x, text_y), ImGui::GetColorU32(ImGuiCol_Text),
                         layout.visual.data(), layout.visual.data() + layout.visual.size(), wrap);
         }
-        if (!m.text.empty()) text_y += layout.size.y;
+        text_y += layout.size.y;
         dl->AddText(font, small, ImVec2(rtl ? p0.x + pad_x : p0.x + bw - pad_x - meta_sz.x, text_y),
                     palette().meta_text, meta.c_str());
     }
@@ -638,12 +635,7 @@ void RoomScreen::draw_composer(ChatSession& session) {
     const std::string photo = visual(tr("photo.button"));
     const float photo_w = ImGui::CalcTextSize(photo.c_str()).x + 2 * ImGui::GetStyle().FramePadding.x;
     const auto photo_button = [&] {
-        // Quieter than Send, the row's main action: the field's colours.
-        ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
-        ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgHovered));
-        ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgActive));
-        if (ImGui::Button((photo + "###photo").c_str(), ImVec2(photo_w, 0))) ImGui::OpenPopup("##photo-menu");
-        ImGui::PopStyleColor(3);
+        if (quiet_button((photo + "###photo").c_str(), ImVec2(photo_w, 0))) ImGui::OpenPopup("##photo-menu");
         if (ImGui::BeginPopup("##photo-menu")) {
             if (ImGui::MenuItem(visual(tr("photo.choose")).c_str())) session.photos().pick(platform::PhotoSource::gallery);
             if (ImGui::MenuItem(visual(tr("photo.take")).c_str())) session.photos().pick(platform::PhotoSource::camera);

@@ -53,11 +53,13 @@ bool primary_button(const char* label, float width) {
     return pressed;
 }
 
-bool secondary_button(const char* label, float width) {
+bool secondary_button(const char* label, float width) { return quiet_button(label, ImVec2(width, em(2.6f))); }
+
+bool quiet_button(const char* label, ImVec2 size) {
     ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
     ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgHovered));
     ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImGui::GetStyleColorVec4(ImGuiCol_FrameBgActive));
-    const bool pressed = ImGui::Button(label, ImVec2(width, em(2.6f)));
+    const bool pressed = ImGui::Button(label, size);
     ImGui::PopStyleColor(3);
     return pressed;
 }

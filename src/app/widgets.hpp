@@ -25,6 +25,8 @@ bool text_field(const char* id, const char* hint, std::string& value, std::size_
 // The main call to action: accent colour, full width unless `width` is given.
 bool primary_button(const char* label, float width = -FLT_MIN);
 bool secondary_button(const char* label, float width = -FLT_MIN);
+// A button in a text field's colours, beside the accent of a row's main action (Photo beside Send).
+bool quiet_button(const char* label, ImVec2 size);
 
 // One line of text (a label, a title) in display order: right-to-left runs reordered and shaped,
 // since ImGui draws left to right.
