@@ -160,7 +160,10 @@ bool Photos::failed(const std::string& hash) const {
 }
 
 const Photos::Texture* Photos::thumbnail(const PhotoRef& ref) {
-    return texture(thumbnails_, ref, thumbnail_side, max_thumbnails);
+    const Texture* t = texture(thumbnails_, ref, thumbnail_side, max_thumbnails);
+    // The first frame that draws it: the end of "pick to shown" (bounded: measurements only).
+    if (t && t->texture && shown_at_.size() < 4 * max_thumbnails) shown_at_.try_emplace(ref.hash, epoch_ms());
+    return t;
 }
 
 const Photos::Texture* Photos::full(const PhotoRef& ref) {
@@ -180,7 +183,7 @@ const Photos::Texture* Photos::texture(std::map<std::string, Entry>& cache, cons
     if (cache.size() >= limit) {
         auto oldest = std::min_element(cache.begin(), cache.end(),
                                        [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
-        if (oldest->second.used == frame && limit > 1) return nullptr;
+        if (oldest->second.used == frame) return nullptr;
         if (oldest->second.tex.texture) platform::delete_texture(oldest->second.tex.texture);
         cache.erase(oldest);
     }
@@ -189,10 +192,9 @@ const Photos::Texture* Photos::texture(std::map<std::string, Entry>& cache, cons
     const std::weak_ptr<int> alive = alive_;
     const std::pair<int, int> size = fitted(ref, side);
     auto* table = &cache;
-    auto* shown = &cache == &thumbnails_ ? &shown_at_ : nullptr;
-    const auto decode = [alive, table, shown, hash = ref.hash, type = ref.type, w = size.first, h = size.second](const std::string& data) {
+    const auto decode = [alive, table, hash = ref.hash, type = ref.type, w = size.first, h = size.second](const std::string& data) {
         const unsigned name = platform::create_texture();
-        platform::decode_photo(data, type, w, h, name, [alive, table, shown, hash, name](bool ok) {
+        platform::decode_photo(data, type, w, h, name, [alive, table, hash, name](bool ok) {
             const auto it = alive.expired() ? table->end() : table->find(hash);
             if (it == table->end() || it->second.tex.texture || it->second.tex.failed) {
                 platform::delete_texture(name); // dropped from the cache meanwhile
@@ -200,7 +202,6 @@ const Photos::Texture* Photos::texture(std::map<std::string, Entry>& cache, cons
             }
             if (ok) {
                 it->second.tex.texture = name;
-                if (shown && shown->size() < 4 * max_thumbnails) shown->try_emplace(hash, epoch_ms());
             } else {
                 platform::delete_texture(name);
                 it->second.tex.failed = true;

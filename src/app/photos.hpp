@@ -63,7 +63,7 @@ public:
     bool have(const std::string& hash) const;
     // Whether its thumbnail is drawn (decoded into a texture), or could not be.
     bool shown(const std::string& hash) const;
-    // Epoch ms when its thumbnail was first drawable (0: not yet), for pick-to-shown figures.
+    // Epoch ms of the first frame that drew its thumbnail (0: not yet), for pick-to-shown figures.
     double shown_at(const std::string& hash) const;
     bool failed(const std::string& hash) const;
 
@@ -93,7 +93,7 @@ private:
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     std::set<std::string> stored_; // hashes kept in IndexedDB
     std::map<std::string, Entry> thumbnails_, full_;
-    std::map<std::string, double> shown_at_; // hash -> epoch ms of its first thumbnail (bounded below)
+    std::map<std::string, double> shown_at_; // hash -> epoch ms its thumbnail was first drawn
     bool busy_ = false;
     std::string notice_;
     Timing last_, pending_;
