@@ -21,9 +21,6 @@ var LibraryPeddlePhoto = {
     // The worker's whole program, started from a Blob URL: the app stays one cached bundle.
     workerMain: function () {
       var QUALITIES = [0.82, 0.72, 0.62, 0.52];
-      function encode(canvas, type, quality) {
-        return canvas.convertToBlob({ type: type, quality: quality });
-      }
       // Smallest acceptable encoding: qualities first, then a smaller canvas.
       function fit(bitmap, side, job, type) {
         var scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
@@ -36,7 +33,7 @@ var LibraryPeddlePhoto = {
         ctx.imageSmoothingQuality = 'high';
         ctx.drawImage(bitmap, 0, 0, w, h);
         function attempt(i) {
-          return encode(canvas, type, QUALITIES[i]).then(function (blob) {
+          return canvas.convertToBlob({ type: type, quality: QUALITIES[i] }).then(function (blob) {
             if (blob.type !== type) return null; // this browser cannot write it
             if (blob.size <= job.target || (i === QUALITIES.length - 1 && side <= 320)) {
               return { blob: blob, width: w, height: h };

@@ -38,29 +38,20 @@ var LibraryPeddleRtc = {
     connectionStates: ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'],
 
     // Calls C++ unless the connection was closed meanwhile (promises settle later than close).
-    // The text is copied to the heap (not the small wasm stack: history sync frames are large),
-    // passed with its length, and freed here once C++ has returned.
     emit: function (handle, kind, number, text) {
-      if (!PeddleRtc.connections[handle]) return;
       text = text || '';
       if (window.peddlenetDebug) console.debug('rtc', handle, kind, number, text.slice(0, 80));
-      var size = lengthBytesUTF8(text) + 1;
-      var ptr = _malloc(size);
-      stringToUTF8(text, ptr, size);
-      try {
-        _pn_rtc_event(handle, kind, number, ptr, size - 1);
-      } finally {
-        _free(ptr);
-      }
+      PeddleRtc.emitBytes(handle, kind, number, new TextEncoder().encode(text));
     },
-    // A binary message's bytes as they are (emit would re-encode them as UTF-8).
-    emitBytes: function (handle, kind, buffer) {
+    // The same with bytes as they are (a binary message). They are copied to the heap (not the
+    // small wasm stack: history sync frames are large), passed with their length, and freed here
+    // once C++ has returned.
+    emitBytes: function (handle, kind, number, bytes) {
       if (!PeddleRtc.connections[handle]) return;
-      var bytes = new Uint8Array(buffer);
       var ptr = _malloc(bytes.length || 1);
       HEAPU8.set(bytes, ptr);
       try {
-        _pn_rtc_event(handle, kind, 0, ptr, bytes.length);
+        _pn_rtc_event(handle, kind, number, ptr, bytes.length);
       } finally {
         _free(ptr);
       }
@@ -177,7 +168,7 @@ var LibraryPeddleRtc = {
       };
       channel.onmessage = function (e) {
         if (typeof e.data === 'string') R.emit(handle, EV.channelMessage, 0, e.data);
-        else if (e.data instanceof ArrayBuffer) R.emitBytes(handle, EV.channelBinary, e.data);
+        else if (e.data instanceof ArrayBuffer) R.emitBytes(handle, EV.channelBinary, 0, new Uint8Array(e.data));
       };
     }
     if (entry.channel) {

@@ -33,17 +33,9 @@ var LibraryPeddleStorage = {
     // Completes C++ request `id`: ok 1/0, and the value (or the error text) as a heap copy
     // with its length (a room's history is too big for the wasm stack), freed after the call.
     done: function (id, ok, text) {
-      text = text || '';
-      var size = lengthBytesUTF8(text) + 1;
-      var ptr = _malloc(size);
-      stringToUTF8(text, ptr, size);
-      try {
-        _pn_storage_done(id, ok, ptr, size - 1);
-      } finally {
-        _free(ptr);
-      }
+      PeddleStorage.doneBytes(id, ok, new TextEncoder().encode(text || ''));
     },
-    // Completes C++ request `id` with raw bytes (a photo), copied to the heap for the call.
+    // The same with raw bytes (a photo).
     doneBytes: function (id, ok, bytes) {
       var ptr = _malloc(bytes.length || 1);
       HEAPU8.set(bytes, ptr);
