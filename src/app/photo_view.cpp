@@ -76,8 +76,7 @@ void draw_photo(ImDrawList* dl, ImVec2 p0, ImVec2 size, Photos& photos, const Ph
 
 bool draw_photo_viewer(ChatSession& session, const ChatMessage& m) {
     const std::string title = tr("photo.from", {{"name", m.name}});
-    bool closed = back_row(tr("common.back"), [&] { ImGui::TextUnformatted(visual(title).c_str()); });
-    closed |= ImGui::IsKeyPressed(ImGuiKey_Escape);
+    const bool closed = back_row(tr("common.back"), [&] { ImGui::TextUnformatted(visual(title).c_str()); });
     mirror().heading("title", title);
     mirror().set_screen("photo");
     mirror().dialog(title);

@@ -96,13 +96,15 @@ void centered_text(const char* text) {
 
 bool back_row(const std::string& back_name, const std::function<void()>& title) {
     const std::string back_label = visual(back_name) + "###back";
+    // Escape is Back on every such screen: on the canvas here, in the DOM mirror by web/a11y.js.
+    const bool escape = ImGui::IsKeyPressed(ImGuiKey_Escape, false);
     if (!ui_rtl()) {
         const bool pressed = mirror().button("back", back_name, ImGui::Button(back_label.c_str()));
         ImGui::SameLine();
         ImGui::BeginGroup();
         title();
         ImGui::EndGroup();
-        return pressed;
+        return pressed || escape;
     }
     const ImGuiStyle& style = ImGui::GetStyle();
     const float back_w = ImGui::CalcTextSize(back_label.c_str(), nullptr, true).x + 2 * style.FramePadding.x;
@@ -113,7 +115,7 @@ bool back_row(const std::string& back_name, const std::function<void()>& title) 
     ImGui::PopTextWrapPos();
     ImGui::EndGroup();
     ImGui::SameLine(end_x - back_w);
-    return mirror().button("back", back_name, ImGui::Button(back_label.c_str()));
+    return mirror().button("back", back_name, ImGui::Button(back_label.c_str())) || escape;
 }
 
 bool wrapped_checkbox(const char* id, const char* label, bool& on, float width) {

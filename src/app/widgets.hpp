@@ -40,7 +40,7 @@ void literal_text(std::string_view text, bool wrap = true);
 // A screen's top row: the Back button (named `back_name`, in reading order), then the title that
 // `title` draws in the rest of the row; mirrored when the UI is right to left (Back on the
 // right, the title's texts aligned to it). Returns true when Back was pressed, on the canvas or
-// in the DOM mirror.
+// in the DOM mirror, or Escape was.
 bool back_row(const std::string& back_name, const std::function<void()>& title);
 
 // A checkbox whose label wraps at `width` (a checkbox's own label cannot): a tap on the label
