@@ -416,38 +416,8 @@ public:
         update_negotiation_needed(pc);
     }
 
-    bool send(const std::string& peer, std::string_view text) override {
-        auto pc = world_.current(owner_, peer);
-        if (!pc) {
-            violation("send without connection to " + peer);
-            return false;
-        }
-        if (!pc->channel_open) return false;
-        ++sent;
-        if (!pc->connected) {
-            pc->outbox.emplace_back(text, false); // SCTP retransmits once ICE is back
-            return true;
-        }
-        deliver(*pc, std::string(text));
-        return true;
-    }
-
-    bool send_binary(const std::string& peer, std::string_view bytes) override {
-        auto pc = world_.current(owner_, peer);
-        if (!pc) {
-            violation("send_binary without connection to " + peer);
-            return false;
-        }
-        if (!pc->channel_open) return false;
-        ++sent;
-        binary_bytes_sent += bytes.size();
-        if (!pc->connected) {
-            pc->outbox.emplace_back(bytes, true);
-            return true;
-        }
-        deliver(*pc, std::string(bytes), true);
-        return true;
-    }
+    bool send(const std::string& peer, std::string_view text) override { return send_message(peer, text, false); }
+    bool send_binary(const std::string& peer, std::string_view bytes) override { return send_message(peer, bytes, true); }
 
     // Delivery is a scheduled event, so nothing ever waits in a send buffer here.
     std::size_t buffered_amount(const std::string&) const override { return 0; }
@@ -476,7 +446,6 @@ public:
     }
 
     std::size_t sent = 0;
-    std::size_t binary_bytes_sent = 0;
 
     void deliver(const FakePc& from, std::string text, bool binary = false) {
         if (world_.drop_frame && world_.drop_frame(from, text)) return;
@@ -488,6 +457,23 @@ public:
             if (binary) p.rtc->engine->on_channel_binary(p.remote, text);
             else p.rtc->engine->on_channel_message(p.remote, text);
         });
+    }
+
+    // One data channel message, text or binary, in order with the others.
+    bool send_message(const std::string& peer, std::string_view bytes, bool binary) {
+        auto pc = world_.current(owner_, peer);
+        if (!pc) {
+            violation(std::string(binary ? "send_binary" : "send") + " without connection to " + peer);
+            return false;
+        }
+        if (!pc->channel_open) return false;
+        ++sent;
+        if (!pc->connected) {
+            pc->outbox.emplace_back(bytes, binary); // SCTP retransmits once ICE is back
+            return true;
+        }
+        deliver(*pc, std::string(bytes), binary);
+        return true;
     }
 
     // Runs `fn` later on the connection's event queue, unless it was closed by then.
