@@ -89,8 +89,10 @@ public:
 
     // Starts, moves and serves; `links`: the proven ones.
     void tick(double now_ms, const std::vector<std::string>& links);
-    // Whether there is work that wants frequent ticks.
-    bool busy() const { return !uploads_.empty() || !fetches_.empty(); }
+    // Whether there is work that wants frequent ticks: uploads, which leave as send buffers drain.
+    // Fetches move on chunks as they arrive and on the room's usual ticks, so a photo nobody can
+    // send (its holders gone) costs no wake-ups.
+    bool uploading() const { return !uploads_.empty(); }
 
     // A wanted photo's fetch: received / total, nullopt when not fetching it.
     std::optional<double> receiving(const std::string& hash) const;

@@ -561,7 +561,7 @@ void RoomEngine::tick() {
 
 double RoomEngine::ms_until_next_tick() const {
     if (!room_) return params_.ping_interval_ms;
-    if (photos_.busy()) return 20.0; // chunks leave as the send buffers drain
+    if (photos_.uploading()) return 20.0; // chunks leave as the send buffers drain
     if (relay_.pending() || links_changed_) return 100.0;
     const double now = clock_.monotonic_ms();
     for (const auto& entry : links_)
