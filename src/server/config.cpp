@@ -101,6 +101,8 @@ const std::vector<Flag>& flags() {
          ms_into(&Limits::idle_timeout)},
         {"--http-timeout-ms", "N", "time to send one HTTP request or finish TLS (15000)",
          ms_into(&Limits::http_timeout)},
+        {"--pace-ms", "N", "when busy, take in events every N ms; 0: at each one (4)",
+         ms_into(&Limits::pace)},
         {"--log-level", "LEVEL", "debug | info | warn | error (info)",
          [](Config& c, const std::string& v) {
              if (v != "debug" && v != "info" && v != "warn" && v != "error")

@@ -73,6 +73,9 @@ std::string Metrics::render() const {
     for (std::size_t i = 1; i < http_responses.size(); ++i)
         sample(out, "peddlenet_http_responses_total{class=\"" + std::to_string(i) + "xx\"}",
                static_cast<double>(http_responses[i]));
+    metric(out, "peddlenet_loop_turns_total", "counter",
+           "Turns of the event loop (wake-ups that took in events; at most one per --pace-ms).",
+           static_cast<double>(loop_turns));
     if (clustered) {
         metric(out, "peddlenet_cluster_degraded", "gauge",
                "1 while Redis cannot be reached: this node serves only what it holds itself.",

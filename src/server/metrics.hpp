@@ -2,7 +2,7 @@
 // Needs: core/signaling_protocol.hpp (error slugs label the error counter).
 //  [X] gauges: open WebSocket connections, rooms, peers (incl. those in their grace period)
 //  [X] counters: connections accepted, messages received / relayed, errors by code,
-//      slow clients dropped, HTTP responses by status class
+//      slow clients dropped, HTTP responses by status class, event-loop turns
 //  [X] cluster (--redis): degraded, cross-node messages, Redis round trips and errors, resyncs
 //  [X] process: resident memory, CPU seconds, open file descriptors (from /proc)
 #pragma once
@@ -26,6 +26,7 @@ struct Metrics {
     std::uint64_t slow_clients_dropped = 0; // counter: outgoing queue over its cap
     std::array<std::uint64_t, protocol::error_code_count> errors{}; // counter by code
     std::array<std::uint64_t, 6> http_responses{}; // counter by status class: index 1..5
+    std::uint64_t loop_turns = 0;           // counter: event-loop turns (wake-ups with work)
     // Only with --redis (a node of a cluster):
     bool clustered = false;
     std::uint64_t cluster_degraded = 0;         // gauge: 1 while Redis cannot be reached

@@ -14,6 +14,7 @@
 #include <boost/asio.hpp>
 
 #include <algorithm>
+#include <thread>
 
 namespace peddlenet::server {
 
@@ -39,6 +40,7 @@ public:
     bool tls() const { return state_.tls.has_value(); }
 
 private:
+    void run_paced();
     void do_sweep();
     void stop();
     void wait_for_sessions(Clock::time_point deadline);
@@ -63,9 +65,25 @@ void Server::Impl::run() {
                {{"port", std::to_string(port())}, {"tls", tls() ? "on" : "off"},
                 {"max_connections", std::to_string(state_.limits.max_connections)},
                 {"root", state_.files.root().string()}});
-    state_.ioc.run();
+    run_paced();
     log::write(log::Level::info, "stopped",
                {{"connections_left", std::to_string(state_.ws_sessions.size())}});
+}
+
+// Runs the io_context in turns: a turn takes in every event that is ready and runs its
+// handlers. Turns begin at least `pace` apart, so under load one wake-up serves the events of
+// the whole interval, while the first event after a quiet spell is handled at once.
+void Server::Impl::run_paced() {
+    const auto pace = state_.limits.pace;
+    Clock::time_point turn{};
+    for (;;) {
+        if (const auto due = turn + pace; Clock::now() < due) std::this_thread::sleep_until(due);
+        turn = Clock::now();
+        if (state_.ioc.run_one() == 0) return; // stopped, or nothing left to do
+        state_.ioc.poll();
+        ++state_.metrics.loop_turns;
+        if (state_.ioc.stopped()) return;
+    }
 }
 
 void Server::Impl::do_sweep() {
