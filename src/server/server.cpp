@@ -75,6 +75,10 @@ void Server::Impl::run() {
 // the whole interval, while the first event after a quiet spell is handled at once.
 void Server::Impl::run_paced() {
     const auto pace = state_.limits.pace;
+    if (pace.count() == 0) { // a turn per handler, as Asio's own run() goes
+        while (state_.ioc.run_one() != 0) ++state_.metrics.loop_turns;
+        return;
+    }
     Clock::time_point turn{};
     for (;;) {
         if (const auto due = turn + pace; Clock::now() < due) std::this_thread::sleep_until(due);
