@@ -207,6 +207,8 @@ void WebSocketSession::on_event(const ws::ReadEvent& e) {
             }
             const std::size_t code_bytes = e.payload.size() >= 2 ? 2 : 0;
             send(ws::Opcode::close, std::string(e.payload.substr(0, code_bytes)));
+        } else if (!queue_.empty()) {
+            close_after_flush_ = true; // it crossed our close, which waits to be written
         } else {
             break_connection(); // the answer to our close
         }

@@ -517,6 +517,22 @@ TEST_CASE("ws session: our close is 1001 on stop(); the client gets close_timeou
     }
 }
 
+TEST_CASE("ws session: a client's close that crosses ours while it is queued ends TCP once ours "
+          "is written", "[server][websocket_session]") {
+    World w;
+    auto a = w.connect();
+    w.read_challenge(*a);
+    a->refuse_writes_after(0);
+    a->stop();
+    CHECK(a->queued_frames() == 2);
+    a->receive(close_frame(ws::CloseCode::going_away));
+    CHECK_FALSE(a->transport_closed); // the client would see 1006 instead of our close
+    a->writable();
+    CHECK(a->take() == Strings{"error:shutting-down", "CLOSE:1001"});
+    CHECK(a->transport_closed);
+    CHECK(a->finished());
+}
+
 TEST_CASE("ws session: idle, a ping after idle_timeout and the end after twice that",
           "[server][websocket_session]") {
     Limits limits;
