@@ -20,7 +20,8 @@
 // Entry point: scripts/bench/cluster.sh (installs and builds what is missing). Direct use:
 //        node scripts/bench/cluster.js [--runs 3] [--systems ours,socketio] [--nodes 1,2,3]
 //          [--standalone yes|no] [--scenarios storm,relay,idle] [--storm 2000]
-//          [--rates 10000,20000] [--relay-seconds 5] [--idle 10000] [--out FILE.json]
+//          [--rates 10000,20000] [--relay-seconds 5] [--idle 10000] [--pace-ms N] [--out FILE.json]
+//        --pace-ms passes PeddleNet's nodes --pace-ms N (0: an event-loop turn per event)
 'use strict';
 require('./require_tools')('cluster', {
   modules: ['ws', 'socket.io', '@socket.io/redis-adapter', 'redis'],
@@ -51,6 +52,7 @@ const config = {
   rates: list(args.rates, '10000,20000').map(Number),
   relaySeconds: Number(args['relay-seconds'] || 5),
   idle: list(args.idle, '10000').map(Number),
+  paceMs: args['pace-ms'] === undefined ? null : Number(args['pace-ms']), // ours; default: the server's
   out: args.out || path.join(repo, 'build', 'bench', 'cluster.json'),
   binary: process.env.PEDDLENET_SERVER || path.join(repo, 'build/native/src/server/peddlenet-server'),
 };
@@ -110,6 +112,7 @@ async function startNode(kind, redisUrl) {
     cmd = config.binary;
     argv = ['--root', root, '--port', String(port), '--host', '127.0.0.1', '--no-qr', '--log-level', 'warn'];
     if (redisUrl) argv.push('--redis', redisUrl);
+    if (config.paceMs !== null) argv.push('--pace-ms', String(config.paceMs));
   } else {
     cmd = process.execPath;
     argv = [path.join(__dirname, 'socketio-cluster-server.js'), String(port)];
