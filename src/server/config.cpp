@@ -36,7 +36,9 @@ auto number_into(T Limits::*field, T min, T max = std::numeric_limits<T>::max())
     };
 }
 
-auto ms_into(std::chrono::milliseconds Limits::*field) {
+// Field: std::chrono::milliseconds, or an optional one whose default is resolved later.
+template <typename Field>
+auto ms_into(Field Limits::*field) {
     return [field](Config& c, const std::string& v) -> std::string {
         long long n = 0;
         if (!parse_number(v, n) || n < 0) return "expects milliseconds >= 0";
@@ -101,7 +103,7 @@ const std::vector<Flag>& flags() {
          ms_into(&Limits::idle_timeout)},
         {"--http-timeout-ms", "N", "time to send one HTTP request or finish TLS (15000)",
          ms_into(&Limits::http_timeout)},
-        {"--pace-ms", "N", "when busy, take in events every N ms; 0: at each one (4)",
+        {"--pace-ms", "N", "when busy, take in events every N ms; 0: at each (4 with --redis, else 0)",
          ms_into(&Limits::pace)},
         {"--log-level", "LEVEL", "debug | info | warn | error (info)",
          [](Config& c, const std::string& v) {
@@ -184,6 +186,7 @@ parse_args(const std::vector<std::string>& args, std::optional<std::string> env_
             return ConfigError{name + " " + err};
     }
     if (c.root.empty()) return ConfigError{"--root DIR is required (see --help)"};
+    if (!c.limits.pace) c.limits.pace = std::chrono::milliseconds(c.redis.empty() ? 0 : 4);
     if (c.tls_cert.empty() != c.tls_key.empty())
         return ConfigError{"--tls-cert and --tls-key go together"};
     if ((c.turn_port == 0) != c.turn_secret_file.empty())

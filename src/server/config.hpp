@@ -54,12 +54,14 @@ struct Limits {
     // http_timeout: time allowed to send one HTTP request (headers) or finish a TLS handshake,
     // default 15 s; stops slowloris-style clients from pinning sockets.
     std::chrono::milliseconds http_timeout{15000};
-    // pace: how often a busy server takes in its sockets' events, default 4 ms; 0 = at every
-    // event. Each wake-up of the event loop costs system calls and a context switch; taken in
-    // one at a time, 20k signals/s spread over three nodes sharing two cores cost 28 % more CPU
-    // per signal (docs/BENCHMARKS.md, "event pacing"). A turn that follows a quiet spell starts
-    // at once, so an idle server answers without delay; under load a signal waits at most this.
-    std::chrono::milliseconds pace{4};
+    // pace: how often a busy server takes in its sockets' events; 0 = at every event. Default
+    // (nullopt, resolved by parse_args): 4 ms for a cluster node (--redis), 0 alone. Each wake-up
+    // of the event loop costs system calls and a context switch; where nodes share cores with
+    // Redis and each other, taking events one at a time cost 28-45 % more CPU per signal
+    // (docs/BENCHMARKS.md, "event pacing"). A process alone gained nothing measurable, and its
+    // median latency grew from 0.5 to 2 ms, so it stays unpaced. A turn after a quiet spell
+    // starts at once; under load a signal waits at most `pace` per node.
+    std::optional<std::chrono::milliseconds> pace;
 };
 
 struct Config {

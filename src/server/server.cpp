@@ -74,7 +74,7 @@ void Server::Impl::run() {
 // handlers. Turns begin at least `pace` apart, so under load one wake-up serves the events of
 // the whole interval, while the first event after a quiet spell is handled at once.
 void Server::Impl::run_paced() {
-    const auto pace = state_.limits.pace;
+    const auto pace = state_.limits.pace.value_or(std::chrono::milliseconds(0));
     if (pace.count() == 0) { // a turn per handler, as Asio's own run() goes
         while (state_.ioc.run_one() != 0) ++state_.metrics.loop_turns;
         return;

@@ -164,8 +164,12 @@ TEST_CASE("command line", "[server][config]") {
     CHECK(d.limits.max_frame_bytes == 65536);
     CHECK(d.limits.max_peers_per_room == 5000);
     CHECK(d.limits.joined_sample == 32);
-    CHECK(d.limits.pace == std::chrono::milliseconds(4));
-    CHECK(ok({"--root", "x", "--pace-ms", "0"}).limits.pace == std::chrono::milliseconds(0));
+    CHECK(d.limits.pace == std::chrono::milliseconds(0)); // alone: unpaced
+    CHECK(ok({"--root", "x", "--redis", "redis://127.0.0.1:1"}).limits.pace == std::chrono::milliseconds(4));
+    CHECK(ok({"--root", "x", "--redis", "redis://127.0.0.1:1", "--pace-ms", "0"}).limits.pace ==
+          std::chrono::milliseconds(0));
+    CHECK(ok({"--root", "x", "--pace-ms", "2"}).limits.pace == std::chrono::milliseconds(2));
+    CHECK(error({"--root", "x", "--pace-ms", "-1"}));
     CHECK(ok({"--root", "x"}, "9000").port == 9000);
     CHECK(ok({"--root", "x", "--port", "7000"}, "9000").port == 7000);
     const Config c = ok({"--root=x", "--grace-ms", "250", "--max-peers-per-room=3", "--rate", "2.5",
