@@ -57,7 +57,7 @@ struct Limits {
     // pace: how often a busy server takes in its sockets' events; 0 = at every event. Default
     // (nullopt, resolved by parse_args): 4 ms for a cluster node (--redis), 0 alone. Each wake-up
     // of the event loop costs system calls and a context switch; where nodes share cores with
-    // Redis and each other, taking events one at a time cost 28-45 % more CPU per signal
+    // Redis and each other, taking events one at a time cost 25-45 % more CPU per signal
     // (docs/BENCHMARKS.md, "event pacing"). A process alone gained nothing measurable, and its
     // median latency grew from 0.5 to 2 ms, so it stays unpaced. A turn after a quiet spell
     // starts at once; under load a signal waits at most `pace` per node.
