@@ -186,7 +186,7 @@ parse_args(const std::vector<std::string>& args, std::optional<std::string> env_
             return ConfigError{name + " " + err};
     }
     if (c.root.empty()) return ConfigError{"--root DIR is required (see --help)"};
-    if (!c.limits.pace) c.limits.pace = std::chrono::milliseconds(c.redis.empty() ? 0 : 4);
+    if (!c.limits.pace) c.limits.pace = c.redis.empty() ? std::chrono::milliseconds(0) : cluster_node_pace;
     if (c.tls_cert.empty() != c.tls_key.empty())
         return ConfigError{"--tls-cert and --tls-key go together"};
     if ((c.turn_port == 0) != c.turn_secret_file.empty())

@@ -63,6 +63,7 @@ struct Limits {
     // starts at once; under load a signal waits at most `pace` per node.
     std::optional<std::chrono::milliseconds> pace;
 };
+inline constexpr std::chrono::milliseconds cluster_node_pace{4}; // Limits::pace with --redis
 
 struct Config {
     std::string root;                  // --root: directory served as the web root (required)
